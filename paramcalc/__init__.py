@@ -1,0 +1,51 @@
+"""paramcalc: how big is this network?
+
+Exact parameter counts, shapes and MACs for PyTorch-style networks, with the
+working shown, and no framework needed.
+
+>>> from paramcalc import Conv2d, Flatten, Linear, MaxPool, Sequential
+>>> net = Sequential(Conv2d(1, 6, 5), MaxPool(2), Conv2d(6, 16, 5), MaxPool(2),
+...                  Flatten(), Linear(400, 120), Linear(120, 84), Linear(84, 10))
+>>> net.params()
+61706
+"""
+
+from paramcalc.containers import Module, ModuleList, Sequential
+from paramcalc.errors import ConfigError, ConfigTypeError, ParamcalcError, ShapeError
+from paramcalc.formula import Formula
+from paramcalc.layer import Layer
+from paramcalc.layers.activation import ReLU
+from paramcalc.layers.conv import Conv1d, Conv2d, Conv3d
+from paramcalc.layers.linear import Identity, Linear
+from paramcalc.layers.pooling import MaxPool, MaxPool1d, MaxPool2d, MaxPool3d
+from paramcalc.layers.reshape import Dropout, Flatten
+from paramcalc.report import Report, Row
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ConfigError",
+    "ConfigTypeError",
+    "Conv1d",
+    "Conv2d",
+    "Conv3d",
+    "Dropout",
+    "Flatten",
+    "Formula",
+    "Identity",
+    "Layer",
+    "Linear",
+    "MaxPool",
+    "MaxPool1d",
+    "MaxPool2d",
+    "MaxPool3d",
+    "Module",
+    "ModuleList",
+    "ParamcalcError",
+    "ReLU",
+    "Report",
+    "Row",
+    "Sequential",
+    "ShapeError",
+    "__version__",
+]

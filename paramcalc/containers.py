@@ -1,0 +1,212 @@
+"""Containers: ``Sequential``, ``ModuleList`` and ``Module``.
+
+Containers are layers too. Their counts are the sum of their leaves, each
+layer object counted once however often it is used, as torch's
+``parameters()`` deduplicates; their parameter names are torch's dotted paths.
+
+>>> from paramcalc import Conv2d, Linear, Sequential
+>>> block = Linear(10, 10)
+>>> Sequential(block, block).params()  # one layer used twice
+110
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, overload
+
+from paramcalc.errors import ConfigError, ConfigTypeError
+from paramcalc.layer import Composite, Layer
+
+__all__ = ["Module", "ModuleList", "Sequential"]
+
+
+def _check_entry(container: str, name: object, layer: object) -> tuple[str, Layer]:
+    if not isinstance(name, str):
+        raise ConfigTypeError(f"{container}: layer names must be str. Received: {name!r}.")
+    if not name or "." in name:
+        raise ConfigError(
+            f"{container}: a layer name must be non-empty and contain no '.'. Received: {name!r}."
+        )
+    if not isinstance(layer, Layer):
+        raise ConfigTypeError(
+            f"{container}: `{name}` must be a paramcalc layer. "
+            f"Received: {name}={layer!r} ({type(layer).__name__})."
+        )
+    return name, layer
+
+
+def _indent(text: str) -> str:
+    return text.replace("\n", "\n  ")
+
+
+@dataclass(frozen=True, init=False, repr=False)
+class Sequential(Composite):
+    """Layers applied one after another; mirrors ``torch.nn.Sequential``.
+
+    Give the layers in order (named ``"0"``, ``"1"``, …) or as a dict of names.
+
+    >>> from paramcalc import Conv2d, Flatten, Linear, MaxPool
+    >>> net = Sequential(Conv2d(1, 6, 5), MaxPool(2), Conv2d(6, 16, 5), MaxPool(2),
+    ...                  Flatten(), Linear(400, 120), Linear(120, 84), Linear(84, 10))
+    >>> net.params(), net.output_shape((1, 32, 32))
+    (61706, (10,))
+    >>> [name for name, _ in net.named_parameters()][:2]
+    ['0.weight', '0.bias']
+    """
+
+    entries: tuple[tuple[str, Layer], ...] = field(default=())
+
+    def __init__(self, *layers: Layer | Mapping[str, Layer]) -> None:
+        kind = type(self).__name__
+        if len(layers) == 1 and isinstance(layers[0], Mapping):
+            pairs: Iterable[tuple[object, object]] = layers[0].items()
+        else:
+            pairs = ((str(index), layer) for index, layer in enumerate(layers))
+        entries = tuple(_check_entry(kind, name, layer) for name, layer in pairs)
+        if len({name for name, _ in entries}) != len(entries):
+            raise ConfigError(f"{kind}: layer names must be unique.")
+        object.__setattr__(self, "entries", entries)
+
+    def children(self) -> Iterator[tuple[str, Layer]]:
+        return iter(self.entries)
+
+    def rebuild(self, children: list[Layer]) -> Sequential:
+        return type(self)(
+            {name: child for (name, _), child in zip(self.entries, children, strict=True)}
+        )
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __iter__(self) -> Iterator[Layer]:
+        return (layer for _, layer in self.entries)
+
+    @overload
+    def __getitem__(self, key: int | str) -> Layer: ...
+    @overload
+    def __getitem__(self, key: slice) -> Sequential: ...
+    def __getitem__(self, key: int | str | slice) -> Layer | Sequential:
+        """A layer by position or name, or a slice as a new ``Sequential``."""
+        if isinstance(key, slice):
+            return type(self)(dict(self.entries[key]))
+        if isinstance(key, str):
+            for name, layer in self.entries:
+                if name == key:
+                    return layer
+            raise KeyError(key)
+        return self.entries[key][1]
+
+    def _numbered(self) -> bool:
+        return all(name == str(index) for index, (name, _) in enumerate(self.entries))
+
+    def __repr__(self) -> str:
+        kind = type(self).__name__
+        if not self.entries:
+            return f"{kind}()"
+        if self._numbered():
+            lines = "".join(f"\n  {_indent(repr(layer))}," for layer in self)
+            return f"{kind}({lines}\n)"
+        lines = "".join(f"\n  {name!r}: {_indent(repr(layer))}," for name, layer in self.entries)
+        return f"{kind}({{{lines}\n}})"
+
+
+@dataclass(frozen=True, init=False, repr=False)
+class ModuleList(Sequential):
+    """A list of layers; mirrors ``torch.nn.ModuleList``.
+
+    torch's ModuleList has no forward of its own; for shapes, paramcalc runs
+    its layers in order, as a ``Sequential`` would.
+
+    >>> from paramcalc import Linear
+    >>> ModuleList([Linear(4, 4) for _ in range(3)]).params()
+    60
+    """
+
+    def __init__(self, modules: Iterable[Layer] = ()) -> None:
+        if isinstance(modules, Layer) or not isinstance(modules, Iterable):
+            raise ConfigTypeError(
+                f"ModuleList: `modules` must be an iterable of layers. Received: {modules!r}."
+            )
+        super().__init__(*modules)
+
+    def rebuild(self, children: list[Layer]) -> ModuleList:
+        return ModuleList(children)
+
+    def __repr__(self) -> str:
+        body = "".join(f"\n  {_indent(repr(layer))}," for layer in self)
+        return f"ModuleList([{body}\n])" if body else "ModuleList()"
+
+
+class Module(Composite):
+    """Base class for networks written the torch way: assign layers as attributes.
+
+    Layers (and containers) assigned in ``__init__`` are registered in
+    assignment order, so the seed post's code runs after ``import paramcalc as nn``:
+
+    >>> import paramcalc as nn
+    >>> class Net(nn.Module):
+    ...     def __init__(self):
+    ...         super(Net, self).__init__()
+    ...         self.conv1 = nn.Conv2d(1, 6, 5)
+    ...         self.conv2 = nn.Conv2d(6, 16, 5)
+    ...         self.fc1 = nn.Linear(400, 120)
+    ...         self.fc2 = nn.Linear(120, 84)
+    ...         self.fc3 = nn.Linear(84, 10)
+    >>> Net().params()
+    61706
+
+    A Module has no ``forward`` here: for shapes and MACs its children run in
+    registration order, as in a ``Sequential``. Unlike other layers, a Module
+    is mutable while it is being built, so it compares by identity.
+    """
+
+    _modules: dict[str, Layer]
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_modules", {})
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        modules = self.__dict__.get("_modules")
+        if isinstance(value, Layer):
+            if modules is None:
+                raise AttributeError("cannot assign module before Module.__init__() call")
+            _check_entry(type(self).__name__, name, value)
+            modules[name] = value
+        elif modules is not None:
+            modules.pop(name, None)
+        object.__setattr__(self, name, value)
+        self.__dict__.pop("_counts", None)
+
+    def __delattr__(self, name: str) -> None:
+        self.__dict__.get("_modules", {}).pop(name, None)
+        object.__delattr__(self, name)
+        self.__dict__.pop("_counts", None)
+
+    def children(self) -> Iterator[tuple[str, Layer]]:
+        modules = self.__dict__.get("_modules")
+        if modules is None:
+            raise AttributeError(
+                f"{type(self).__name__}: call super().__init__() before assigning layers"
+            )
+        return iter(list(modules.items()))
+
+    def rebuild(self, children: list[Layer]) -> Module:
+        clone = copy.copy(self)
+        object.__setattr__(clone, "__dict__", dict(self.__dict__))
+        modules = dict(zip(self._modules, children, strict=True))
+        clone.__dict__.update(modules)
+        clone.__dict__["_modules"] = modules
+        clone.__dict__.pop("_counts", None)
+        return clone
+
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        lines = "".join(
+            f"\n  ({name}): {_indent(repr(layer))}" for name, layer in self._modules.items()
+        )
+        return f"{type(self).__name__}({lines}\n)" if lines else f"{type(self).__name__}()"

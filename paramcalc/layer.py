@@ -1,0 +1,456 @@
+"""The layer contract: every layer states its tensors; every count is derived.
+
+A layer is a frozen dataclass whose constructor mirrors its ``torch.nn``
+namesake. It declares the shapes of its parameter tensors exactly as PyTorch
+allocates them (:meth:`Layer.parameter_shapes`) and how it maps a per-sample
+input shape to an output shape; parameters, trainable parameters, buffers,
+formulas and reports all follow from those declarations.
+
+>>> from paramcalc import Linear
+>>> fc = Linear(400, 120)
+>>> list(fc.named_parameters())
+[('weight', (120, 400)), ('bias', (120,))]
+>>> fc.params(), fc.freeze().trainable_params()
+(48120, 0)
+>>> str(fc.explain())
+'400·120 + 120 = 48,120'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fnmatch
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
+
+from paramcalc import _check
+from paramcalc.errors import ConfigError, ShapeError
+from paramcalc.formula import Formula, num, product, total
+from paramcalc.shapes import Shape, as_shape, numel, product_text
+
+if TYPE_CHECKING:
+    from paramcalc.report import Report
+
+__all__ = ["Composite", "Counts", "Layer", "Visit"]
+
+L = TypeVar("L", bound="Layer")
+
+Visit = Callable[[str, "Layer", "Shape | None"], "Shape | None"]
+"""``visit(name, child, shape) -> output shape``: how a composite runs a child."""
+
+
+class Counts(NamedTuple):
+    """The element counts of a layer or network."""
+
+    params: int
+    trainable: int
+    buffers: int
+
+
+class _Tally:
+    """Adds up counts over a tree, counting each layer object once."""
+
+    __slots__ = ("buffers", "params", "seen", "trainable")
+
+    def __init__(self) -> None:
+        self.seen: set[int] = set()
+        self.params = self.trainable = self.buffers = 0
+
+
+@dataclass(frozen=True, repr=False)
+class Layer:
+    """Base of every layer and container.
+
+    Subclasses declare :meth:`parameter_shapes` (and :meth:`buffer_shapes`,
+    :meth:`infer_shape`, :meth:`count_macs` where they apply); the public
+    methods below are derived from those and are not overridden.
+
+    ``trainable`` (keyword-only) is paramcalc's stand-in for
+    ``requires_grad``: :meth:`freeze` returns a copy with it set to False.
+    """
+
+    trainable: bool = field(default=True, kw_only=True)
+
+    def __post_init__(self) -> None:
+        _check.boolean(type(self).__name__, "trainable", self.trainable)
+
+    # -- what a layer declares ------------------------------------------------
+
+    def parameter_shapes(self) -> tuple[tuple[str, Shape], ...]:
+        """``(name, shape)`` of each parameter tensor, as torch allocates them."""
+        return ()
+
+    def buffer_shapes(self) -> tuple[tuple[str, Shape], ...]:
+        """``(name, shape)`` of each buffer (running statistics and the like)."""
+        return ()
+
+    def infer_shape(self, shape: Shape) -> Shape:
+        """The per-sample output shape; raise :class:`ShapeError` if it does not fit.
+
+        The default keeps the shape (element-wise layers).
+        """
+        return shape
+
+    def count_macs(self, shape: Shape, output: Shape) -> int:
+        """Multiply-accumulates of one forward pass of one sample (default 0)."""
+        return 0
+
+    def formula(self) -> Formula:
+        """The working of :meth:`params`; by default, the sum of tensor sizes."""
+        terms = [product(*(num(size) for size in shape)) for _, shape in self.parameter_shapes()]
+        return Formula(total(*terms)) if terms else Formula(num(0))
+
+    # -- derived: counts --------------------------------------------------------
+
+    def named_parameters(self) -> Iterator[tuple[str, Shape]]:
+        """``(name, shape)`` pairs, with torch's names and order.
+
+        >>> from paramcalc import Conv2d
+        >>> list(Conv2d(1, 6, 5).named_parameters())
+        [('weight', (6, 1, 5, 5)), ('bias', (6,))]
+        """
+        return iter(self.parameter_shapes())
+
+    def named_buffers(self) -> Iterator[tuple[str, Shape]]:
+        """``(name, shape)`` pairs of the buffers, never counted as parameters."""
+        return iter(self.buffer_shapes())
+
+    @cached_property
+    def _counts(self) -> Counts:
+        params = sum(numel(shape) for _, shape in self.parameter_shapes())
+        buffers = sum(numel(shape) for _, shape in self.buffer_shapes())
+        return Counts(params, params if self.trainable else 0, buffers)
+
+    def _tally(self, tally: _Tally) -> None:
+        key = id(self)
+        if key not in tally.seen:
+            tally.seen.add(key)
+            counts = self._counts
+            tally.params += counts.params
+            tally.trainable += counts.trainable
+            tally.buffers += counts.buffers
+
+    def params(self) -> int:
+        """All parameter elements, trainable or frozen.
+
+        torch: ``sum(p.numel() for p in net.parameters())``.
+        """
+        return self._counts.params
+
+    def trainable_params(self) -> int:
+        """Parameter elements that are not frozen: the ``if p.requires_grad`` count."""
+        return self._counts.trainable
+
+    def buffers(self) -> int:
+        """Buffer elements (BatchNorm's running statistics, …)."""
+        return self._counts.buffers
+
+    def explain(self) -> Formula:
+        """The working: ``str(Conv2d(1, 6, 5).explain()) == "(5·5·1 + 1)·6 = 156"``."""
+        return self.formula()
+
+    # -- derived: shapes and compute ----------------------------------------------
+
+    def output_shape(self, shape: Shape | Iterable[int] | int) -> Shape:
+        """The per-sample output shape for a per-sample input shape.
+
+        >>> from paramcalc import Conv2d
+        >>> Conv2d(1, 6, 5).output_shape((1, 32, 32))
+        (6, 28, 28)
+        """
+        return cast(Shape, Walk().visit("", self, as_shape(shape)))
+
+    def macs(self, shape: Shape | Iterable[int] | int) -> int:
+        """Multiply-accumulates of one forward pass of one sample.
+
+        >>> from paramcalc import Linear
+        >>> Linear(400, 120).macs((400,))
+        48000
+        """
+        walk = Walk()
+        walk.visit("", self, as_shape(shape))
+        return walk.macs
+
+    # -- derived: copies and reports ----------------------------------------------
+
+    def freeze(self: L, *patterns: str) -> L:
+        """A copy whose parameters (or those under ``patterns``) are not trainable.
+
+        Patterns are globs over dotted layer paths (``"features"``, ``"fc*"``).
+        """
+        return _set_trainable(self, False, patterns)
+
+    def unfreeze(self: L, *patterns: str) -> L:
+        """A copy whose parameters (or those under ``patterns``) are trainable."""
+        return _set_trainable(self, True, patterns)
+
+    def report(
+        self, input_shape: Shape | Iterable[int] | int | None = None, *, batch_size: int = 1
+    ) -> Report:
+        """A breakdown: a row per layer and the totals (see :class:`paramcalc.Report`)."""
+        from paramcalc.report import build_report
+
+        return build_report(self, input_shape, batch_size=batch_size)
+
+    def children(self) -> Iterator[tuple[str, Layer]]:
+        """Direct sub-layers as ``(name, layer)``; none for a leaf layer."""
+        return iter(())
+
+    def __repr__(self) -> str:
+        return _call_repr(self)
+
+    def __str__(self) -> str:
+        return repr(self)
+
+
+class Composite(Layer):
+    """A layer made of named sub-layers (containers and graph blocks).
+
+    A composite declares :meth:`children` and :meth:`forward_shapes`; its
+    counts are the deduplicated sum of its leaves, its shapes and MACs come
+    from running its children through a :class:`Walk`.
+    """
+
+    def children(self) -> Iterator[tuple[str, Layer]]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def forward_shapes(self, visit: Visit, shape: Shape | None) -> Shape | None:
+        """Run the children: ``visit(name, child, shape)`` returns the child's output.
+
+        ``shape`` is None when no input shape was given; pass it on.
+        """
+        for name, child in self.children():
+            shape = visit(name, child, shape)
+        return shape
+
+    def rebuild(self: L, children: list[Layer]) -> L:  # pragma: no cover - abstract
+        """A copy of this composite with new children, in :meth:`children` order."""
+        raise NotImplementedError
+
+    def parameter_shapes(self) -> tuple[tuple[str, Shape], ...]:
+        return tuple(self.named_parameters())
+
+    def buffer_shapes(self) -> tuple[tuple[str, Shape], ...]:
+        return tuple(self.named_buffers())
+
+    def _named(self, which: str, prefix: str, seen: set[int]) -> Iterator[tuple[str, Shape]]:
+        for name, child in self.children():
+            path = f"{prefix}{name}."
+            if isinstance(child, Composite):
+                yield from child._named(which, path, seen)
+            elif id(child) not in seen:
+                seen.add(id(child))
+                shapes = child.parameter_shapes() if which == "p" else child.buffer_shapes()
+                for tensor, shape in shapes:
+                    yield path + tensor, shape
+
+    def named_parameters(self) -> Iterator[tuple[str, Shape]]:
+        return self._named("p", "", set())
+
+    def named_buffers(self) -> Iterator[tuple[str, Shape]]:
+        return self._named("b", "", set())
+
+    def _tally(self, tally: _Tally) -> None:
+        for _, child in self.children():
+            child._tally(tally)
+
+    @cached_property
+    def _counts(self) -> Counts:
+        tally = _Tally()
+        self._tally(tally)
+        return Counts(tally.params, tally.trainable, tally.buffers)
+
+    def formula(self) -> Formula:
+        """The sum of the children's counts: ``156 + 2416 + … = 61,706``."""
+        return Formula.of_sum(_unique_child_counts(self))
+
+
+def _unique_child_counts(layer: Composite) -> Iterator[int]:
+    tally = _Tally()
+    for _, child in layer.children():
+        before = tally.params
+        child._tally(tally)
+        yield tally.params - before
+
+
+class Walk:
+    """Runs a layer on a shape, child by child: shapes, MACs and report rows.
+
+    Errors are raised once, with the failing layer's path, its type, and where
+    its input came from.
+    """
+
+    __slots__ = ("_last", "batch_size", "macs", "record", "rows", "seen")
+
+    def __init__(self, *, record: bool = False) -> None:
+        self.record = record
+        self.rows: list[Any] = []
+        self.seen: dict[int, str] = {}
+        self.macs = 0
+        self._last: tuple[str, Layer, Shape] | None = None
+
+    def visit(self, path: str, layer: Layer, shape: Shape | None, depth: int = 0) -> Shape | None:
+        """Run ``layer`` (at ``path``) on ``shape`` and return its output shape."""
+        if isinstance(layer, Composite):
+            return self._composite(path, layer, shape, depth)
+        out = None
+        macs = None
+        if shape is not None:
+            try:
+                out = layer.infer_shape(shape)
+                macs = layer.count_macs(shape, out)
+            except ShapeError as error:
+                raise self._locate(error, path, layer, shape) from None
+            self.macs += macs
+            self._last = (path, layer, shape)
+        if self.record:
+            from paramcalc.report import Row
+
+            first = self.seen.get(id(layer))
+            counts = layer._counts if first is None else Counts(0, 0, 0)
+            if first is None:
+                self.seen[id(layer)] = path
+            self.rows.append(
+                Row(
+                    path,
+                    type(layer).__name__,
+                    depth,
+                    counts.params,
+                    counts.trainable,
+                    counts.buffers,
+                    out,
+                    macs,
+                    first,
+                    True,
+                    layer,
+                )
+            )
+        return out
+
+    def _composite(
+        self, path: str, layer: Composite, shape: Shape | None, depth: int
+    ) -> Shape | None:
+        if not self.record:
+            return layer.forward_shapes(
+                lambda name, child, given: self.visit(
+                    f"{path}.{name}" if path else name, child, given
+                ),
+                shape,
+            )
+        start = len(self.rows)
+        if path:
+            self.rows.append(None)  # filled in below, once the subtree is counted
+        macs_before = self.macs
+        first = self.seen.get(id(layer))
+        if first is None and path:
+            self.seen[id(layer)] = path
+        inner = depth + 1 if path else depth
+        out = layer.forward_shapes(
+            lambda name, child, given: self.visit(
+                f"{path}.{name}" if path else name, child, given, inner
+            ),
+            shape,
+        )
+        if path:
+            from paramcalc.report import Row
+
+            subtree = self.rows[start + 1 :]
+            leaves = [row for row in subtree if row.leaf]
+            self.rows[start] = Row(
+                path,
+                type(layer).__name__,
+                depth,
+                sum(row.params for row in leaves),
+                sum(row.trainable for row in leaves),
+                sum(row.buffers for row in leaves),
+                out,
+                None if shape is None else self.macs - macs_before,
+                first,
+                False,
+                layer,
+            )
+        return out
+
+    def _locate(self, error: ShapeError, path: str, layer: Layer, shape: Shape) -> ShapeError:
+        if error.path or (not path and error.kind):
+            return error
+        detail = error.detail
+        received = error.received
+        source = "the input"
+        if self._last is not None:
+            last_path, last_layer, last_in = self._last
+            name = last_path.rpartition(".")[2]
+            where = f"#{last_path}" if name.isdigit() else last_path
+            source = f"{where} ({type(last_layer).__name__})"
+            if received is not None:
+                detail += _factorization(received, last_in)
+        if path:
+            detail = f"{detail} from {source}"
+        return ShapeError(detail, path=path, kind=type(layer).__name__)
+
+
+def _factorization(size: int, before: Shape) -> str:
+    """``" = 16·5·5"`` when ``size`` is the flattened tail of the previous input."""
+    for start in range(len(before) - 1):
+        if numel(before[start:]) == size:
+            return f" = {product_text(before[start:])}"
+    return ""
+
+
+def _set_trainable(layer: L, value: bool, patterns: tuple[str, ...]) -> L:
+    targets: set[int] = set()
+    matched: set[str] = set()
+
+    def mark(node: Layer, path: str, selected: bool) -> None:
+        hits = {p for p in patterns if path and fnmatch.fnmatchcase(path, p)}
+        matched.update(hits)
+        selected = selected or bool(hits)
+        if isinstance(node, Composite):
+            for name, child in node.children():
+                mark(child, f"{path}.{name}" if path else name, selected)
+        elif selected:
+            targets.add(id(node))
+
+    mark(layer, "", not patterns)
+    missing = [p for p in patterns if p not in matched]
+    if missing:
+        raise ConfigError(
+            f"{type(layer).__name__}.{'freeze' if not value else 'unfreeze'}: no layer path "
+            f"matches {', '.join(repr(p) for p in missing)}."
+        )
+    memo: dict[int, Layer] = {}
+
+    def rebuild(node: Layer) -> Layer:
+        key = id(node)
+        if key not in memo:
+            if isinstance(node, Composite):
+                memo[key] = node.rebuild([rebuild(child) for _, child in node.children()])
+            elif key in targets and node.trainable != value:
+                memo[key] = dataclasses.replace(node, trainable=value)
+            else:
+                memo[key] = node
+        return memo[key]
+
+    return cast(L, rebuild(layer))
+
+
+def _collapse(value: object) -> object:
+    if isinstance(value, tuple) and value and all(item == value[0] for item in value):
+        return value[0]
+    return value
+
+
+def _call_repr(layer: Layer) -> str:
+    """``Conv2d(1, 6, 5, stride=2)``: positional required arguments, changed defaults."""
+    parts = []
+    for item in dataclasses.fields(layer):
+        if not item.repr or not item.init:
+            continue
+        value = getattr(layer, item.name)
+        if item.default is dataclasses.MISSING and item.default_factory is dataclasses.MISSING:
+            parts.append(repr(_collapse(value)))
+        elif _collapse(value) != _collapse(item.default):
+            parts.append(f"{item.name}={_collapse(value)!r}")
+    return f"{type(layer).__name__}({', '.join(parts)})"

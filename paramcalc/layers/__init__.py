@@ -1,0 +1,1 @@
+"""Layer families, one module each; :mod:`paramcalc` re-exports every layer."""

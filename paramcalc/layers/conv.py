@@ -1,0 +1,182 @@
+"""Convolutions: ``Conv1d``, ``Conv2d``, ``Conv3d``, as ``torch.nn.modules.conv``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, cast
+
+from paramcalc import _check
+from paramcalc.errors import ConfigError
+from paramcalc.formula import Expr, Formula, num, product, quotient, total
+from paramcalc.layer import Layer
+from paramcalc.layers._spatial import check_channels, check_rank, check_window
+from paramcalc.shapes import Shape, conv_length, numel
+
+__all__ = ["Conv1d", "Conv2d", "Conv3d"]
+
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+_KERNEL_SYMBOLS = {1: ("K",), 2: ("K", "K"), 3: ("K", "K", "K")}
+
+
+@dataclass(frozen=True, repr=False)
+class _ConvNd(Layer):
+    """Shared fields and checks of ``Conv1d/2d/3d`` (torch's ``_ConvNd``)."""
+
+    dims: ClassVar[int] = 2
+
+    in_channels: int
+    out_channels: int
+    kernel_size: int | tuple[int, ...]
+    stride: int | tuple[int, ...] = 1
+    padding: str | int | tuple[int, ...] = 0
+    dilation: int | tuple[int, ...] = 1
+    groups: int = 1
+    bias: bool = True
+    padding_mode: str = "zeros"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        name, n = type(self).__name__, self.dims
+        _check.positive(name, "in_channels", self.in_channels)
+        _check.positive(name, "out_channels", self.out_channels)
+        set_ = object.__setattr__
+        set_(
+            self,
+            "kernel_size",
+            _check.int_tuple(name, "kernel_size", self.kernel_size, n, minimum=1),
+        )
+        set_(self, "stride", _check.int_tuple(name, "stride", self.stride, n, minimum=1))
+        set_(self, "dilation", _check.int_tuple(name, "dilation", self.dilation, n, minimum=1))
+        _check.positive(name, "groups", self.groups)
+        _check.boolean(name, "bias", self.bias)
+        _check.one_of(name, "padding_mode", self.padding_mode, PADDING_MODES)
+        if isinstance(self.padding, str):
+            _check.one_of(name, "padding", self.padding, ("same", "valid"))
+            if self.padding == "same" and any(s != 1 for s in self.strides):
+                raise ConfigError(
+                    f"{name}: `padding='same'` is not supported for strided convolutions. "
+                    f"Received: padding='same', stride={self.stride}."
+                )
+        else:
+            set_(self, "padding", _check.int_tuple(name, "padding", self.padding, n, minimum=0))
+        for channels in ("in_channels", "out_channels"):
+            if getattr(self, channels) % self.groups:
+                raise ConfigError(
+                    f"{name}: `{channels}` must be divisible by `groups`. "
+                    f"Received: {channels}={getattr(self, channels)}, groups={self.groups}."
+                )
+
+    @property
+    def kernel(self) -> tuple[int, ...]:
+        """The kernel size as a tuple."""
+        return cast(tuple[int, ...], self.kernel_size)
+
+    @property
+    def strides(self) -> tuple[int, ...]:
+        """The stride as a tuple."""
+        return cast(tuple[int, ...], self.stride)
+
+    @property
+    def dilations(self) -> tuple[int, ...]:
+        """The dilation as a tuple."""
+        return cast(tuple[int, ...], self.dilation)
+
+    def paddings(self, lengths: Shape) -> tuple[int, ...] | None:
+        """Padding per side, or None for ``"same"`` (output length = input length)."""
+        if self.padding == "same":
+            return None
+        if self.padding == "valid":
+            return (0,) * self.dims
+        return cast(tuple[int, ...], self.padding)
+
+    def parameter_shapes(self) -> tuple[tuple[str, Shape], ...]:
+        weight = ("weight", (self.out_channels, self.in_channels // self.groups, *self.kernel))
+        return (weight, ("bias", (self.out_channels,))) if self.bias else (weight,)
+
+    def infer_shape(self, shape: Shape) -> Shape:
+        check_rank(shape, self.dims)
+        check_channels(self.in_channels, shape)
+        lengths = shape[1:]
+        pads = self.paddings(lengths)
+        if pads is None:
+            return (self.out_channels, *lengths)
+        outputs = [
+            conv_length(length, k, s, p, d)
+            for length, k, s, p, d in zip(
+                lengths, self.kernel, self.strides, pads, self.dilations, strict=True
+            )
+        ]
+        check_window(lengths, outputs, f"kernel_size={self.kernel_size}", shape)
+        return (self.out_channels, *outputs)
+
+    def count_macs(self, shape: Shape, output: Shape) -> int:
+        return numel(output) * (self.in_channels // self.groups) * numel(self.kernel)
+
+    def formula(self) -> Formula:
+        """``(K·K·C_in + 1)·C_out``; with groups, ``C_in/g``."""
+        kernel = [
+            num(k, symbol)
+            for k, symbol in zip(self.kernel, _KERNEL_SYMBOLS[self.dims], strict=True)
+        ]
+        fan_in: Expr = num(self.in_channels, "C_in")
+        if self.groups > 1:
+            fan_in = quotient(fan_in, num(self.groups, "g"))
+        weights = product(*kernel, fan_in)
+        out = num(self.out_channels, "C_out")
+        if self.bias:
+            return Formula(product(total(weights, num(1)), out))
+        return Formula(product(weights, out))
+
+
+@dataclass(frozen=True, repr=False)
+class Conv1d(_ConvNd):
+    """1-d convolution over ``(C_in, L)``; mirrors ``torch.nn.Conv1d``.
+
+    Parameters
+    ----------
+        weight: ``(out_channels, in_channels / groups, kernel_size)``
+        bias:   ``(out_channels,)`` if ``bias``
+
+    >>> Conv1d(16, 33, 3, stride=2).output_shape((16, 50))
+    (33, 24)
+
+    """
+
+    dims: ClassVar[int] = 1
+
+
+@dataclass(frozen=True, repr=False)
+class Conv2d(_ConvNd):
+    """2-d convolution over ``(C_in, H, W)``; mirrors ``torch.nn.Conv2d``.
+
+    Parameters
+    ----------
+        weight: ``(out_channels, in_channels / groups, kH, kW)``
+        bias:   ``(out_channels,)`` if ``bias``
+
+    >>> conv = Conv2d(1, 6, 5)
+    >>> conv.params(), conv.output_shape((1, 32, 32))
+    (156, (6, 28, 28))
+    >>> str(conv.explain())
+    '(5·5·1 + 1)·6 = 156'
+
+    """
+
+    dims: ClassVar[int] = 2
+
+
+@dataclass(frozen=True, repr=False)
+class Conv3d(_ConvNd):
+    """3-d convolution over ``(C_in, D, H, W)``; mirrors ``torch.nn.Conv3d``.
+
+    Parameters
+    ----------
+        weight: ``(out_channels, in_channels / groups, kD, kH, kW)``
+        bias:   ``(out_channels,)`` if ``bias``
+
+    >>> Conv3d(16, 33, 3, stride=2).output_shape((16, 10, 50, 100))
+    (33, 4, 24, 49)
+
+    """
+
+    dims: ClassVar[int] = 3

@@ -1,0 +1,71 @@
+"""``Linear`` and ``Identity``, as ``torch.nn.modules.linear``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from paramcalc import _check
+from paramcalc.errors import ShapeError
+from paramcalc.formula import Formula, num, product, total
+from paramcalc.layer import Layer
+from paramcalc.shapes import Shape, numel
+
+__all__ = ["Identity", "Linear"]
+
+
+@dataclass(frozen=True, repr=False)
+class Linear(Layer):
+    """Applies ``y = x Aᵀ + b`` to the last dimension; mirrors ``torch.nn.Linear``.
+
+    Parameters
+    ----------
+        weight: ``(out_features, in_features)``
+        bias:   ``(out_features,)`` if ``bias``
+
+    >>> fc = Linear(400, 120)
+    >>> fc.params(), str(fc.explain())
+    (48120, '400·120 + 120 = 48,120')
+    >>> fc.output_shape((10, 400))
+    (10, 120)
+
+    """
+
+    in_features: int
+    out_features: int
+    bias: bool = True
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check.positive("Linear", "in_features", self.in_features)
+        _check.positive("Linear", "out_features", self.out_features)
+        _check.boolean("Linear", "bias", self.bias)
+
+    def parameter_shapes(self) -> tuple[tuple[str, Shape], ...]:
+        weight = ("weight", (self.out_features, self.in_features))
+        return (weight, ("bias", (self.out_features,))) if self.bias else (weight,)
+
+    def infer_shape(self, shape: Shape) -> Shape:
+        if shape[-1] != self.in_features:
+            raise ShapeError(
+                f"expects {self.in_features} input features but receives {shape[-1]}",
+                received=shape[-1],
+            )
+        return (*shape[:-1], self.out_features)
+
+    def count_macs(self, shape: Shape, output: Shape) -> int:
+        return numel(shape) * self.out_features
+
+    def formula(self) -> Formula:
+        """``C_in·C_out + C_out``."""
+        out = num(self.out_features, "C_out")
+        weights = product(num(self.in_features, "C_in"), out)
+        return Formula(total(weights, out) if self.bias else weights)
+
+
+@dataclass(frozen=True, repr=False)
+class Identity(Layer):
+    """Returns its input; mirrors ``torch.nn.Identity`` (whose arguments it ignores too).
+
+    >>> Identity().output_shape((3, 4))
+    (3, 4)
+    """

@@ -1,0 +1,1 @@
+"""Renderers: each a pure function from a :class:`~paramcalc.report.Report` to ``str``."""

@@ -1,0 +1,39 @@
+"""How numbers are written: thousands separators, short forms, IEC bytes.
+
+>>> count(61706), short(61706), short(6738415616), iec_bytes(246824)
+('61,706', '61.7K', '6.74B', '241.04 KiB')
+"""
+
+from __future__ import annotations
+
+__all__ = ["count", "iec_bytes", "short"]
+
+_SUFFIXES = ((10**12, "T"), (10**9, "B"), (10**6, "M"), (10**3, "K"))
+_IEC = ((2**40, "TiB"), (2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB"))
+
+
+def count(value: int) -> str:
+    """``61706`` → ``"61,706"``."""
+    return f"{value:,}"
+
+
+def short(value: int) -> str:
+    """Three significant digits and a suffix: ``61.7K``, ``124M``, ``6.74B``."""
+    magnitude = abs(value)
+    for index, (scale, suffix) in enumerate(_SUFFIXES):
+        if magnitude >= scale:
+            scaled = value / scale
+            digits = 0 if abs(scaled) >= 100 else 1 if abs(scaled) >= 10 else 2
+            text = f"{scaled:.{digits}f}"
+            if abs(float(text)) >= 1000 and index > 0:  # 999.95K is 1M, not 1000K
+                return ("-1" if value < 0 else "1") + _SUFFIXES[index - 1][1]
+            return (text.rstrip("0").rstrip(".") if "." in text else text) + suffix
+    return str(value)
+
+
+def iec_bytes(value: int) -> str:
+    """Bytes in binary units, labelled as such: ``"241.04 KiB"``."""
+    for scale, unit in _IEC:
+        if value >= scale:
+            return f"{value / scale:.2f} {unit}"
+    return f"{value} B"
