@@ -13,6 +13,7 @@ working shown, and no framework needed.
 from paramcalc.containers import Module, ModuleList, Sequential
 from paramcalc.errors import ConfigError, ConfigTypeError, ParamcalcError, ShapeError
 from paramcalc.formula import Formula
+from paramcalc.graph import Concat, Repeat, Residual, Tied
 from paramcalc.layer import Layer
 from paramcalc.layers.activation import ReLU
 from paramcalc.layers.conv import Conv1d, Conv2d, Conv3d
@@ -24,6 +25,7 @@ from paramcalc.report import Report, Row
 __version__ = "0.1.0"
 
 __all__ = [
+    "Concat",
     "ConfigError",
     "ConfigTypeError",
     "Conv1d",
@@ -43,9 +45,12 @@ __all__ = [
     "ModuleList",
     "ParamcalcError",
     "ReLU",
+    "Repeat",
     "Report",
+    "Residual",
     "Row",
     "Sequential",
     "ShapeError",
+    "Tied",
     "__version__",
 ]

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar, cast
 
 from paramcalc import _check
 from paramcalc.errors import ConfigError, ShapeError
@@ -37,8 +37,20 @@ __all__ = ["Composite", "Counts", "Layer", "Visit"]
 
 L = TypeVar("L", bound="Layer")
 
-Visit = Callable[[str, "Layer", "Shape | None"], "Shape | None"]
-"""``visit(name, child, shape) -> output shape``: how a composite runs a child."""
+
+class Visit(Protocol):
+    """``visit(name, child, shape) -> output shape``: how a composite runs a child.
+
+    ``copies=k`` runs ``k`` distinct copies of ``child`` one after another (as
+    torch's deep copies of a block in a ``ModuleList``), named ``f"{name}{i}"``
+    for ``i`` in ``range(k)``. The walk stops walking copies once a copy maps
+    its input shape to itself and multiplies the rest, so its cost does not
+    grow with ``k`` (report rows excepted: a report lists every copy).
+    """
+
+    def __call__(
+        self, name: str, child: Layer, shape: Shape | None, *, copies: int = 1
+    ) -> Shape | None: ...
 
 
 class Counts(NamedTuple):
@@ -150,6 +162,38 @@ class Layer:
     def explain(self) -> Formula:
         """The working: ``str(Conv2d(1, 6, 5).explain()) == "(5·5·1 + 1)·6 = 156"``."""
         return self.formula()
+
+    def params_per_use(self) -> int:
+        """Parameters counting every use: shared layers and tied tensors once per use.
+
+        :meth:`params` counts each tensor once, as ``parameters()`` does; this
+        is the count a naive sum over the layers gives.
+
+        >>> from paramcalc import Linear, Sequential
+        >>> fc = Linear(10, 10)
+        >>> Sequential(fc, fc).params(), Sequential(fc, fc).params_per_use()
+        (110, 220)
+        """
+        return self._counts.params
+
+    def ties(self) -> tuple[tuple[str, str], ...]:
+        """``(tensor, target)`` pairs of tensors tied to another layer's (see ``tied_to``)."""
+        return ()
+
+    def tied_to(self, target: str, tensor: str = "weight") -> Layer:
+        """A copy of this layer with its ``tensor`` tied to the parameter at path ``target``.
+
+        The tied tensor counts once, under ``target``, as torch counts a
+        shared ``Parameter`` once (GPT-2's head uses the token embedding's weight):
+
+        >>> from paramcalc import Linear
+        >>> head = Linear(768, 50257, bias=False).tied_to("transformer.wte.weight")
+        >>> head.params(), head.params_per_use()
+        (0, 38597376)
+        """
+        from paramcalc.graph import Tied
+
+        return Tied(self, {tensor: target})
 
     # -- derived: shapes and compute ----------------------------------------------
 
@@ -266,6 +310,9 @@ class Composite(Layer):
         """The sum of the children's counts: ``156 + 2416 + … = 61,706``."""
         return Formula.of_sum(_unique_child_counts(self))
 
+    def params_per_use(self) -> int:
+        return sum(child.params_per_use() for _, child in self.children())
+
 
 def _unique_child_counts(layer: Composite) -> Iterator[int]:
     tally = _Tally()
@@ -282,7 +329,7 @@ class Walk:
     its input came from.
     """
 
-    __slots__ = ("_last", "batch_size", "macs", "record", "rows", "seen")
+    __slots__ = ("_last", "_scopes", "batch_size", "macs", "record", "rows", "seen")
 
     def __init__(self, *, record: bool = False) -> None:
         self.record = record
@@ -290,6 +337,7 @@ class Walk:
         self.seen: dict[int, str] = {}
         self.macs = 0
         self._last: tuple[str, Layer, Shape] | None = None
+        self._scopes: dict[tuple[int, str], dict[int, str]] = {}
 
     def visit(self, path: str, layer: Layer, shape: Shape | None, depth: int = 0) -> Shape | None:
         """Run ``layer`` (at ``path``) on ``shape`` and return its output shape."""
@@ -312,6 +360,7 @@ class Walk:
             counts = layer._counts if first is None else Counts(0, 0, 0)
             if first is None:
                 self.seen[id(layer)] = path
+            ties = ", ".join(target for _, target in layer.ties())
             self.rows.append(
                 Row(
                     path,
@@ -322,38 +371,93 @@ class Walk:
                     counts.buffers,
                     out,
                     macs,
-                    first,
+                    first if first is not None or not ties else ties,
                     True,
                     layer,
                 )
             )
         return out
 
+    def _runner(self, path: str, layer: Composite, depth: int) -> Visit:
+        """The ``visit`` callback handed to ``layer.forward_shapes``."""
+
+        def run(name: str, child: Layer, given: Shape | None, *, copies: int = 1) -> Shape | None:
+            if copies == 1:
+                return self.visit(f"{path}.{name}" if path else name, child, given, depth)
+            return self._copies(path, layer, name, child, given, depth, copies)
+
+        return run
+
+    def _copies(
+        self,
+        path: str,
+        owner: Composite,
+        name: str,
+        child: Layer,
+        shape: Shape | None,
+        depth: int,
+        copies: int,
+    ) -> Shape | None:
+        """Run ``copies`` distinct copies of ``child`` in a row, walking few of them.
+
+        Each copy is a distinct object (a deep copy), so it counts in full and
+        has its own scope for shared layers. Once a copy maps its input shape
+        to itself, every later copy would repeat it exactly: its MACs are
+        multiplied and (when recording) its rows are copied under new paths.
+        """
+        _check.positive(type(owner).__name__, "copies", copies)
+        outer = self.seen
+        done = 0
+        out = shape
+        start = len(self.rows)
+        step = 0
+        while done < copies:
+            copy_name = f"{name}{done}"
+            self.seen = self._scopes.setdefault((id(owner), copy_name), {})
+            given = out
+            start = len(self.rows)
+            before = self.macs
+            try:
+                out = self.visit(f"{path}.{copy_name}" if path else copy_name, child, given, depth)
+            finally:
+                self.seen = outer
+            step = self.macs - before
+            done += 1
+            if out == given:
+                break
+        rest = copies - done
+        if rest:
+            self.macs += step * rest
+            if self.record:
+                template = self.rows[start:]
+                old = f"{path}.{name}{done - 1}" if path else f"{name}{done - 1}"
+                for index in range(done, copies):
+                    new = f"{path}.{name}{index}" if path else f"{name}{index}"
+                    self.rows.extend(_moved(row, old, new) for row in template)
+        return out
+
     def _composite(
         self, path: str, layer: Composite, shape: Shape | None, depth: int
     ) -> Shape | None:
-        if not self.record:
-            return layer.forward_shapes(
-                lambda name, child, given: self.visit(
-                    f"{path}.{name}" if path else name, child, given
-                ),
-                shape,
-            )
         start = len(self.rows)
-        if path:
+        recording = self.record and bool(path)
+        if recording:
             self.rows.append(None)  # filled in below, once the subtree is counted
         macs_before = self.macs
         first = self.seen.get(id(layer))
         if first is None and path:
             self.seen[id(layer)] = path
         inner = depth + 1 if path else depth
-        out = layer.forward_shapes(
-            lambda name, child, given: self.visit(
-                f"{path}.{name}" if path else name, child, given, inner
-            ),
-            shape,
-        )
-        if path:
+        try:
+            out = layer.forward_shapes(self._runner(path, layer, inner), shape)
+        except ShapeError as error:
+            if error.path or error.kind:
+                raise
+            # raised by the composite itself (a residual or concat mismatch)
+            raise ShapeError(
+                error.detail, path=path, kind=type(layer).__name__, received=error.received
+            ) from None
+        if recording:
             from paramcalc.report import Row
 
             subtree = self.rows[start + 1 :]
@@ -389,6 +493,17 @@ class Walk:
         if path:
             detail = f"{detail} from {source}"
         return ShapeError(detail, path=path, kind=type(layer).__name__)
+
+
+def _moved(row: Any, old: str, new: str) -> Any:
+    """A report row of one copy of a repeated block, re-homed under another copy."""
+
+    def rehome(path: str | None) -> str | None:
+        if path is not None and (path == old or path.startswith(old + ".")):
+            return new + path[len(old) :]
+        return path
+
+    return row._replace(path=rehome(row.path), shared_with=rehome(row.shared_with))
 
 
 def _factorization(size: int, before: Shape) -> str:

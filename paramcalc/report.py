@@ -102,6 +102,21 @@ class Report:
         """``2 × MACs`` for the whole batch, or None without an input shape."""
         return None if self.macs is None else 2 * self.macs
 
+    @property
+    def params_per_use(self) -> int:
+        """Parameters counting every use: a shared layer per use, a tied tensor per layer.
+
+        :attr:`params` counts each tensor once (torch's ``parameters()``);
+        this is what adding up the layers one by one gives.
+
+        >>> from paramcalc import Linear, Sequential
+        >>> fc = Linear(4, 4)
+        >>> report = Sequential(fc, fc).report()
+        >>> report.params, report.params_per_use, report.rows[1].shared_with
+        (20, 40, '0')
+        """
+        return sum(row.layer.params_per_use() for row in self.rows if row.leaf)
+
     def leaves(self) -> tuple[Row, ...]:
         """The rows of leaf layers (no container subtotals)."""
         return tuple(row for row in self.rows if row.leaf)
@@ -144,7 +159,10 @@ def build_report(
     batch_size: int = 1,
 ) -> Report:
     """Walk ``layer`` once and collect its rows and totals (see :meth:`Layer.report`)."""
+    from paramcalc.graph import check_ties
+
     _check.positive("report", "batch_size", batch_size)
+    check_ties(layer)
     shape = None if input_shape is None else as_shape(input_shape)
     walk = Walk(record=True)
     out = walk.visit("", layer, shape)

@@ -1,0 +1,422 @@
+"""Graph blocks: ``Residual``, ``Concat``, ``Repeat`` and weight tying (``Tied``).
+
+Real networks are not chains: ResNet adds a shortcut, Inception concatenates
+branches, a transformer repeats one block dozens of times and GPT-2's head
+reuses the token embedding's weight. These composites express that with
+exact counts, shapes and MACs.
+
+>>> from paramcalc import Conv2d, Linear, ReLU
+>>> block = Residual({"conv1": Conv2d(8, 8, 3, padding=1), "relu": ReLU(),
+...                   "conv2": Conv2d(8, 8, 3, padding=1)})
+>>> block.params(), block.output_shape((8, 16, 16))
+(1168, (8, 16, 16))
+>>> Repeat(Linear(512, 512), 1_000_000).params()
+262656000000
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+from paramcalc import _check
+from paramcalc.containers import _check_entry, _indent
+from paramcalc.errors import ConfigError, ConfigTypeError, ShapeError
+from paramcalc.formula import Formula, num, product
+from paramcalc.layer import Composite, Counts, Layer, Visit, _Tally
+from paramcalc.shapes import Shape
+
+__all__ = ["Concat", "Repeat", "Residual", "Tied"]
+
+Entries = tuple[tuple[str, Layer], ...]
+
+
+def _entries(kind: str, argument: str, value: object, default: str) -> Entries:
+    """A layer becomes ``((default, layer),)``; a mapping's entries are taken as named."""
+    if isinstance(value, Mapping):
+        entries = tuple(_check_entry(kind, name, layer) for name, layer in value.items())
+        if not entries:
+            raise ConfigError(f"{kind}: `{argument}` must hold at least one layer. Received: {{}}.")
+        return entries
+    if not isinstance(value, Layer):
+        raise ConfigTypeError(
+            f"{kind}: `{argument}` must be a paramcalc layer or a dict of named layers. "
+            f"Received: {argument}={value!r} ({type(value).__name__})."
+        )
+    return ((default, value),)
+
+
+def _unique_names(kind: str, entries: Entries) -> None:
+    names = [name for name, _ in entries]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"{kind}: layer names must be unique. Received: {names}.")
+
+
+def _run(visit: Visit, entries: Entries, shape: Shape | None) -> Shape | None:
+    for name, layer in entries:
+        shape = visit(name, layer, shape)
+    return shape
+
+
+def _entries_repr(entries: Entries, default: str) -> str:
+    if len(entries) == 1 and entries[0][0] == default:
+        return repr(entries[0][1])
+    lines = "".join(f"\n  {name!r}: {_indent(repr(layer))}," for name, layer in entries)
+    return f"{{{lines}\n}}"
+
+
+@dataclass(frozen=True, init=False, repr=False)
+class Residual(Composite):
+    """``block(x) + shortcut(x)``: a skip connection (ResNet, transformers).
+
+    ``block`` is a layer (named ``"block"``) or a dict of named layers applied
+    in order, whose names then sit directly under the residual's path, as in
+    torchvision's blocks (``layer1.0.conv1``). ``shortcut`` is None (the
+    identity), a layer (named ``"shortcut"``) or a one-entry dict naming it
+    (``{"downsample": …}``). Both outputs must have the same shape.
+
+    >>> from paramcalc import Conv2d, Sequential
+    >>> down = Residual({"conv1": Conv2d(64, 128, 3, stride=2, padding=1)},
+    ...                 {"downsample": Conv2d(64, 128, 1, stride=2)})
+    >>> [name for name, _ in down.named_parameters()]
+    ['conv1.weight', 'conv1.bias', 'downsample.weight', 'downsample.bias']
+    >>> down.output_shape((64, 56, 56)), down.macs((64, 56, 56))
+    ((128, 28, 28), 64225280)
+    >>> Residual(Conv2d(3, 8, 3)).output_shape((3, 32, 32))
+    Traceback (most recent call last):
+    ...
+    paramcalc.errors.ShapeError: Residual adds the block's output (8, 30, 30) to the shortcut's ...
+    """
+
+    body: Entries = field(default=())
+    shortcut: tuple[tuple[str, Layer], ...] = field(default=())
+
+    def __init__(
+        self,
+        block: Layer | Mapping[str, Layer],
+        shortcut: Layer | Mapping[str, Layer] | None = None,
+    ) -> None:
+        body = _entries("Residual", "block", block, "block")
+        short = () if shortcut is None else _entries("Residual", "shortcut", shortcut, "shortcut")
+        if len(short) > 1:
+            raise ConfigError(
+                "Residual: `shortcut` must be one layer or a dict with one named layer. "
+                f"Received: {len(short)} layers ({', '.join(name for name, _ in short)})."
+            )
+        _unique_names("Residual", body + short)
+        object.__setattr__(self, "body", body)
+        object.__setattr__(self, "shortcut", short)
+
+    def children(self) -> Iterator[tuple[str, Layer]]:
+        return iter(self.body + self.shortcut)
+
+    def forward_shapes(self, visit: Visit, shape: Shape | None) -> Shape | None:
+        main = _run(visit, self.body, shape)
+        skip = _run(visit, self.shortcut, shape)
+        if main is not None and skip is not None and main != skip:
+            raise ShapeError(
+                f"adds the block's output {main} to the shortcut's {skip}; "
+                "they must have the same shape"
+            )
+        return main
+
+    def rebuild(self, children: list[Layer]) -> Residual:
+        names = [name for name, _ in self.body + self.shortcut]
+        pairs = dict(zip(names, children, strict=True))
+        body = {name: pairs[name] for name, _ in self.body}
+        short = {name: pairs[name] for name, _ in self.shortcut}
+        return Residual(body, short or None)
+
+    def __repr__(self) -> str:
+        parts = [_entries_repr(self.body, "block")]
+        if self.shortcut:
+            parts.append(_entries_repr(self.shortcut, "shortcut"))
+        return f"Residual({', '.join(_indent(part) for part in parts)})"
+
+
+@dataclass(frozen=True, init=False, repr=False)
+class Concat(Composite):
+    """Runs every branch on the same input and concatenates the outputs (Inception).
+
+    ``dim`` is a per-sample dimension (0 = channels, the default; negative
+    counts from the end); every other dimension must agree. Branches are
+    named ``"0"``, ``"1"``, … or given as a dict of names.
+
+    >>> from paramcalc import Conv2d
+    >>> cat = Concat({"branch1": Conv2d(192, 64, 1), "branch2": Conv2d(192, 128, 3, padding=1)})
+    >>> cat.output_shape((192, 28, 28))
+    (192, 28, 28)
+    >>> Concat(Conv2d(3, 4, 1), Conv2d(3, 4, 3)).output_shape((3, 8, 8))
+    Traceback (most recent call last):
+    ...
+    paramcalc.errors.ShapeError: Concat cannot concatenate along dim 0: branch 1 gives (4, 6, 6) ...
+    """
+
+    branches: Entries = field(default=())
+    dim: int = 0
+
+    def __init__(self, *branches: Layer | Mapping[str, Layer], dim: int = 0) -> None:
+        if len(branches) == 1 and isinstance(branches[0], Mapping):
+            entries = _entries("Concat", "branches", branches[0], "0")
+        else:
+            entries = tuple(
+                _entries("Concat", "branches", branch, str(index))[0]
+                for index, branch in enumerate(branches)
+            )
+        if not entries:
+            raise ConfigError("Concat: give at least one branch.")
+        _unique_names("Concat", entries)
+        _check.integer("Concat", "dim", dim)
+        object.__setattr__(self, "branches", entries)
+        object.__setattr__(self, "dim", dim)
+
+    def children(self) -> Iterator[tuple[str, Layer]]:
+        return iter(self.branches)
+
+    def forward_shapes(self, visit: Visit, shape: Shape | None) -> Shape | None:
+        outputs = [(name, visit(name, branch, shape)) for name, branch in self.branches]
+        return concat_shapes(outputs, self.dim)
+
+    def rebuild(self, children: list[Layer]) -> Concat:
+        names = [name for name, _ in self.branches]
+        return Concat(dict(zip(names, children, strict=True)), dim=self.dim)
+
+    def __repr__(self) -> str:
+        numbered = all(name == str(index) for index, (name, _) in enumerate(self.branches))
+        if numbered:
+            body = "".join(f"\n  {_indent(repr(layer))}," for _, layer in self.branches)
+        else:
+            body = "\n  " + _indent(_entries_repr(self.branches, ""))
+        dim = f", dim={self.dim}" if self.dim else ""
+        return f"Concat({body}{dim}\n)"
+
+
+def concat_shapes(outputs: list[tuple[str, Shape | None]], dim: int) -> Shape | None:
+    """The shape of ``torch.cat`` of per-sample shapes along per-sample ``dim``.
+
+    Raises a path-less :class:`ShapeError` naming the two disagreeing branches.
+
+    >>> concat_shapes([("a", (64, 7, 7)), ("b", (32, 7, 7))], 0)
+    (96, 7, 7)
+    """
+    known = [(name, out) for name, out in outputs if out is not None]
+    if len(known) != len(outputs):
+        return None
+    first_name, first = known[0]
+    rank = len(first)
+    axis = dim + rank if dim < 0 else dim
+    if not 0 <= axis < rank:
+        raise ShapeError(
+            f"cannot concatenate along dim {dim}: the branches' outputs {first} have rank {rank}"
+        )
+    size = 0
+    for name, out in known:
+        if len(out) != rank or any(
+            a != b for i, (a, b) in enumerate(zip(out, first, strict=True)) if i != axis
+        ):
+            raise ShapeError(
+                f"cannot concatenate along dim {dim}: branch {name} gives {out} but branch "
+                f"{first_name} gives {first}; all other dimensions must agree"
+            )
+        size += out[axis]
+    return (*first[:axis], size, *first[axis + 1 :])
+
+
+@dataclass(frozen=True, init=False, repr=False)
+class Repeat(Composite):
+    """``n`` distinct copies of ``block`` applied in order, never materialized.
+
+    Like a ``ModuleList`` of deep copies (a transformer's layers): each copy
+    has its own parameters, named ``0.…`` to ``{n-1}.…`` as torch names them.
+    ``params()``, ``output_shape()`` and ``macs()`` cost the same for any
+    ``n``: the block is counted once and its shape walked until it maps its
+    input to itself; names are generated lazily; a report lists every copy.
+
+    >>> from paramcalc import Linear, ReLU, Sequential
+    >>> layers = Repeat(Sequential(Linear(64, 64), ReLU()), 12)
+    >>> layers.params(), layers.macs((10, 64))
+    (49920, 491520)
+    >>> names = layers.named_parameters()
+    >>> next(names), next(names), next(names)[0]
+    (('0.0.weight', (64, 64)), ('0.0.bias', (64,)), '1.0.weight')
+    """
+
+    block: Layer = field(default_factory=Layer)
+    n: int = 1
+
+    def __init__(self, block: Layer, n: int) -> None:
+        if not isinstance(block, Layer):
+            raise ConfigTypeError(
+                f"Repeat: `block` must be a paramcalc layer. "
+                f"Received: block={block!r} ({type(block).__name__})."
+            )
+        _check.integer("Repeat", "n", n, minimum=1)
+        object.__setattr__(self, "block", block)
+        object.__setattr__(self, "n", n)
+
+    def children(self) -> Iterator[tuple[str, Layer]]:
+        """Lazily: ``("0", block)``, …, ``(str(n - 1), block)``."""
+        return ((str(index), self.block) for index in range(self.n))
+
+    def forward_shapes(self, visit: Visit, shape: Shape | None) -> Shape | None:
+        return visit("", self.block, shape, copies=self.n)
+
+    def rebuild(self, children: list[Layer]) -> Repeat:
+        first = children[0]
+        if any(child is not first for child in children):
+            raise ConfigError(
+                "Repeat: the copies of a repeated block are identical; freeze or unfreeze "
+                "all of them (the Repeat's path) or none. Received a pattern selecting "
+                "some copies only."
+            )
+        return Repeat(first, self.n)
+
+    def _named(self, which: str, prefix: str, seen: set[int]) -> Iterator[tuple[str, Shape]]:
+        if id(self) in seen:
+            return
+        seen.add(id(self))
+        block = self.block
+        for index in range(self.n):
+            path = f"{prefix}{index}."
+            if isinstance(block, Composite):
+                yield from block._named(which, path, set())  # each copy is distinct
+            else:
+                shapes = block.parameter_shapes() if which == "p" else block.buffer_shapes()
+                for tensor, shape in shapes:
+                    yield path + tensor, shape
+
+    def _tally(self, tally: _Tally) -> None:
+        if id(self) in tally.seen:
+            return
+        tally.seen.add(id(self))
+        counts: Counts = self.block._counts
+        tally.params += self.n * counts.params
+        tally.trainable += self.n * counts.trainable
+        tally.buffers += self.n * counts.buffers
+
+    def params_per_use(self) -> int:
+        return self.n * self.block.params_per_use()
+
+    def formula(self) -> Formula:
+        """``n·block``: ``12·4,160 = 49,920``."""
+        return Formula(product(num(self.n, "n"), num(self.block.params())))
+
+    def __repr__(self) -> str:
+        return f"Repeat({_indent(repr(self.block))}, {self.n})"
+
+
+@dataclass(frozen=True, init=False, repr=False)
+class Tied(Layer):
+    """A layer some of whose tensors are another layer's parameters (weight tying).
+
+    ``targets`` maps a tensor of ``layer`` to the dotted path of the parameter it
+    uses (``{"weight": "transformer.wte.weight"}``). The tied tensors count
+    once, under the target, as torch's ``parameters()`` yields a shared
+    ``Parameter`` once; :meth:`params_per_use` counts them again here. The
+    report names the tie on the row (``shared_with``) and checks that the
+    target exists with the same shape. ``layer.tied_to(target)`` is short for
+    ``Tied(layer, {"weight": target})``.
+
+    >>> from paramcalc import Linear
+    >>> head = Tied(Linear(768, 50257), {"weight": "transformer.wte.weight"})
+    >>> list(head.named_parameters()), head.output_shape((1024, 768))
+    ([('bias', (50257,))], (1024, 50257))
+    """
+
+    layer: Layer = field(default_factory=Layer)
+    targets: tuple[tuple[str, str], ...] = ()
+
+    def __init__(
+        self,
+        layer: Layer,
+        targets: Mapping[str, str] | Iterable[tuple[str, str]],
+        *,
+        trainable: bool | None = None,
+    ) -> None:
+        if not isinstance(layer, Layer) or isinstance(layer, Composite):
+            raise ConfigTypeError(
+                "Tied: `layer` must be a paramcalc leaf layer (tie tensors of a container's "
+                f"layers one by one). Received: layer={layer!r} ({type(layer).__name__})."
+            )
+        pairs = tuple(targets.items() if isinstance(targets, Mapping) else targets)
+        if not pairs:
+            raise ConfigError(
+                "Tied: `targets` must be a non-empty dict of tensor name to parameter path. "
+                f"Received: targets={targets!r}."
+            )
+        own = dict(layer.parameter_shapes())
+        for tensor, target in pairs:
+            if tensor not in own:
+                raise ConfigError(
+                    f"Tied: {type(layer).__name__} has no parameter {tensor!r} to tie "
+                    f"(it has {', '.join(repr(name) for name in own) or 'none'})."
+                )
+            if not isinstance(target, str) or not target or target.startswith("."):
+                raise ConfigError(
+                    f"Tied: the target of {tensor!r} must be a dotted parameter path such as "
+                    f"'transformer.wte.weight'. Received: {target!r}."
+                )
+        object.__setattr__(self, "layer", layer)
+        object.__setattr__(self, "targets", pairs)
+        object.__setattr__(self, "trainable", layer.trainable if trainable is None else trainable)
+        self.__post_init__()
+
+    def parameter_shapes(self) -> tuple[tuple[str, Shape], ...]:
+        tied = {tensor for tensor, _ in self.targets}
+        return tuple((name, s) for name, s in self.layer.parameter_shapes() if name not in tied)
+
+    def buffer_shapes(self) -> tuple[tuple[str, Shape], ...]:
+        return self.layer.buffer_shapes()
+
+    def infer_shape(self, shape: Shape) -> Shape:
+        return self.layer.infer_shape(shape)
+
+    def count_macs(self, shape: Shape, output: Shape) -> int:
+        return self.layer.count_macs(shape, output)
+
+    def ties(self) -> tuple[tuple[str, str], ...]:
+        return self.targets
+
+    def tied_shapes(self) -> tuple[tuple[str, Shape], ...]:
+        """``(target, shape)`` of each tied tensor, for checking against the target."""
+        own = dict(self.layer.parameter_shapes())
+        return tuple((target, own[tensor]) for tensor, target in self.targets)
+
+    def params_per_use(self) -> int:
+        return self.layer.params()
+
+    def __repr__(self) -> str:
+        return f"Tied({self.layer!r}, {dict(self.targets)!r})"
+
+
+def check_ties(network: Layer) -> None:
+    """Check that every tie in ``network`` names one of its parameters, of the same shape.
+
+    >>> from paramcalc import Linear, Sequential
+    >>> check_ties(Sequential({"fc": Linear(4, 4).tied_to("emb.weight")}))
+    Traceback (most recent call last):
+    ...
+    paramcalc.errors.ConfigError: Tied: fc ties its weight to 'emb.weight', which is not a ...
+    """
+    names = dict(network.named_parameters())
+
+    def check(node: Layer, path: str) -> None:
+        if isinstance(node, Repeat):
+            check(node.block, f"{path}.0" if path else "0")
+        elif isinstance(node, Composite):
+            for name, child in node.children():
+                check(child, f"{path}.{name}" if path else name)
+        elif isinstance(node, Tied):
+            for (tensor, target), (_, shape) in zip(node.targets, node.tied_shapes(), strict=True):
+                if target not in names:
+                    raise ConfigError(
+                        f"Tied: {path} ties its {tensor} to {target!r}, which is not a "
+                        "parameter of the network."
+                    )
+                if names[target] != shape:
+                    raise ConfigError(
+                        f"Tied: {path} ties its {tensor} of shape {shape} to {target!r} "
+                        f"of shape {names[target]}; the shapes must be equal."
+                    )
+
+    check(network, "")
