@@ -49,7 +49,7 @@ class Visit(Protocol):
     """
 
     def __call__(
-        self, name: str, child: Layer, shape: Shape | None, *, copies: int = 1
+        self, name: str, child: Layer, shape: Shape | None, /, *, copies: int = 1
     ) -> Shape | None: ...
 
 
