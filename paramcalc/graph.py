@@ -231,6 +231,8 @@ class Repeat(Composite):
     ``params()``, ``output_shape()`` and ``macs()`` cost the same for any
     ``n``: the block is counted once and its shape walked until it maps its
     input to itself; names are generated lazily; a report lists every copy.
+    ``prefix`` names the copies ``f"{prefix}{i}"`` (torchvision's ViT:
+    ``"encoder_layer_"``).
 
     >>> from paramcalc import Linear, ReLU, Sequential
     >>> layers = Repeat(Sequential(Linear(64, 64), ReLU()), 12)
@@ -243,23 +245,27 @@ class Repeat(Composite):
 
     block: Layer = field(default_factory=Layer)
     n: int = 1
+    prefix: str = ""
 
-    def __init__(self, block: Layer, n: int) -> None:
+    def __init__(self, block: Layer, n: int, *, prefix: str = "") -> None:
         if not isinstance(block, Layer):
             raise ConfigTypeError(
                 f"Repeat: `block` must be a paramcalc layer. "
                 f"Received: block={block!r} ({type(block).__name__})."
             )
         _check.integer("Repeat", "n", n, minimum=1)
+        if not isinstance(prefix, str) or "." in prefix:
+            raise ConfigError(f"Repeat: `prefix` must be a str without '.'. Received: {prefix!r}.")
         object.__setattr__(self, "block", block)
         object.__setattr__(self, "n", n)
+        object.__setattr__(self, "prefix", prefix)
 
     def children(self) -> Iterator[tuple[str, Layer]]:
-        """Lazily: ``("0", block)``, …, ``(str(n - 1), block)``."""
-        return ((str(index), self.block) for index in range(self.n))
+        """Lazily: ``("0", block)``, …, ``(str(n - 1), block)`` (after the ``prefix``)."""
+        return ((f"{self.prefix}{index}", self.block) for index in range(self.n))
 
     def forward_shapes(self, visit: Visit, shape: Shape | None) -> Shape | None:
-        return visit("", self.block, shape, copies=self.n)
+        return visit(self.prefix, self.block, shape, copies=self.n)
 
     def rebuild(self, children: list[Layer]) -> Repeat:
         first = children[0]
@@ -269,7 +275,7 @@ class Repeat(Composite):
                 "all of them (the Repeat's path) or none. Received a pattern selecting "
                 "some copies only."
             )
-        return Repeat(first, self.n)
+        return Repeat(first, self.n, prefix=self.prefix)
 
     def _named(self, which: str, prefix: str, seen: set[int]) -> Iterator[tuple[str, Shape]]:
         if id(self) in seen:
@@ -277,7 +283,7 @@ class Repeat(Composite):
         seen.add(id(self))
         block = self.block
         for index in range(self.n):
-            path = f"{prefix}{index}."
+            path = f"{prefix}{self.prefix}{index}."
             if isinstance(block, Composite):
                 yield from block._named(which, path, set())  # each copy is distinct
             else:
@@ -302,7 +308,8 @@ class Repeat(Composite):
         return Formula(product(num(self.n, "n"), num(self.block.params())))
 
     def __repr__(self) -> str:
-        return f"Repeat({_indent(repr(self.block))}, {self.n})"
+        prefix = f", prefix={self.prefix!r}" if self.prefix else ""
+        return f"Repeat({_indent(repr(self.block))}, {self.n}{prefix})"
 
 
 @dataclass(frozen=True, init=False, repr=False)
@@ -402,7 +409,8 @@ def check_ties(network: Layer) -> None:
 
     def check(node: Layer, path: str) -> None:
         if isinstance(node, Repeat):
-            check(node.block, f"{path}.0" if path else "0")
+            first = f"{node.prefix}0"
+            check(node.block, f"{path}.{first}" if path else first)
         elif isinstance(node, Composite):
             for name, child in node.children():
                 check(child, f"{path}.{name}" if path else name)

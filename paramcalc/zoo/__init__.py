@@ -1,0 +1,151 @@
+"""Reference networks with their published totals.
+
+Each entry builds a network whose parameter names mirror the reference
+implementation (torchvision, Hugging Face ``transformers``) and whose total
+is the published one; the functions take keyword parameters, so one function
+sizes a family.
+
+>>> from paramcalc import zoo
+>>> zoo.get("resnet50").params()
+25557032
+>>> zoo.entry("gpt2").published, zoo.entry("gpt2").input_shape
+(124439808, (1024,))
+>>> "llama2-7b" in zoo.names()
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any, NamedTuple
+
+from paramcalc.errors import ConfigError
+from paramcalc.layer import Layer
+from paramcalc.shapes import Shape
+from paramcalc.zoo._common import Conv1D, Net, ScaledDotProductAttention, StochasticDepth
+from paramcalc.zoo.language import bert, gpt2, llama, mistral, qwen2
+from paramcalc.zoo.vision import (
+    alexnet,
+    convnext_tiny,
+    densenet,
+    efficientnet_b0,
+    googlenet,
+    lenet5,
+    mobilenet_v2,
+    resnet,
+    squeezenet,
+    vgg,
+    vit_b_16,
+)
+
+__all__ = [
+    "Conv1D",
+    "Entry",
+    "Net",
+    "ScaledDotProductAttention",
+    "StochasticDepth",
+    "alexnet",
+    "bert",
+    "convnext_tiny",
+    "densenet",
+    "efficientnet_b0",
+    "entry",
+    "get",
+    "googlenet",
+    "gpt2",
+    "lenet5",
+    "llama",
+    "mistral",
+    "mobilenet_v2",
+    "names",
+    "qwen2",
+    "resnet",
+    "squeezenet",
+    "vgg",
+    "vit_b_16",
+]
+
+
+class Entry(NamedTuple):
+    """A named reference network: how to build it and what its sources say."""
+
+    name: str
+    build: Callable[[], Layer]
+    published: int
+    input_shape: Shape
+    source: str
+    note: str
+
+
+_IMAGE = (3, 224, 224)
+
+_ENTRIES: tuple[Entry, ...] = (
+    Entry("lenet5", lenet5, 61706, (1, 32, 32), "the seed post", "conv1–fc3, 10 classes"),
+    Entry("alexnet", alexnet, 61100840, _IMAGE, "torchvision", "1000 classes"),
+    Entry("vgg11", partial(vgg, 11), 132863336, _IMAGE, "torchvision", "no BatchNorm"),
+    Entry("vgg16", partial(vgg, 16), 138357544, _IMAGE, "torchvision", "no BatchNorm"),
+    Entry(
+        "vgg16_bn",
+        partial(vgg, 16, batch_norm=True),
+        138365992,
+        _IMAGE,
+        "torchvision",
+        "BatchNorm weights and biases; running statistics are buffers",
+    ),
+    Entry("resnet18", partial(resnet, 18), 11689512, _IMAGE, "torchvision", "BatchNorm affine"),
+    Entry("resnet34", partial(resnet, 34), 21797672, _IMAGE, "torchvision", "BatchNorm affine"),
+    Entry("resnet50", partial(resnet, 50), 25557032, _IMAGE, "torchvision", "BatchNorm affine"),
+    Entry("resnet101", partial(resnet, 101), 44549160, _IMAGE, "torchvision", "BatchNorm affine"),
+    Entry("resnet152", partial(resnet, 152), 60192808, _IMAGE, "torchvision", "BatchNorm affine"),
+    Entry("mobilenet_v2", mobilenet_v2, 3504872, _IMAGE, "torchvision", "width 1.0"),
+    Entry(
+        "squeezenet1_0", partial(squeezenet, "1_0"), 1248424, _IMAGE, "torchvision", "version 1.0"
+    ),
+    Entry("densenet121", partial(densenet, 121), 7978856, _IMAGE, "torchvision", "growth 32"),
+    Entry(
+        "googlenet", googlenet, 6624904, _IMAGE, "torchvision", "without the auxiliary classifiers"
+    ),
+    Entry("efficientnet_b0", efficientnet_b0, 5288548, _IMAGE, "torchvision", "with SE blocks"),
+    Entry("vit_b_16", vit_b_16, 86567656, _IMAGE, "torchvision", "class token and position table"),
+    Entry("convnext_tiny", convnext_tiny, 28589128, _IMAGE, "torchvision", "layer scales"),
+    Entry("bert-base", bert, 109482240, (128,), "Hugging Face", "BertModel with the pooler"),
+    Entry("gpt2", gpt2, 124439808, (1024,), "Hugging Face", "LM head tied to wte"),
+    Entry(
+        "gpt2-untied",
+        partial(gpt2, tie_word_embeddings=False),
+        163037184,
+        (1024,),
+        "Hugging Face",
+        "LM head counted apart",
+    ),
+    Entry("gpt2-medium", partial(gpt2, "medium"), 354823168, (1024,), "Hugging Face", "tied"),
+    Entry("gpt2-large", partial(gpt2, "large"), 774030080, (1024,), "Hugging Face", "tied"),
+    Entry("gpt2-xl", partial(gpt2, "xl"), 1557611200, (1024,), "Hugging Face", "tied"),
+    Entry("llama2-7b", llama, 6738415616, (4096,), "Hugging Face", "untied LM head"),
+    Entry("mistral-7b", mistral, 7241732096, (4096,), "Hugging Face", "v0.1, 8 KV heads"),
+    Entry("qwen2-0.5b", qwen2, 494032768, (4096,), "Hugging Face", "tied LM head, q/k/v biases"),
+)
+
+
+def names() -> tuple[str, ...]:
+    """The registered model names, in gallery order."""
+    return tuple(item.name for item in _ENTRIES)
+
+
+def entry(name: str) -> Entry:
+    """The registry entry for ``name`` (case and ``-``/``_`` insensitive)."""
+    key = name.lower().replace("_", "-")
+    for item in _ENTRIES:
+        if item.name.replace("_", "-") == key:
+            return item
+    raise ConfigError(f"zoo: unknown model {name!r}. Known: {', '.join(names())}.")
+
+
+def get(name: str, **kwargs: Any) -> Layer:
+    """Build the registered network ``name``; keyword arguments go to its function.
+
+    >>> get("resnet18", num_classes=10).params()
+    11181642
+    """
+    return entry(name).build(**kwargs)
