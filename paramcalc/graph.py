@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from paramcalc import _check
 from paramcalc.containers import _check_entry, _indent
@@ -242,6 +243,8 @@ class Repeat(Composite):
     >>> next(names), next(names), next(names)[0]
     (('0.0.weight', (64, 64)), ('0.0.bias', (64,)), '1.0.weight')
     """
+
+    distinct_copies: ClassVar[bool] = True
 
     block: Layer = field(default_factory=Layer)
     n: int = 1

@@ -23,7 +23,7 @@ import fnmatch
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol, TypeVar, cast
 
 from paramcalc import _check
 from paramcalc.errors import ConfigError, ShapeError
@@ -41,7 +41,7 @@ L = TypeVar("L", bound="Layer")
 class Visit(Protocol):
     """``visit(name, child, shape) -> output shape``: how a composite runs a child.
 
-    ``copies=k`` runs ``k`` distinct copies of ``child`` one after another (as
+    ``copies=k`` (an int, even 1) runs ``k`` distinct copies of ``child`` one after another (as
     torch's deep copies of a block in a ``ModuleList``), named ``f"{name}{i}"``
     for ``i`` in ``range(k)``. The walk stops walking copies once a copy maps
     its input shape to itself and multiplies the rest, so its cost does not
@@ -49,7 +49,7 @@ class Visit(Protocol):
     """
 
     def __call__(
-        self, name: str, child: Layer, shape: Shape | None, /, *, copies: int = 1
+        self, name: str, child: Layer, shape: Shape | None, /, *, copies: int | None = None
     ) -> Shape | None: ...
 
 
@@ -255,7 +255,14 @@ class Composite(Layer):
     A composite declares :meth:`children` and :meth:`forward_shapes`; its
     counts are the deduplicated sum of its leaves, its shapes and MACs come
     from running its children through a :class:`Walk`.
+
+    ``distinct_copies`` is True for a composite whose children are one block
+    standing for distinct deep copies (``Repeat``): the same object under two
+    of its names is not a shared layer, and :meth:`freeze` must select all
+    copies or none.
     """
+
+    distinct_copies: ClassVar[bool] = False
 
     def children(self) -> Iterator[tuple[str, Layer]]:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -381,10 +388,12 @@ class Walk:
     def _runner(self, path: str, layer: Composite, depth: int) -> Visit:
         """The ``visit`` callback handed to ``layer.forward_shapes``."""
 
-        def run(name: str, child: Layer, given: Shape | None, *, copies: int = 1) -> Shape | None:
-            if copies == 1:
-                return self.visit(f"{path}.{name}" if path else name, child, given, depth)
-            return self._copies(path, layer, name, child, given, depth, copies)
+        def run(
+            name: str, child: Layer, shape: Shape | None, *, copies: int | None = None
+        ) -> Shape | None:
+            if copies is None:
+                return self.visit(f"{path}.{name}" if path else name, child, shape, depth)
+            return self._copies(path, layer, name, child, shape, depth, copies)
 
         return run
 
@@ -518,15 +527,27 @@ def _set_trainable(layer: L, value: bool, patterns: tuple[str, ...]) -> L:
     targets: set[int] = set()
     matched: set[str] = set()
 
-    def mark(node: Layer, path: str, selected: bool) -> None:
+    def mark(node: Layer, path: str, selected: bool) -> int:
+        """Mark the leaves to change; return how many leaf uses were selected."""
         hits = {p for p in patterns if path and fnmatch.fnmatchcase(path, p)}
         matched.update(hits)
         selected = selected or bool(hits)
         if isinstance(node, Composite):
-            for name, child in node.children():
+            counts = [
                 mark(child, f"{path}.{name}" if path else name, selected)
-        elif selected:
+                for name, child in node.children()
+            ]
+            if node.distinct_copies and len(set(counts)) > 1:
+                raise ConfigError(
+                    f"{type(node).__name__} `{path}`: the copies of a repeated block are "
+                    "identical; freeze or unfreeze all of them or none. "
+                    f"Received patterns selecting some copies only: "
+                    f"{', '.join(repr(p) for p in patterns)}."
+                )
+            return sum(counts)
+        if selected:
             targets.add(id(node))
+        return int(selected)
 
     mark(layer, "", not patterns)
     missing = [p for p in patterns if p not in matched]

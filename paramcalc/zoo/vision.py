@@ -13,7 +13,7 @@ published ones:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import paramcalc as pc
@@ -27,6 +27,7 @@ from paramcalc.zoo._common import (
     Permute,
     ResidualNet,
     StochasticDepth,
+    Step,
     Tokens,
     pooled,
 )
@@ -327,7 +328,7 @@ def _conv_norm_act(
     kernel: int = 3,
     stride: int = 1,
     groups: int = 1,
-    activation: type[Layer] | None = None,
+    activation: Callable[..., Layer] | None = None,
 ) -> pc.Sequential:
     """Torchvision's ``Conv2dNormActivation`` with BatchNorm (conv bias off)."""
     layers: list[Layer] = [
@@ -614,7 +615,7 @@ def googlenet(num_classes: int = 1000, dropout: float = 0.2) -> GoogLeNet:
         "dropout": pc.Dropout(p=dropout),
         "fc": pc.Linear(1024, num_classes),
     }
-    steps = [*list(modules)[:-2], ("flatten()", pc.Flatten()), "dropout", "fc"]
+    steps: list[Step] = [*list(modules)[:-2], ("flatten()", pc.Flatten()), "dropout", "fc"]
     return GoogLeNet(modules, steps)
 
 
