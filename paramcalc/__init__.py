@@ -15,7 +15,14 @@ from paramcalc.errors import ConfigError, ConfigTypeError, ParamcalcError, Shape
 from paramcalc.formula import Formula
 from paramcalc.layer import Layer
 from paramcalc.layers.activation import ReLU
-from paramcalc.layers.conv import Conv1d, Conv2d, Conv3d
+from paramcalc.layers.conv import (
+    Conv1d,
+    Conv2d,
+    Conv3d,
+    ConvTranspose1d,
+    ConvTranspose2d,
+    ConvTranspose3d,
+)
 from paramcalc.layers.linear import Identity, Linear
 from paramcalc.layers.pooling import MaxPool, MaxPool1d, MaxPool2d, MaxPool3d
 from paramcalc.layers.reshape import Dropout, Flatten
@@ -29,6 +36,9 @@ __all__ = [
     "Conv1d",
     "Conv2d",
     "Conv3d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
+    "ConvTranspose3d",
     "Dropout",
     "Flatten",
     "Formula",
