@@ -24,6 +24,19 @@ from paramcalc.layers.conv import (
     ConvTranspose3d,
 )
 from paramcalc.layers.linear import Identity, Linear
+from paramcalc.layers.norm import (
+    BatchNorm1d,
+    BatchNorm2d,
+    BatchNorm3d,
+    GroupNorm,
+    InstanceNorm1d,
+    InstanceNorm2d,
+    InstanceNorm3d,
+    LayerNorm,
+    LocalResponseNorm,
+    RMSNorm,
+    SyncBatchNorm,
+)
 from paramcalc.layers.pooling import MaxPool, MaxPool1d, MaxPool2d, MaxPool3d
 from paramcalc.layers.reshape import Dropout, Flatten
 from paramcalc.report import Report, Row
@@ -31,6 +44,9 @@ from paramcalc.report import Report, Row
 __version__ = "0.1.0"
 
 __all__ = [
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "BatchNorm3d",
     "ConfigError",
     "ConfigTypeError",
     "Conv1d",
@@ -42,9 +58,15 @@ __all__ = [
     "Dropout",
     "Flatten",
     "Formula",
+    "GroupNorm",
     "Identity",
+    "InstanceNorm1d",
+    "InstanceNorm2d",
+    "InstanceNorm3d",
     "Layer",
+    "LayerNorm",
     "Linear",
+    "LocalResponseNorm",
     "MaxPool",
     "MaxPool1d",
     "MaxPool2d",
@@ -52,10 +74,12 @@ __all__ = [
     "Module",
     "ModuleList",
     "ParamcalcError",
+    "RMSNorm",
     "ReLU",
     "Report",
     "Row",
     "Sequential",
     "ShapeError",
+    "SyncBatchNorm",
     "__version__",
 ]
