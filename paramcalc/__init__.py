@@ -23,6 +23,7 @@ from paramcalc.layers.conv import (
     ConvTranspose2d,
     ConvTranspose3d,
 )
+from paramcalc.layers.embedding import Embedding, EmbeddingBag
 from paramcalc.layers.linear import Identity, Linear
 from paramcalc.layers.norm import (
     BatchNorm1d,
@@ -56,6 +57,8 @@ __all__ = [
     "ConvTranspose2d",
     "ConvTranspose3d",
     "Dropout",
+    "Embedding",
+    "EmbeddingBag",
     "Flatten",
     "Formula",
     "GroupNorm",
