@@ -24,7 +24,7 @@ from paramcalc.layers.conv import (
     ConvTranspose3d,
 )
 from paramcalc.layers.embedding import Embedding, EmbeddingBag
-from paramcalc.layers.linear import Identity, Linear
+from paramcalc.layers.linear import Bilinear, Identity, Linear
 from paramcalc.layers.norm import (
     BatchNorm1d,
     BatchNorm2d,
@@ -48,6 +48,7 @@ __all__ = [
     "BatchNorm1d",
     "BatchNorm2d",
     "BatchNorm3d",
+    "Bilinear",
     "ConfigError",
     "ConfigTypeError",
     "Conv1d",
