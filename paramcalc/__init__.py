@@ -16,8 +16,29 @@ from paramcalc.formula import Formula
 from paramcalc.graph import Concat, Repeat, Residual, Tied
 from paramcalc.layer import Layer
 from paramcalc.layers.activation import ReLU
-from paramcalc.layers.conv import Conv1d, Conv2d, Conv3d
-from paramcalc.layers.linear import Identity, Linear
+from paramcalc.layers.conv import (
+    Conv1d,
+    Conv2d,
+    Conv3d,
+    ConvTranspose1d,
+    ConvTranspose2d,
+    ConvTranspose3d,
+)
+from paramcalc.layers.embedding import Embedding, EmbeddingBag
+from paramcalc.layers.linear import Bilinear, Identity, Linear
+from paramcalc.layers.norm import (
+    BatchNorm1d,
+    BatchNorm2d,
+    BatchNorm3d,
+    GroupNorm,
+    InstanceNorm1d,
+    InstanceNorm2d,
+    InstanceNorm3d,
+    LayerNorm,
+    LocalResponseNorm,
+    RMSNorm,
+    SyncBatchNorm,
+)
 from paramcalc.layers.pooling import MaxPool, MaxPool1d, MaxPool2d, MaxPool3d
 from paramcalc.layers.reshape import Dropout, Flatten
 from paramcalc.report import Report, Row
@@ -25,18 +46,33 @@ from paramcalc.report import Report, Row
 __version__ = "0.1.0"
 
 __all__ = [
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "BatchNorm3d",
+    "Bilinear",
     "Concat",
     "ConfigError",
     "ConfigTypeError",
     "Conv1d",
     "Conv2d",
     "Conv3d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
+    "ConvTranspose3d",
     "Dropout",
+    "Embedding",
+    "EmbeddingBag",
     "Flatten",
     "Formula",
+    "GroupNorm",
     "Identity",
+    "InstanceNorm1d",
+    "InstanceNorm2d",
+    "InstanceNorm3d",
     "Layer",
+    "LayerNorm",
     "Linear",
+    "LocalResponseNorm",
     "MaxPool",
     "MaxPool1d",
     "MaxPool2d",
@@ -44,6 +80,7 @@ __all__ = [
     "Module",
     "ModuleList",
     "ParamcalcError",
+    "RMSNorm",
     "ReLU",
     "Repeat",
     "Report",
@@ -51,6 +88,7 @@ __all__ = [
     "Row",
     "Sequential",
     "ShapeError",
+    "SyncBatchNorm",
     "Tied",
     "__version__",
 ]
