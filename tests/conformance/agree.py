@@ -1,0 +1,74 @@
+"""Run one configuration through torch and paramcalc and require the same verdict.
+
+torch may reject a configuration at construction or at the first forward;
+paramcalc must then raise ``ConfigError`` at construction, or ``ShapeError``
+from ``output_shape``. When torch accepts, the output shape (batch removed),
+the named parameters and buffers must agree, and the MACs must be 0.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import Counter
+from typing import Any
+
+import pytest
+
+import paramcalc as pc
+from paramcalc import ConfigError, ShapeError
+
+from .compare import torch_buffers, torch_parameters
+
+
+def _forward(torch: Any, module: Any, shape: tuple[int, ...]) -> tuple[int, ...]:
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = module(torch.zeros((1, *shape)))
+    if isinstance(out, tuple):  # return_indices=True
+        out = out[0]
+    return tuple(out.shape[1:])
+
+
+def agree(
+    torch: Any,
+    name: str,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    shape: tuple[int, ...],
+    tally: Counter[str] | None = None,
+) -> str:
+    """``"ok"``, ``"config"`` or ``"shape"``: how both sides took the configuration."""
+    case = (name, args, kwargs, shape)
+    ours_type = getattr(pc, name)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            theirs = getattr(torch.nn, name)(*args, **kwargs)
+    except Exception:  # torch rejects at construction, with whatever it raises
+        with pytest.raises(ConfigError):
+            ours_type(*args, **kwargs)
+        verdict = "config"
+    else:
+        try:
+            ours = ours_type(*args, **kwargs)
+        except ConfigError:
+            with pytest.raises(Exception):  # noqa: B017, PT011 - any torch failure
+                _forward(torch, theirs, shape)
+            verdict = "config"
+        else:
+            try:
+                expected = _forward(torch, theirs, shape)
+            except Exception:
+                with pytest.raises(ShapeError):
+                    ours.output_shape(shape)
+                verdict = "shape"
+            else:
+                assert ours.output_shape(shape) == expected, case
+                assert list(ours.named_parameters()) == torch_parameters(theirs), case
+                assert list(ours.named_buffers()) == torch_buffers(theirs), case
+                assert ours.params() == sum(p.numel() for p in theirs.parameters()), case
+                assert ours.macs(shape) == 0, case
+                verdict = "ok"
+    if tally is not None:
+        tally[verdict] += 1
+    return verdict
