@@ -18,12 +18,16 @@ from paramcalc.layers.activation import ReLU
 from paramcalc.layers.conv import Conv1d, Conv2d, Conv3d
 from paramcalc.layers.linear import Identity, Linear
 from paramcalc.layers.pooling import MaxPool, MaxPool1d, MaxPool2d, MaxPool3d
+from paramcalc.layers.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from paramcalc.layers.reshape import Dropout, Flatten
 from paramcalc.report import Report, Row
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "GRU",
+    "LSTM",
+    "RNN",
     "ConfigError",
     "ConfigTypeError",
     "Conv1d",
@@ -32,7 +36,9 @@ __all__ = [
     "Dropout",
     "Flatten",
     "Formula",
+    "GRUCell",
     "Identity",
+    "LSTMCell",
     "Layer",
     "Linear",
     "MaxPool",
@@ -42,6 +48,7 @@ __all__ = [
     "Module",
     "ModuleList",
     "ParamcalcError",
+    "RNNCell",
     "ReLU",
     "Report",
     "Row",
