@@ -369,7 +369,7 @@ class TestValidation:
     @pytest.mark.parametrize("name", ["input_size", "hidden_size", "num_layers"])
     def test_sizes_must_be_positive(self, name: str) -> None:
         """torch: '<name> must be greater than zero'."""
-        kwargs = {"input_size": 4, "hidden_size": 6, "num_layers": 1, name: 0}
+        kwargs: dict[str, Any] = {"input_size": 4, "hidden_size": 6, "num_layers": 1, name: 0}
         with pytest.raises(ConfigError, match=f"LSTM: `{name}` must be at least 1"):
             pc.LSTM(**kwargs)
 
