@@ -15,11 +15,19 @@ from paramcalc.errors import ConfigError, ConfigTypeError, ParamcalcError, Shape
 from paramcalc.formula import Formula
 from paramcalc.layer import Layer
 from paramcalc.layers.activation import ReLU
+from paramcalc.layers.attention import MultiheadAttention
 from paramcalc.layers.conv import Conv1d, Conv2d, Conv3d
 from paramcalc.layers.linear import Identity, Linear
 from paramcalc.layers.pooling import MaxPool, MaxPool1d, MaxPool2d, MaxPool3d
 from paramcalc.layers.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from paramcalc.layers.reshape import Dropout, Flatten
+from paramcalc.layers.transformer import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 from paramcalc.report import Report, Row
 
 __version__ = "0.1.0"
@@ -47,6 +55,7 @@ __all__ = [
     "MaxPool3d",
     "Module",
     "ModuleList",
+    "MultiheadAttention",
     "ParamcalcError",
     "RNNCell",
     "ReLU",
@@ -54,5 +63,10 @@ __all__ = [
     "Row",
     "Sequential",
     "ShapeError",
+    "Transformer",
+    "TransformerDecoder",
+    "TransformerDecoderLayer",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
     "__version__",
 ]
