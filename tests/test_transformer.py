@@ -341,3 +341,35 @@ class TestValidation:
             TransformerDecoderLayer(8, 2, dropout=2.0)
         with pytest.raises(ConfigError, match="`dim_feedforward` must be at least 1"):
             TransformerEncoderLayer(8, 2, 0)
+
+
+class TestTorchQuirks:
+    def test_decoder_copies_run_relu_instead_of_a_module_activation(self) -> None:
+        """torch 2.13: TransformerDecoderLayer.__setstate__ puts F.relu over a module
+        activation in every deep copy; the module's parameters stay registered, and
+        FlopCounterMode sees no work from it (conformance: test_decoder_matches_torch)."""
+        module = TransformerDecoder(TransformerDecoderLayer(8, 2, 16, activation=Linear(16, 16)), 2)
+        plain = TransformerDecoder(TransformerDecoderLayer(8, 2, 16), 2)
+        assert module.params() == plain.params() + 2 * (16 * 16 + 16)
+        assert module.macs((5, 8)) == plain.macs((5, 8))
+        assert module.layers[0].relu_replaces_activation  # type: ignore[attr-defined]
+        report = module.report((5, 8))
+        assert sum(row.params for row in report.rows if row.leaf) == report.params
+        skipped = [row for row in report.rows if row.path.endswith("activation")]
+        assert [(row.params, row.output_shape, row.macs) for row in skipped] == [
+            (272, None, None)
+        ] * 2
+
+    def test_a_lone_decoder_layer_runs_its_activation(self) -> None:
+        """Without a copy, torch's decoder layer calls the module: its MACs count."""
+        layer = TransformerDecoderLayer(8, 2, 16, activation=Linear(16, 16))
+        plain = TransformerDecoderLayer(8, 2, 16)
+        assert layer.macs((5, 8)) == plain.macs((5, 8)) + 5 * 16 * 16
+
+    def test_encoder_copies_keep_a_module_activation(self) -> None:
+        """TransformerEncoderLayer.__setstate__ checks hasattr, which finds the module."""
+        encoder = TransformerEncoder(
+            TransformerEncoderLayer(8, 2, 16, activation=Linear(16, 16)), 2
+        )
+        plain = TransformerEncoder(TransformerEncoderLayer(8, 2, 16), 2)
+        assert encoder.macs((5, 8)) == plain.macs((5, 8)) + 2 * 5 * 16 * 16

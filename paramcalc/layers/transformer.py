@@ -123,7 +123,12 @@ def clone(layer: Layer, memo: dict[int, Layer] | None = None) -> Layer:
     key = id(layer)
     if key not in memo:
         if isinstance(layer, Composite):
-            memo[key] = layer.rebuild([clone(child, memo) for _, child in layer.children()])
+            copied = layer.rebuild([clone(child, memo) for _, child in layer.children()])
+            if isinstance(copied, TransformerDecoderLayer) and isinstance(copied.activation, Layer):
+                # torch's TransformerDecoderLayer.__setstate__ finds no "activation" in the
+                # copied __dict__ (a module lives in _modules) and sets F.relu over it
+                object.__setattr__(copied, "relu_replaces_activation", True)
+            memo[key] = copied
         else:
             memo[key] = copy.copy(layer)
     return memo[key]
@@ -149,7 +154,11 @@ class _Block(Composite):
 
     def _run(self, visit: Visit, names: tuple[str, ...], shape: Shape | None) -> Shape | None:
         for name in names:
-            shape = visit(name, self._child(name), shape)
+            if name.startswith("skipped "):  # registered but not run: a row, no shape
+                name = name.removeprefix("skipped ")
+                visit(name, self._child(name), None)
+            else:
+                shape = visit(name, self._child(name), shape)
         return shape
 
     def rebuild(self, children: list[Layer]) -> _Block:
@@ -257,6 +266,14 @@ class TransformerDecoderLayer(_Block):
     (keyword-only, not a torch argument) is the memory's length ``S`` for the
     cross-attention MACs; ``None`` means ``S = T``.
 
+    A torch quirk, mirrored: a copy of a decoder layer whose ``activation`` is
+    a module (the copies ``TransformerDecoder`` makes) runs ``F.relu`` instead
+    of it, because ``TransformerDecoderLayer.__setstate__`` sets
+    ``activation = F.relu`` when the copied ``__dict__`` lacks it. The module
+    stays registered (its parameters count) but does not run: such copies
+    have ``relu_replaces_activation`` set, and their walk shows the
+    activation's row without an output shape or MACs.
+
     >>> layer = TransformerDecoderLayer(512, 8, memory_len=20)
     >>> layer.params(), layer.output_shape((10, 512))
     (4204032, (10, 512))
@@ -272,6 +289,7 @@ class TransformerDecoderLayer(_Block):
     norm_first: bool = False
     bias: bool = True
     memory_len: int | None = field(default=None, kw_only=True)
+    relu_replaces_activation: bool = field(default=False, init=False, repr=False)
     _children: Children = field(default=(), init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -316,7 +334,10 @@ class TransformerDecoderLayer(_Block):
 
     def forward_shapes(self, visit: Visit, shape: Shape | None) -> Shape | None:
         """Torch's ``forward``: self-attention, cross-attention on the memory, feed-forward."""
-        feed_forward = ("linear1", *_activation_names(self), "dropout", "linear2", "dropout3")
+        activation = _activation_names(self)
+        if self.relu_replaces_activation:
+            activation = ("skipped activation",)
+        feed_forward = ("linear1", *activation, "dropout", "linear2", "dropout3")
         if self.norm_first:
             order = (
                 "norm1", "self_attn", "dropout1",
