@@ -37,6 +37,7 @@ from paramcalc.layers.activation import (
     Tanh,
     Threshold,
 )
+from paramcalc.layers.attention import MultiheadAttention
 from paramcalc.layers.conv import (
     Conv1d,
     Conv2d,
@@ -78,7 +79,15 @@ from paramcalc.layers.pooling import (
     MaxPool2d,
     MaxPool3d,
 )
+from paramcalc.layers.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from paramcalc.layers.reshape import Dropout, Flatten
+from paramcalc.layers.transformer import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 from paramcalc.report import Report, Row
 
 __version__ = "0.1.0"
@@ -88,6 +97,9 @@ __all__ = [
     "ELU",
     "GELU",
     "GLU",
+    "GRU",
+    "LSTM",
+    "RNN",
     "SELU",
     "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
@@ -116,6 +128,7 @@ __all__ = [
     "EmbeddingBag",
     "Flatten",
     "Formula",
+    "GRUCell",
     "GroupNorm",
     "Hardsigmoid",
     "Hardswish",
@@ -127,6 +140,7 @@ __all__ = [
     "LPPool1d",
     "LPPool2d",
     "LPPool3d",
+    "LSTMCell",
     "Layer",
     "LayerNorm",
     "LeakyReLU",
@@ -140,9 +154,11 @@ __all__ = [
     "Mish",
     "Module",
     "ModuleList",
+    "MultiheadAttention",
     "PReLU",
     "ParamcalcError",
     "RMSNorm",
+    "RNNCell",
     "ReLU",
     "ReLU6",
     "Repeat",
@@ -159,5 +175,10 @@ __all__ = [
     "Tanh",
     "Threshold",
     "Tied",
+    "Transformer",
+    "TransformerDecoder",
+    "TransformerDecoderLayer",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
     "__version__",
 ]
