@@ -39,9 +39,7 @@ _LLAMA_REQUIRED = (
 
 def _get(config: Mapping[str, Any], key: str, model_type: str) -> Any:
     if key not in config or config[key] is None:
-        raise ConfigError(
-            f"from_hf_config: a {model_type} config needs `{key}`, which is missing."
-        )
+        raise ConfigError(f"from_hf_config: a {model_type} config needs `{key}`, which is missing.")
     return config[key]
 
 
@@ -151,7 +149,7 @@ def from_hf_config(source: str | os.PathLike[str] | Mapping[str, Any]) -> Layer:
     >>> from_hf_config({"model_type": "gpt2", "vocab_size": 50257})
     Traceback (most recent call last):
     ...
-    paramcalc.errors.ConfigError: from_hf_config: a gpt2 config needs `n_positions`, which is missing.
+    paramcalc.errors.ConfigError: from_hf_config: a gpt2 config needs `n_positions`, which is ...
     """
     config = _load(source)
     if "model_type" not in config:

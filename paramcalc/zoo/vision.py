@@ -26,8 +26,8 @@ from paramcalc.zoo._common import (
     Net,
     Permute,
     ResidualNet,
-    StochasticDepth,
     Step,
+    StochasticDepth,
     Tokens,
     pooled,
 )

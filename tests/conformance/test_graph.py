@@ -29,7 +29,7 @@ def _conv_spec(rng: random.Random, cin: int, cout: int, stride: int) -> dict[str
 
 
 def _torch_graph(torch: Any, kind: str, body: dict[str, Any], extra: dict[str, Any]) -> Any:
-    nn = torch.nn
+    nn: Any = torch.nn
 
     class Graph(nn.Module):  # type: ignore[misc]
         def __init__(self) -> None:
@@ -65,7 +65,7 @@ def test_residual_matches_torch(torch: Any) -> None:
             _conv_spec(rng, channels[i], channels[i + 1], stride if i == 0 else 1)
             for i in range(convs)
         ]
-        short = None
+        short: dict[str, Any] | None = None
         if rng.random() < 0.6:
             short = {
                 "in_channels": cin,
@@ -165,7 +165,12 @@ def test_repeat_shrinking_conv_matches_torch(torch: Any) -> None:
     nn = torch.nn
     for _ in range(CASES):
         channels, size, n = rng.randint(1, 6), rng.randint(1, 40), rng.randint(1, 8)
-        kwargs = {"kernel_size": 3, "stride": 2, "padding": 1, "bias": rng.random() < 0.5}
+        kwargs: dict[str, Any] = {
+            "kernel_size": 3,
+            "stride": 2,
+            "padding": 1,
+            "bias": rng.random() < 0.5,
+        }
         theirs = nn.Sequential(*(nn.Conv2d(channels, channels, **kwargs) for _ in range(n)))
         ours = pc.Repeat(pc.Conv2d(channels, channels, **kwargs), n)
         assert_matches(torch, ours, theirs, (channels, size, size))
