@@ -134,10 +134,13 @@ def names() -> tuple[str, ...]:
 
 
 def entry(name: str) -> Entry:
-    """The registry entry for ``name`` (case and ``-``/``_`` insensitive)."""
-    key = name.lower().replace("_", "-")
+    """The registry entry for ``name`` (ignoring case, ``-`` and ``_``: ``"ResNet-50"``)."""
+
+    def key(text: str) -> str:
+        return text.lower().replace("_", "").replace("-", "")
+
     for item in _ENTRIES:
-        if item.name.replace("_", "-") == key:
+        if key(item.name) == key(name):
             return item
     raise ConfigError(f"zoo: unknown model {name!r}. Known: {', '.join(names())}.")
 
