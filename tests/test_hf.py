@@ -115,5 +115,5 @@ def test_unreadable_files(tmp_path: Path) -> None:
     bad.write_text("{")
     with pytest.raises(ConfigError, match=r"bad\.json' is not valid JSON"):
         from_hf_config(bad)
-    with pytest.raises(ConfigError, match="give a path to a config.json or a dict"):
+    with pytest.raises(ConfigError, match=r"give a path to a config\.json or a dict"):
         from_hf_config(42)  # type: ignore[arg-type]

@@ -127,7 +127,7 @@ class TestNames:
         assert "features.28.weight" in names
 
     def test_gpt2_tied_head(self) -> None:
-        """The tied head adds no tensor (torch deduplicates lm_head.weight); the row names the tie."""
+        """The tied head adds no tensor (torch dedups lm_head.weight); its row names the tie."""
         net = gpt2()
         names = [name for name, _ in net.named_parameters()]
         assert names[:2] == ["transformer.wte.weight", "transformer.wpe.weight"]
@@ -189,7 +189,7 @@ class TestFamilies:
 
     def test_llama_70b_is_cheap(self) -> None:
         """Llama-2-70B counts with no per-layer work: memory does not grow with the size."""
-        sizes = {
+        sizes: dict[str, Any] = {
             "hidden_size": 8192,
             "intermediate_size": 28672,
             "num_attention_heads": 64,
