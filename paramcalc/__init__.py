@@ -10,7 +10,7 @@ working shown, and no framework needed.
 61706
 """
 
-from paramcalc.containers import Module, ModuleList, Sequential
+from paramcalc.containers import Module, ModuleDict, ModuleList, Sequential
 from paramcalc.errors import ConfigError, ConfigTypeError, ParamcalcError, ShapeError
 from paramcalc.formula import Formula
 from paramcalc.graph import Concat, Repeat, Residual, Tied
@@ -88,6 +88,7 @@ from paramcalc.layers.transformer import (
     TransformerEncoder,
     TransformerEncoderLayer,
 )
+from paramcalc.params import Parameter, ParameterDict, ParameterList
 from paramcalc.report import Report, Row
 
 __version__ = "0.1.0"
@@ -153,10 +154,14 @@ __all__ = [
     "MaxPool3d",
     "Mish",
     "Module",
+    "ModuleDict",
     "ModuleList",
     "MultiheadAttention",
     "PReLU",
     "ParamcalcError",
+    "Parameter",
+    "ParameterDict",
+    "ParameterList",
     "RMSNorm",
     "RNNCell",
     "ReLU",
