@@ -292,7 +292,7 @@ class Repeat(Composite):
             else:
                 shapes = block.parameter_shapes() if which == "p" else block.buffer_shapes()
                 for tensor, shape in shapes:
-                    yield path + tensor, shape
+                    yield path + tensor if tensor else path[:-1], shape
 
     def _tally(self, tally: _Tally) -> None:
         if id(self) in tally.seen:

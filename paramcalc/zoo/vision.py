@@ -851,15 +851,24 @@ class CNBlock(Net):
         return out
 
 
+@dataclass(frozen=True, repr=False)
+class LayerNorm2d(pc.LayerNorm):
+    """torchvision's ``LayerNorm2d``: a LayerNorm over the channels of ``(C, H, W)``.
+
+    >>> LayerNorm2d(96, eps=1e-6).output_shape((96, 56, 56))
+    (96, 56, 56)
+    """
+
+    def infer_shape(self, shape: Shape) -> Shape:
+        channels = self.normalized_shape
+        expected = channels[0] if isinstance(channels, tuple) else channels
+        if len(shape) != 3 or shape[0] != expected:
+            raise ShapeError(f"expects a ({expected}, H, W) input but receives {shape}")
+        return shape
+
+
 def _layer_norm_2d(channels: int) -> Layer:
-    """Torchvision's ``LayerNorm2d``: a LayerNorm over the channels of ``(C, H, W)``."""
-    return pc.Sequential(
-        {
-            "permute()": Permute([0, 2, 3, 1]),
-            "norm": pc.LayerNorm(channels, eps=1e-6),
-            "unpermute()": Permute([0, 3, 1, 2]),
-        }
-    )
+    return LayerNorm2d(channels, eps=1e-6)
 
 
 def convnext_tiny(

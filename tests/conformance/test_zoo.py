@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import math
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -456,6 +457,124 @@ def _efficientnet_b0(torch: Any) -> Any:
     return EfficientNet()
 
 
+def _vit_b_16(torch: Any) -> Any:
+    nn: Any = torch.nn
+    hidden, heads, mlp_dim, layers, length = 768, 12, 3072, 12, 197
+
+    class EncoderBlock(nn.Module):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.ln_1 = nn.LayerNorm(hidden, eps=1e-6)
+            self.self_attention = nn.MultiheadAttention(
+                hidden, heads, dropout=0.0, batch_first=True
+            )
+            self.dropout = nn.Dropout(0.0)
+            self.ln_2 = nn.LayerNorm(hidden, eps=1e-6)
+            self.mlp = nn.Sequential(
+                nn.Linear(hidden, mlp_dim), nn.GELU(), nn.Dropout(0.0),
+                nn.Linear(mlp_dim, hidden), nn.Dropout(0.0),
+            )  # fmt: skip
+
+        def forward(self, inputs: Any) -> Any:
+            x = self.ln_1(inputs)
+            # need_weights=True takes the bmm path, which FlopCounterMode counts on CPU
+            x, _ = self.self_attention(x, x, x, need_weights=True)
+            x = self.dropout(x) + inputs
+            return x + self.mlp(self.ln_2(x))
+
+    class Encoder(nn.Module):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.pos_embedding = nn.Parameter(torch.zeros(1, length, hidden))
+            self.dropout = nn.Dropout(0.0)
+            self.layers = nn.Sequential(
+                OrderedDict((f"encoder_layer_{i}", EncoderBlock()) for i in range(layers))
+            )
+            self.ln = nn.LayerNorm(hidden, eps=1e-6)
+
+        def forward(self, x: Any) -> Any:
+            return self.ln(self.layers(self.dropout(x + self.pos_embedding)))
+
+    class VisionTransformer(nn.Module):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv_proj = nn.Conv2d(3, hidden, kernel_size=16, stride=16)
+            self.class_token = nn.Parameter(torch.zeros(1, 1, hidden))
+            self.encoder = Encoder()
+            self.heads = nn.Sequential(OrderedDict(head=nn.Linear(hidden, 1000)))
+
+        def forward(self, x: Any) -> Any:
+            x = self.conv_proj(x).reshape(x.shape[0], hidden, -1).permute(0, 2, 1)
+            x = torch.cat([self.class_token.expand(x.shape[0], -1, -1), x], dim=1)
+            return self.heads(self.encoder(x)[:, 0])
+
+    return VisionTransformer()
+
+
+def _convnext_tiny(torch: Any) -> Any:
+    nn: Any = torch.nn
+    functional = nn.functional
+
+    class LayerNorm2d(nn.LayerNorm):  # type: ignore[misc]
+        def forward(self, x: Any) -> Any:
+            x = x.permute(0, 2, 3, 1)
+            x = functional.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+            return x.permute(0, 3, 1, 2)
+
+    class Permute(nn.Module):  # type: ignore[misc]
+        def __init__(self, dims: list[int]) -> None:
+            super().__init__()
+            self.dims = dims
+
+        def forward(self, x: Any) -> Any:
+            return torch.permute(x, self.dims)
+
+    class CNBlock(nn.Module):  # type: ignore[misc]
+        def __init__(self, dim: int) -> None:
+            super().__init__()
+            self.block = nn.Sequential(
+                nn.Conv2d(dim, dim, kernel_size=7, padding=3, groups=dim, bias=True),
+                Permute([0, 2, 3, 1]), nn.LayerNorm(dim, eps=1e-6),
+                nn.Linear(dim, 4 * dim, bias=True), nn.GELU(),
+                nn.Linear(4 * dim, dim, bias=True), Permute([0, 3, 1, 2]),
+            )  # fmt: skip
+            self.layer_scale = nn.Parameter(torch.ones(dim, 1, 1) * 1e-6)
+            self.stochastic_depth = nn.Identity()
+
+        def forward(self, x: Any) -> Any:
+            return self.stochastic_depth(self.layer_scale * self.block(x)) + x
+
+    class ConvNeXt(nn.Module):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            dims, depths = (96, 192, 384, 768), (3, 3, 9, 3)
+            layers: list[Any] = [
+                nn.Sequential(
+                    nn.Conv2d(3, 96, kernel_size=4, stride=4, padding=0, bias=True),
+                    LayerNorm2d(96, eps=1e-6),
+                )
+            ]
+            for i, (dim, depth) in enumerate(zip(dims, depths, strict=True)):
+                layers.append(nn.Sequential(*(CNBlock(dim) for _ in range(depth))))
+                if i < 3:
+                    layers.append(
+                        nn.Sequential(
+                            LayerNorm2d(dim, eps=1e-6),
+                            nn.Conv2d(dim, dims[i + 1], kernel_size=2, stride=2),
+                        )
+                    )
+            self.features = nn.Sequential(*layers)
+            self.avgpool = nn.AdaptiveAvgPool2d(1)
+            self.classifier = nn.Sequential(
+                LayerNorm2d(768, eps=1e-6), nn.Flatten(1), nn.Linear(768, 1000)
+            )
+
+        def forward(self, x: Any) -> Any:
+            return self.classifier(self.avgpool(self.features(x)))
+
+    return ConvNeXt()
+
+
 VISION: dict[str, Callable[[Any], Any]] = {
     "resnet18": lambda torch: _resnet(torch, 18),
     "resnet50": lambda torch: _resnet(torch, 50),
@@ -465,13 +584,18 @@ VISION: dict[str, Callable[[Any], Any]] = {
     "densenet121": _densenet121,
     "squeezenet1_0": _squeezenet,
     "efficientnet_b0": _efficientnet_b0,
+    "vit_b_16": _vit_b_16,
+    "convnext_tiny": _convnext_tiny,
 }
 
 
 @pytest.mark.parametrize("name", list(VISION))
 def test_vision_matches_torch_mirror(torch: Any, name: str) -> None:
     """Names, buffers, totals, output shape and FlopCounterMode/2 MACs at 3×224×224."""
-    theirs = VISION[name](torch).eval()
+    theirs = VISION[name](torch)
+    # eval() would send MultiheadAttention down its fused fast path, which FlopCounterMode
+    # does not count; with dropout 0 and no BatchNorm, train() computes the same thing
+    theirs.train(name == "vit_b_16")
     ours = zoo.get(name)
     assert_matches(torch, ours, theirs, (3, 224, 224))
 
