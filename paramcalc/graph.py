@@ -126,7 +126,7 @@ class Residual(Composite):
         pairs = dict(zip(names, children, strict=True))
         body = {name: pairs[name] for name, _ in self.body}
         short = {name: pairs[name] for name, _ in self.shortcut}
-        return Residual(body, short or None)
+        return type(self)(body, short or None)
 
     def __repr__(self) -> str:
         parts = [_entries_repr(self.body, "block")]
@@ -180,7 +180,7 @@ class Concat(Composite):
 
     def rebuild(self, children: list[Layer]) -> Concat:
         names = [name for name, _ in self.branches]
-        return Concat(dict(zip(names, children, strict=True)), dim=self.dim)
+        return type(self)(dict(zip(names, children, strict=True)), dim=self.dim)
 
     def __repr__(self) -> str:
         numbered = all(name == str(index) for index, (name, _) in enumerate(self.branches))
@@ -278,7 +278,7 @@ class Repeat(Composite):
                 "all of them (the Repeat's path) or none. Received a pattern selecting "
                 "some copies only."
             )
-        return Repeat(first, self.n, prefix=self.prefix)
+        return type(self)(first, self.n, prefix=self.prefix)
 
     def _named(self, which: str, prefix: str, seen: set[int]) -> Iterator[tuple[str, Shape]]:
         if id(self) in seen:

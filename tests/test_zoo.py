@@ -240,3 +240,14 @@ def test_registry() -> None:
     assert len(zoo.names()) == len(PUBLISHED)
     assert zoo.entry("ResNet-50") == zoo.entry("resnet50")
     assert zoo.entry("vgg16-bn").name == "vgg16_bn"
+
+
+def test_freeze_keeps_block_types() -> None:
+    """Freezing a zoo network keeps its block classes and freezes everything."""
+    net = zoo.get("resnet18").freeze()
+    assert net.trainable_params() == 0
+    assert type(net).__name__ == "ResNet"
+    assert type(dict(net.module("layer1").children())["0"]).__name__ == "BasicBlock"
+    head = zoo.get("googlenet").freeze("fc")
+    assert head.trainable_params() == 6_624_904 - (1024 * 1000 + 1000)
+    assert type(dict(head.children())["inception3a"]).__name__ == "Inception"
