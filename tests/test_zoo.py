@@ -247,7 +247,8 @@ def test_freeze_keeps_block_types() -> None:
     net = zoo.get("resnet18").freeze()
     assert net.trainable_params() == 0
     assert type(net).__name__ == "ResNet"
-    assert type(dict(net.module("layer1").children())["0"]).__name__ == "BasicBlock"
+    layer1 = dict(net.children())["layer1"]
+    assert type(dict(layer1.children())["0"]).__name__ == "BasicBlock"
     head = zoo.get("googlenet").freeze("fc")
     assert head.trainable_params() == 6_624_904 - (1024 * 1000 + 1000)
     assert type(dict(head.children())["inception3a"]).__name__ == "Inception"
