@@ -351,6 +351,9 @@ class Walk:
 
     __slots__ = ("_last", "_scopes", "batch_size", "macs", "record", "rows", "seen")
 
+    TOTALS: ClassVar[tuple[str, ...]] = ("macs",)
+    """The per-forward sums a walk accumulates; repeated copies multiply each."""
+
     def __init__(self, *, record: bool = False) -> None:
         self.record = record
         self.rows: list[Any] = []
@@ -434,24 +437,25 @@ class Walk:
         done = 0
         out = shape
         start = len(self.rows)
-        step = 0
+        steps = [0] * len(self.TOTALS)
         while done < copies:
             copy_name = f"{name}{done}"
             self.seen = self._scopes.setdefault((id(owner), copy_name), {})
             given = out
             start = len(self.rows)
-            before = self.macs
+            before = [getattr(self, total) for total in self.TOTALS]
             try:
                 out = self.visit(f"{path}.{copy_name}" if path else copy_name, child, given, depth)
             finally:
                 self.seen = outer
-            step = self.macs - before
+            steps = [getattr(self, t) - b for t, b in zip(self.TOTALS, before, strict=True)]
             done += 1
             if out == given:
                 break
         rest = copies - done
         if rest:
-            self.macs += step * rest
+            for total, step in zip(self.TOTALS, steps, strict=True):
+                setattr(self, total, getattr(self, total) + step * rest)
             if self.record:
                 template = self.rows[start:]
                 old = f"{path}.{name}{done - 1}" if path else f"{name}{done - 1}"
