@@ -408,26 +408,31 @@ def check_ties(network: Layer) -> None:
     ...
     paramcalc.errors.ConfigError: Tied: fc ties its weight to 'emb.weight', which is not a ...
     """
-    names = dict(network.named_parameters())
+    found: list[tuple[str, Tied]] = []
 
-    def check(node: Layer, path: str) -> None:
-        if isinstance(node, Repeat):
+    def collect(node: Layer, path: str) -> None:
+        if isinstance(node, Repeat):  # the copies are alike: check the first
             first = f"{node.prefix}0"
-            check(node.block, f"{path}.{first}" if path else first)
+            collect(node.block, f"{path}.{first}" if path else first)
         elif isinstance(node, Composite):
             for name, child in node.children():
-                check(child, f"{path}.{name}" if path else name)
+                collect(child, f"{path}.{name}" if path else name)
         elif isinstance(node, Tied):
-            for (tensor, target), (_, shape) in zip(node.targets, node.tied_shapes(), strict=True):
-                if target not in names:
-                    raise ConfigError(
-                        f"Tied: {path} ties its {tensor} to {target!r}, which is not a "
-                        "parameter of the network."
-                    )
-                if names[target] != shape:
-                    raise ConfigError(
-                        f"Tied: {path} ties its {tensor} of shape {shape} to {target!r} "
-                        f"of shape {names[target]}; the shapes must be equal."
-                    )
+            found.append((path, node))
 
-    check(network, "")
+    collect(network, "")
+    if not found:
+        return
+    names = dict(network.named_parameters())
+    for path, tied in found:
+        for (tensor, target), (_, shape) in zip(tied.targets, tied.tied_shapes(), strict=True):
+            if target not in names:
+                raise ConfigError(
+                    f"Tied: {path} ties its {tensor} to {target!r}, which is not a "
+                    "parameter of the network."
+                )
+            if names[target] != shape:
+                raise ConfigError(
+                    f"Tied: {path} ties its {tensor} of shape {shape} to {target!r} "
+                    f"of shape {names[target]}; the shapes must be equal."
+                )
