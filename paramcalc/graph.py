@@ -132,7 +132,7 @@ class Residual(Composite):
         parts = [_entries_repr(self.body, "block")]
         if self.shortcut:
             parts.append(_entries_repr(self.shortcut, "shortcut"))
-        return f"Residual({', '.join(_indent(part) for part in parts)})"
+        return f"{type(self).__name__}({', '.join(_indent(part) for part in parts)})"
 
 
 @dataclass(frozen=True, init=False, repr=False)
@@ -189,7 +189,7 @@ class Concat(Composite):
         else:
             body = "\n  " + _indent(_entries_repr(self.branches, ""))
         dim = f", dim={self.dim}" if self.dim else ""
-        return f"Concat({body}{dim}\n)"
+        return f"{type(self).__name__}({body}{dim}\n)"
 
 
 def concat_shapes(outputs: list[tuple[str, Shape | None]], dim: int) -> Shape | None:
@@ -312,7 +312,7 @@ class Repeat(Composite):
 
     def __repr__(self) -> str:
         prefix = f", prefix={self.prefix!r}" if self.prefix else ""
-        return f"Repeat({_indent(repr(self.block))}, {self.n}{prefix})"
+        return f"{type(self).__name__}({_indent(repr(self.block))}, {self.n}{prefix})"
 
 
 @dataclass(frozen=True, init=False, repr=False)
