@@ -209,7 +209,7 @@ class TestFamilies:
         """GPT-2 has 1024 positions: a longer sequence is a ShapeError naming the table."""
         with pytest.raises(
             ShapeError,
-            match=r"^transformer \(SummedEmbeddings\) has 1024 positions in `wpe` but receives "
+            match=r"^transformer \(GPT2Model\) has 1024 positions in `wpe` but receives "
             r"a sequence of 2048",
         ):
             gpt2().output_shape((2048,))

@@ -34,9 +34,21 @@ from paramcalc.zoo._common import (
 )
 
 __all__ = [
+    "GPT2MLP",
+    "BertEmbeddings",
+    "BertLayer",
     "BertModel",
+    "BertSelfAttention",
+    "GPT2Attention",
+    "GPT2Block",
     "GPT2LMHeadModel",
+    "GPT2Model",
+    "LlamaAttention",
+    "LlamaDecoderLayer",
     "LlamaForCausalLM",
+    "LlamaMLP",
+    "LlamaModel",
+    "SummedEmbeddings",
     "bert",
     "gpt2",
     "llama",
@@ -50,18 +62,6 @@ GPT2_SIZES = {
     "large": (36, 1280, 20),
     "xl": (48, 1600, 25),
 }
-
-
-class GPT2LMHeadModel(Net):
-    """Hugging Face's ``GPT2LMHeadModel``."""
-
-
-class LlamaForCausalLM(Net):
-    """Hugging Face's ``LlamaForCausalLM`` (also Mistral's and Qwen2's layout)."""
-
-
-class BertModel(Net):
-    """Hugging Face's ``BertModel`` (with its pooler)."""
 
 
 @dataclass(frozen=True, init=False, repr=False)
@@ -104,6 +104,62 @@ class SummedEmbeddings(Net):
         for step in self.steps:
             out = self._step(visit, step, out)
         return out
+
+
+class GPT2Model(SummedEmbeddings):
+    """Hugging Face's ``GPT2Model``: embeddings, blocks, final LayerNorm."""
+
+
+class GPT2Block(ResidualNet):
+    """Hugging Face's ``GPT2Block``: pre-norm attention and MLP, each with a shortcut."""
+
+
+class GPT2Attention(SelfAttention):
+    """Hugging Face's ``GPT2Attention``: packed ``c_attn``, attention, ``c_proj``."""
+
+
+class GPT2MLP(Net):
+    """Hugging Face's ``GPT2MLP``: ``c_fc``, GELU, ``c_proj``."""
+
+
+class LlamaModel(Net):
+    """Hugging Face's ``LlamaModel``: token table, decoder layers, final RMSNorm."""
+
+
+class LlamaDecoderLayer(ResidualNet):
+    """Hugging Face's ``LlamaDecoderLayer``: pre-norm attention and MLP with shortcuts."""
+
+
+class LlamaAttention(SelfAttention):
+    """Hugging Face's ``LlamaAttention``: q/k/v/o projections, grouped-query attention."""
+
+
+class LlamaMLP(GatedMLP):
+    """Hugging Face's ``LlamaMLP``: ``down(silu(gate(x)) · up(x))``."""
+
+
+class BertEmbeddings(SummedEmbeddings):
+    """Hugging Face's ``BertEmbeddings``: word, position and token-type tables summed."""
+
+
+class BertLayer(Net):
+    """Hugging Face's ``BertLayer``: attention, intermediate, output (post-norm)."""
+
+
+class BertSelfAttention(SelfAttention):
+    """Hugging Face's ``BertSelfAttention``: query, key, value and attention."""
+
+
+class GPT2LMHeadModel(Net):
+    """Hugging Face's ``GPT2LMHeadModel``."""
+
+
+class LlamaForCausalLM(Net):
+    """Hugging Face's ``LlamaForCausalLM`` (also Mistral's and Qwen2's layout)."""
+
+
+class BertModel(Net):
+    """Hugging Face's ``BertModel`` (with its pooler)."""
 
 
 def _positive(model: str, **values: object) -> None:
@@ -161,7 +217,7 @@ def gpt2(
     _positive("gpt2", n_embd=width, n_head=heads, n_inner=inner)
     _check.boolean("gpt2", "tie_word_embeddings", tie_word_embeddings)
     head_dim = _heads("gpt2", width, heads, heads, None)
-    attention = SelfAttention(
+    attention = GPT2Attention(
         {
             "c_attn": Conv1D(3 * width, width),
             "c_proj": Conv1D(width, width),
@@ -173,7 +229,7 @@ def gpt2(
         num_heads=heads,
         head_dim=head_dim,
     )
-    mlp = Net(
+    mlp = GPT2MLP(
         {
             "c_fc": Conv1D(inner, width),
             "c_proj": Conv1D(width, inner),
@@ -182,7 +238,7 @@ def gpt2(
         },
         ["c_fc", "act", "c_proj", "dropout"],
     )
-    block = ResidualNet(
+    block = GPT2Block(
         {
             "ln_1": pc.LayerNorm(width, eps=layer_norm_epsilon),
             "attn": attention,
@@ -191,7 +247,7 @@ def gpt2(
         },
         [["ln_1", "attn"], ["ln_2", "mlp"]],
     )
-    transformer = SummedEmbeddings(
+    transformer = GPT2Model(
         {
             "wte": pc.Embedding(vocab_size, width),
             "wpe": pc.Embedding(n_positions, width),
@@ -252,7 +308,7 @@ def llama(
         _check.boolean("llama", name, flag)
     qkv = attention_bias if qkv_bias is None else _check.boolean("llama", "qkv_bias", qkv_bias)
     dim = _heads("llama", hidden_size, num_attention_heads, kv_heads, head_dim)
-    attention = SelfAttention(
+    attention = LlamaAttention(
         {
             "q_proj": pc.Linear(hidden_size, num_attention_heads * dim, bias=qkv),
             "k_proj": pc.Linear(hidden_size, kv_heads * dim, bias=qkv),
@@ -264,7 +320,7 @@ def llama(
         num_heads=num_attention_heads,
         head_dim=dim,
     )
-    mlp = GatedMLP(
+    mlp = LlamaMLP(
         {
             "gate_proj": pc.Linear(hidden_size, intermediate_size, bias=mlp_bias),
             "up_proj": pc.Linear(hidden_size, intermediate_size, bias=mlp_bias),
@@ -272,7 +328,7 @@ def llama(
             "act_fn": pc.SiLU(),
         }
     )
-    layer = ResidualNet(
+    layer = LlamaDecoderLayer(
         {
             "self_attn": attention,
             "mlp": mlp,
@@ -281,7 +337,7 @@ def llama(
         },
         [["input_layernorm", "self_attn"], ["post_attention_layernorm", "mlp"]],
     )
-    model = Net(
+    model = LlamaModel(
         {
             "embed_tokens": pc.Embedding(vocab_size, hidden_size),
             "layers": Repeat(layer, num_hidden_layers),
@@ -387,11 +443,11 @@ def bert(
     _check.boolean("bert", "add_pooling_layer", add_pooling_layer)
     dim = _heads("bert", hidden_size, num_attention_heads, num_attention_heads, None)
     width = hidden_size
-    layer = Net(
+    layer = BertLayer(
         {
             "attention": Net(
                 {
-                    "self": SelfAttention(
+                    "self": BertSelfAttention(
                         {
                             "query": pc.Linear(width, width),
                             "key": pc.Linear(width, width),
@@ -430,7 +486,7 @@ def bert(
         }
     )
     modules: dict[str, Layer] = {
-        "embeddings": SummedEmbeddings(
+        "embeddings": BertEmbeddings(
             {
                 "word_embeddings": pc.Embedding(vocab_size, width, padding_idx=pad_token_id),
                 "position_embeddings": pc.Embedding(max_position_embeddings, width),
