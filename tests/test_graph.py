@@ -298,3 +298,22 @@ def test_composites_are_layers() -> None:
     net = pc.Sequential(Concat(inner, pc.Linear(6, 2), dim=-1), pc.Linear(8, 1))
     assert net.output_shape((6,)) == (1,)
     assert net.params() == 3 * 42 + 14 + 9
+
+
+def test_repeat_of_a_module() -> None:
+    """A Module written the torch way repeats like any block."""
+
+    class Block(pc.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fc1 = pc.Linear(8, 16)
+            self.fc2 = pc.Linear(16, 8)
+
+    repeated = Repeat(Block(), 3)
+    assert repeated.params() == 3 * (8 * 16 + 16 + 16 * 8 + 8)
+    assert [name for name, _ in repeated.named_parameters()][:3] == [
+        "0.fc1.weight",
+        "0.fc1.bias",
+        "0.fc2.weight",
+    ]
+    assert repeated.output_shape((8,)) == (8,)

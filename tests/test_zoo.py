@@ -252,3 +252,14 @@ def test_freeze_keeps_block_types() -> None:
     head = zoo.get("googlenet").freeze("fc")
     assert head.trainable_params() == 6_624_904 - (1024 * 1000 + 1000)
     assert type(dict(head.children())["inception3a"]).__name__ == "Inception"
+
+
+def test_vit_position_table_fixes_the_image_size() -> None:
+    """ViT-B/16 adds a 197-position table: a 256×256 image (257 tokens) does not fit, as in torch."""
+    with pytest.raises(
+        ShapeError,
+        match=r"^encoder \(ViTEncoder\) adds a position table of shape \(197, 768\) to a "
+        r"sequence of shape \(257, 768\)$",
+    ):
+        zoo.get("vit_b_16").output_shape((3, 256, 256))
+    assert zoo.vit_b_16(image_size=256).params() == 86_567_656 + 60 * 768
