@@ -255,7 +255,7 @@ def test_freeze_keeps_block_types() -> None:
 
 
 def test_vit_position_table_fixes_the_image_size() -> None:
-    """ViT-B/16 adds a 197-position table: a 256×256 image (257 tokens) does not fit, as in torch."""
+    """ViT-B/16 adds a 197-position table: 256×256 images (257 tokens) do not fit, as in torch."""
     with pytest.raises(
         ShapeError,
         match=r"^encoder \(ViTEncoder\) adds a position table of shape \(197, 768\) to a "
