@@ -85,6 +85,33 @@ def test_macs_match_flop_counter(name: str, macs: int) -> None:
     assert item.build().macs(item.input_shape) == macs
 
 
+TORCHVISION_OPS = [
+    ("alexnet", 0.714),
+    ("vgg11", 7.609),
+    ("vgg16", 15.47),
+    ("resnet18", 1.814),
+    ("resnet34", 3.664),
+    ("resnet50", 4.089),
+    ("resnet101", 7.801),
+    ("resnet152", 11.514),
+    ("mobilenet_v2", 0.301),
+    ("squeezenet1_0", 0.819),
+    ("densenet121", 2.834),
+    ("googlenet", 1.498),
+    ("efficientnet_b0", 0.386),
+    ("vit_b_16", 17.564),
+    ("convnext_tiny", 4.456),
+]
+
+
+@pytest.mark.parametrize(("name", "giga"), TORCHVISION_OPS)
+def test_macs_match_torchvision_metadata(name: str, giga: float) -> None:
+    """torchvision's weights metadata ``_ops`` (GFLOPS counted as MACs at 224), to its digits."""
+    item = zoo.entry(name)
+    digits = len(str(giga).partition(".")[2])
+    assert round(item.build().macs(item.input_shape) / 1e9, digits) == giga
+
+
 def test_gpt2_macs_by_hand() -> None:
     """GPT-2 small at 1024 tokens: per layer 4·L·E² + 2·L²·E + 8·L·E², plus the head."""
     length, width, vocab = 1024, 768, 50257
