@@ -174,5 +174,7 @@ def test_avgpool_stores_like_torch() -> None:
     """AvgPool1d stores 1-tuples (torch's _single); AvgPool2d's stride defaults to kernel_size."""
     assert pc.AvgPool1d(3).stride == (3,)
     assert pc.AvgPool2d((3, 2)).stride == (3, 2)
-    assert pc.AvgPool2d(cast(Any, [3, 2])) == pc.AvgPool2d((3, 2))  # lists stored as tuples: hashable
+    assert pc.AvgPool2d(cast(Any, [3, 2])) == pc.AvgPool2d(
+        (3, 2)
+    )  # lists stored as tuples: hashable
     hash(pc.AdaptiveAvgPool2d(cast(Any, [None, 3])))

@@ -385,7 +385,9 @@ class _AdaptivePoolNd(Layer):
 
     ``output_size`` is an int or a tuple of ``dims`` sizes; in 2-d and 3-d an
     entry may be None, meaning "keep the input's size". A size of 0 is
-    allowed, as in torch (the output is empty).
+    allowed, as in torch (the output is empty). With ``mean_shortcut``
+    (``AdaptiveAvgPool2d/3d``) an output of all ones is ATen's mean over the
+    last dims, which takes inputs of any rank of at least ``dims``.
     """
 
     dims: ClassVar[int] = 2
@@ -412,14 +414,20 @@ class _AdaptivePoolNd(Layer):
             _check.integer(name, "output_size", item, minimum=0)
         return items
 
+    mean_shortcut: ClassVar[bool] = False
+
     def infer_shape(self, shape: Shape) -> Shape:
         n = self.dims
+        if len(shape) >= n:
+            lengths = shape[-n:]
+            outputs = tuple(
+                length if size is None else size
+                for length, size in zip(lengths, self.sizes(), strict=True)
+            )
+            if self.mean_shortcut and set(outputs) == {1}:
+                # ATen takes the mean over the last dims, whatever the rank
+                return (*shape[:-n], *outputs)
         _check_pool_rank(shape, n)
-        lengths = shape[-n:]
-        outputs = (
-            length if size is None else size
-            for length, size in zip(lengths, self.sizes(), strict=True)
-        )
         return (*shape[:-n], *outputs)
 
 
@@ -456,6 +464,7 @@ class AdaptiveAvgPool2d(_AdaptivePoolNd):
     """
 
     dims: ClassVar[int] = 2
+    mean_shortcut: ClassVar[bool] = True
 
 
 @dataclass(frozen=True, repr=False)
@@ -467,6 +476,7 @@ class AdaptiveAvgPool3d(_AdaptivePoolNd):
     """
 
     dims: ClassVar[int] = 3
+    mean_shortcut: ClassVar[bool] = True
 
 
 @dataclass(frozen=True, repr=False)

@@ -3,7 +3,10 @@
 torch may reject a configuration at construction or at the first forward;
 paramcalc must then raise ``ConfigError`` at construction, or ``ShapeError``
 from ``output_shape``. When torch accepts, the output shape (batch removed),
-the named parameters and buffers must agree, and the MACs must be 0.
+the named parameters and buffers must agree, and the MACs must be 0 — unless
+torch's output no longer has a batch of one (an op that took the batch of a
+lower-rank input for a channel and changed it): that output has no
+per-sample reading, and paramcalc must raise ``ShapeError``.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ def _forward(torch: Any, module: Any, shape: tuple[int, ...]) -> tuple[int, ...]
         out = module(torch.zeros((1, *shape)))
     if isinstance(out, tuple):  # return_indices=True
         out = out[0]
-    return tuple(out.shape[1:])
+    return tuple(out.shape)
 
 
 def agree(
@@ -63,7 +66,14 @@ def agree(
                     ours.output_shape(shape)
                 verdict = "shape"
             else:
-                assert ours.output_shape(shape) == expected, case
+                if not expected or expected[0] != 1:
+                    with pytest.raises(ShapeError, match="batch dimension"):
+                        ours.output_shape(shape)
+                    verdict = "batch"
+                    if tally is not None:
+                        tally[verdict] += 1
+                    return verdict
+                assert ours.output_shape(shape) == expected[1:], case
                 assert list(ours.named_parameters()) == torch_parameters(theirs), case
                 assert list(ours.named_buffers()) == torch_buffers(theirs), case
                 assert ours.params() == sum(p.numel() for p in theirs.parameters()), case
