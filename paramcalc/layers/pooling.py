@@ -130,27 +130,27 @@ class _MaxPoolNd(Layer):
     def __post_init__(self) -> None:
         super().__post_init__()
         name, n = type(self).__name__, self.dims
-        kernel = _check.int_tuple(name, "kernel_size", self.kernel_size, n, minimum=1)
-        if self.stride is not None:
-            _check.int_tuple(name, "stride", self.stride, n, minimum=1)
-        padding = _check.int_tuple(name, "padding", self.padding, n, minimum=0)
-        _check.int_tuple(name, "dilation", self.dilation, n, minimum=1)
+        short = n > 1  # ATen's 2-d and 3-d pools broadcast one-element tuples
+        _tuples(self, "kernel_size", "stride", "padding", "dilation")
+        kernel = _window(name, "kernel_size", self.kernel_size, n, minimum=1, short=short)
+        if self.stride is not None and self.stride != ():
+            _window(name, "stride", self.stride, n, minimum=1, short=short)
+        padding = _window(name, "padding", self.padding, n, minimum=0, short=short)
+        _window(name, "dilation", self.dilation, n, minimum=1, short=short)
         _check.boolean(name, "return_indices", self.return_indices)
         _check.boolean(name, "ceil_mode", self.ceil_mode)
         _check_half_kernel(name, padding, kernel)
 
-    def _tuple(self, value: int | tuple[int, ...]) -> tuple[int, ...]:
-        return value if isinstance(value, tuple) else (value,) * self.dims
-
     def infer_shape(self, shape: Shape) -> Shape:
-        kernel = self._tuple(self.kernel_size)
-        stride = kernel if self.stride is None else self._tuple(self.stride)
+        n = self.dims
+        kernel = _expand(self.kernel_size, n)
+        stride = kernel if self.stride is None or self.stride == () else _expand(self.stride, n)
         return _pooled(
             shape,
             kernel,
             stride,
-            self._tuple(self.padding),
-            self._tuple(self.dilation),
+            _expand(self.padding, n),
+            _expand(self.dilation, n),
             self.ceil_mode,
             self.kernel_size,
         )

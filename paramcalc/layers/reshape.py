@@ -122,7 +122,8 @@ class Unflatten(Layer):
         axis = sample_dim(self.dim, shape, "Unflatten")
         size, sizes = shape[axis], self.unflattened_size
         known = numel(tuple(item for item in sizes if item != -1))
-        if (size % known if -1 in sizes else size != known) or known > size:
+        fits = size % known == 0 if -1 in sizes else size == known
+        if not fits:
             raise ShapeError(
                 f"cannot split dim={self.dim} into {sizes}: the sizes do not multiply up to "
                 f"its size {size}",

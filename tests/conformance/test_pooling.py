@@ -72,12 +72,14 @@ def _adaptive(
 
 
 def _max(rng: random.Random, dims: int) -> tuple[tuple[Any, ...], dict[str, Any], tuple[int, ...]]:
-    kernel = rng.randint(1, 4)
+    kernel = _size(rng, dims, 1, 3 if dims == 3 else 4)
+    smallest = min(kernel) if isinstance(kernel, tuple) else kernel
     kwargs = {
-        "stride": rng.choice([None, 1, 2, 3]),
-        "padding": rng.randint(0, kernel // 2),
-        "dilation": rng.choice([1, 1, 2]),
+        "stride": rng.choice([None, (), _size(rng, dims, 1, 3)]),
+        "padding": _size(rng, dims, 0, smallest // 2 + (rng.random() < 0.1)),
+        "dilation": rng.choice([1, 1, _size(rng, dims, 1, 2)]),
         "ceil_mode": rng.random() < 0.5,
+        "return_indices": rng.random() < 0.3,
     }
     return (kernel,), kwargs, _shape(rng, dims)
 
