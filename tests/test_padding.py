@@ -97,7 +97,12 @@ SHAPE_ERRORS: list[tuple[str, tuple[Any, ...], tuple[int, ...], str]] = [
     ("ZeroPad1d", (3,), (), r"would change the batch dimension \(1 → 7\)"),
     ("ZeroPad3d", (1,), (3,), r"pads 3 dimensions but receives a per-sample input of rank 1"),
     ("ConstantPad1d", ((-2, -2), 0.0), (2, 3), r"crops a size of 3 by \(-2, -2\) below 0"),
-    ("ReflectionPad1d", ((3, 0),), (2, 3), r"needs each pad smaller than the size it pads"),
+    (
+        "ReflectionPad1d",
+        ((3, 0),),
+        (2, 3),
+        r"needs each reflected pad smaller than the size it pads",
+    ),
     ("ReflectionPad1d", ((-1, -2),), (2, 3), r"crops every padded dimension"),
     ("ReflectionPad2d", (1,), (1, 2, 3, 3), r"rank 3 \(C, H, W\) or 2 \(H, W\)"),
     ("ReplicationPad2d", ((-1, -1, -1, -1),), (1, 2, 2), r"crops every padded dimension"),

@@ -103,12 +103,12 @@ class _PadNd(Layer):
             problem = _circular_problem(length, before, after)
             if problem:
                 raise ShapeError(
-                    f"(circular) cannot pad a size of {length} by ({before}, {after}): {problem}"
+                    f"cannot wrap a size of {length} around by ({before}, {after}): {problem}"
                 )
             return out
         if self.mode == "reflect" and max(before, after) >= length:
             raise ShapeError(
-                f"(reflect) needs each pad smaller than the size it pads, but pads "
+                f"needs each reflected pad smaller than the size it pads, but pads "
                 f"({before}, {after}) a size of {length}"
             )
         cropped = length + min(before, 0) + min(after, 0) if self.mode == "constant" else out
@@ -245,7 +245,7 @@ class ReflectionPad1d(_PadNd):
     >>> ReflectionPad1d(4).output_shape((2, 4))
     Traceback (most recent call last):
     ...
-    paramcalc.errors.ShapeError: ReflectionPad1d (reflect) needs each pad smaller than the size ...
+    paramcalc.errors.ShapeError: ReflectionPad1d needs each reflected pad smaller than the size ...
     """
 
     mode: ClassVar[str] = "reflect"

@@ -97,8 +97,8 @@ def _check_kernel_fits(shape: Shape, kernel: tuple[int, ...]) -> None:
     lengths = shape[-len(kernel) :]
     if len(shape) >= len(kernel) and any(n < k for n, k in zip(lengths, kernel, strict=True)):
         raise ShapeError(
-            f"(3-d average pooling) needs each spatial size at least the kernel size "
-            f"{kernel}, padding aside, but receives {lengths} (input shape {shape})"
+            f"needs each spatial size at least the kernel size {kernel}, padding aside "
+            f"(ATen's avg_pool3d), but receives {lengths} (input shape {shape})"
         )
 
 

@@ -488,7 +488,7 @@ class _Interpolate(Layer):
             ranks = _MODE_RANK.get(mode)
             wanted = "2, 3 or 4" if ranks is None else str(ranks)
             raise ShapeError(
-                f"(mode={mode!r}) expects a per-sample input of rank {wanted}, channels first, "
+                f"with mode={mode!r} expects a per-sample input of rank {wanted}, channels first, "
                 f"but receives rank {len(shape)}: {shape}"
             )
         lengths = shape[1:]
@@ -532,7 +532,7 @@ class Upsample(_Interpolate):
     >>> Upsample(size=(4, 5), mode="linear").output_shape((3, 8, 8))
     Traceback (most recent call last):
     ...
-    paramcalc.errors.ShapeError: Upsample (mode='linear') expects a per-sample input of rank 2, ...
+    paramcalc.errors.ShapeError: Upsample with mode='linear' expects a per-sample input of rank 2...
     """
 
     mode: str = "nearest"
