@@ -135,6 +135,8 @@ def test_golden(
     assert layer.output_shape(shape) == out
     assert layer.macs(shape) == macs
     assert layer.explain().value == layer.params()
+    assert layer.freeze().unfreeze() == layer  # re-validating a stored config keeps it
+    assert hash(layer) == hash(getattr(pc, name)(*args, **kwargs))
 
 
 # torch rejects each of these (checked live in tests/conformance/test_pooling.py).

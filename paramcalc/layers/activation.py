@@ -325,8 +325,12 @@ class PReLU(Layer):
 class _SoftmaxBase(Layer):
     """``Softmax``/``LogSoftmax``: normalize along torch's ``dim``.
 
+    ``dim`` must lie in ``[-R, R)`` for torch's rank ``R = len(shape) + 1``.
+    ``dim=0`` (or a negative dim that lands on it) is accepted as torch does:
+    the shape is unchanged, though it normalizes across the batch.
     ``dim=None`` is torch's deprecated implicit choice (dim 0 for torch ranks
-    0, 1 and 3, else dim 1); it never changes the shape, so any input fits.
+    0, 1 and 3, else dim 1 — so the batch for a per-sample ``(L, E)``); it
+    never changes the shape, so any input fits.
     """
 
     dim: int | None = None
