@@ -444,13 +444,13 @@ def _collapse(value: object) -> object:
 
 def _call_repr(layer: Layer) -> str:
     """``Conv2d(1, 6, 5, stride=2)``: positional required arguments, changed defaults."""
-    parts = []
+    positional, keywords = [], []
     for item in dataclasses.fields(layer):
         if not item.repr or not item.init:
             continue
         value = getattr(layer, item.name)
         if item.default is dataclasses.MISSING and item.default_factory is dataclasses.MISSING:
-            parts.append(repr(_collapse(value)))
+            positional.append(repr(_collapse(value)))
         elif _collapse(value) != _collapse(item.default):
-            parts.append(f"{item.name}={_collapse(value)!r}")
-    return f"{type(layer).__name__}({', '.join(parts)})"
+            keywords.append(f"{item.name}={_collapse(value)!r}")
+    return f"{type(layer).__name__}({', '.join(positional + keywords)})"
