@@ -142,3 +142,20 @@ class TestFreeze:
         """unfreeze() is the inverse, by pattern."""
         net = Sequential(Linear(4, 4), Linear(4, 4)).freeze().unfreeze("1")
         assert net.trainable_params() == 20
+
+
+class TestModuleShapes:
+    def test_registration_order_is_named_in_errors(self) -> None:
+        """The seed's Net has no pooling or flatten children: the error says what ran."""
+
+        class Net(nn.Module):
+            def __init__(self) -> None:
+                super().__init__()
+                self.conv1 = Conv2d(1, 6, 5)
+                self.fc1 = Linear(400, 120)
+
+        with pytest.raises(nn.ShapeError) as caught:
+            Net().output_shape((1, 32, 32))
+        message = str(caught.value)
+        assert message.startswith("fc1 (Linear) expects 400 input features but receives 28")
+        assert message.endswith("use Sequential to state the order of a forward pass)")
