@@ -112,6 +112,10 @@ class _ConvNd(Layer):
     def count_macs(self, shape: Shape, output: Shape) -> int:
         return numel(output) * (self.in_channels // self.groups) * numel(self.kernel)
 
+    def count_elementwise(self, shape: Shape, output: Shape) -> int:
+        """The bias add: 1 FLOP per output element (DeepSpeed's and ptflops' conv count)."""
+        return numel(output) if self.bias else 0
+
     def formula(self) -> Formula:
         """``(K·K·C_in + 1)·C_out``; with groups, ``C_in/g``."""
         kernel = [

@@ -55,6 +55,10 @@ class Linear(Layer):
     def count_macs(self, shape: Shape, output: Shape) -> int:
         return numel(shape) * self.out_features
 
+    def count_elementwise(self, shape: Shape, output: Shape) -> int:
+        """The bias add: 1 FLOP per output element."""
+        return numel(output) if self.bias else 0
+
     def formula(self) -> Formula:
         """``C_in·C_out + C_out``."""
         out = num(self.out_features, "C_out")
