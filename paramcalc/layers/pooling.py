@@ -65,7 +65,15 @@ class _MaxPoolNd(Layer):
                 strict=True,
             )
         ]
-        check_window(lengths, outputs, f"kernel_size={self.kernel_size}", shape)
+        dilation = self._tuple(self.dilation)
+        check_window(
+            lengths,
+            outputs,
+            f"kernel_size={self.kernel_size}",
+            shape,
+            spans=[d * (k - 1) + 1 for k, d in zip(kernel, dilation, strict=True)],
+            paddings=self._tuple(self.padding),
+        )
         return (shape[0], *outputs)
 
     def count_elementwise(self, shape: Shape, output: Shape) -> int:
