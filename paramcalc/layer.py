@@ -467,7 +467,7 @@ class Walk:
                 detail += _factorization(received, last_in)
         if path:
             detail = f"{detail} from {source}"
-        return ShapeError(detail, path=path, kind=type(layer).__name__)
+        return ShapeError(detail, path=path, kind=type(layer).__name__, received=received)
 
 
 def _factorization(size: int, before: Shape) -> str:

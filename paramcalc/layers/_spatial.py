@@ -59,7 +59,7 @@ def check_window(
 
 
 def check_padding_mode(mode: str, lengths: Shape, pads: Sequence[int], shape: Shape) -> None:
-    """torch's limits on non-zero padding: reflect needs ``pad < size``, circular ``pad <= size``.
+    """Torch's limits on non-zero padding: reflect needs ``pad < size``, circular ``pad <= size``.
 
     ``pads`` is the largest padding on either side of each spatial dimension.
     """
