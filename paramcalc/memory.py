@@ -28,9 +28,12 @@ __all__ = [
     "DTYPE_BITS",
     "OPTIMIZER_STATES",
     "Memory",
+    "buffer_bytes",
     "dtype_bits",
+    "estimate",
     "memory",
     "normalize_dtype",
+    "parameter_bytes",
     "tensor_bytes",
     "transformer_activation_bytes",
 ]
@@ -98,7 +101,11 @@ def normalize_dtype(dtype: object) -> str:
 
 
 def dtype_bits(dtype: object) -> int:
-    """Bits per element: ``dtype_bits("bf16") == 16``, ``dtype_bits("int4") == 4``."""
+    """Bits per element of ``dtype``.
+
+    >>> dtype_bits("bf16"), dtype_bits("torch.float32"), dtype_bits("int4")
+    (16, 32, 4)
+    """
     return DTYPE_BITS[normalize_dtype(dtype)]
 
 
@@ -147,6 +154,13 @@ class Memory:
       per trainable parameter, fp32 in mixed precision, else in ``dtype``.
 
     The derived totals are :attr:`states`, :attr:`training` and :attr:`inference`.
+
+    >>> from paramcalc import Linear
+    >>> m = Linear(400, 120).memory((400,), batch_size=2)   # fp32, AdamW
+    >>> m.parameters, m.gradients, m.optimizer_state, m.input, m.activations
+    (192480, 192480, 384960, 3200, 960)
+    >>> m.states, m.training, m.inference
+    (769920, 774080, 196640)
     """
 
     dtype: str
@@ -225,12 +239,22 @@ def _is_composite(layer: Layer) -> bool:
 
 
 def parameter_bytes(layer: Layer, dtype: str) -> int:
-    """Bytes of a leaf layer's own parameter tensors in ``dtype`` (rounded per tensor)."""
+    """Bytes of a leaf layer's own parameter tensors in ``dtype`` (rounded per tensor).
+
+    >>> from paramcalc import Linear
+    >>> parameter_bytes(Linear(3, 1), "int4")  # weight: 3 elements in 2 bytes; bias: 1 in 1
+    3
+    """
     return sum(tensor_bytes(numel(shape), dtype) for _, shape in layer.parameter_shapes())
 
 
 def buffer_bytes(layer: Layer, dtype: str) -> int:
-    """Bytes of a leaf layer's own buffers: in ``dtype`` unless the layer fixes theirs."""
+    """Bytes of a leaf layer's own buffers: in ``dtype`` unless the layer fixes theirs.
+
+    >>> from paramcalc import Linear
+    >>> buffer_bytes(Linear(3, 1), "fp32")
+    0
+    """
     return sum(
         tensor_bytes(numel(shape), layer.buffer_dtype(name) or dtype)
         for name, shape in layer.buffer_shapes()
@@ -251,9 +275,16 @@ def estimate(
 
     :func:`memory` walks the network for ``outputs``; the report passes those
     of its own rows.
+
+    >>> from paramcalc import Linear
+    >>> m = estimate(Linear(4, 2), [(2,)], (4,), batch_size=3, dtype="bf16",
+    ...              optimizer="sgd", mixed_precision=False)
+    >>> m.parameters, m.input, m.activations, m.states
+    (20, 24, 12, 40)
     """
     name = normalize_dtype(dtype)
-    slots = OPTIMIZER_STATES[_optimizer(optimizer)]
+    method = _optimizer(optimizer)
+    slots = OPTIMIZER_STATES[method]
     _check.boolean("memory", "mixed_precision", mixed_precision)
     _check.positive("memory", "batch_size", batch_size)
     if mixed_precision and name not in _HALF:
@@ -283,7 +314,7 @@ def estimate(
     return Memory(
         dtype=name,
         batch_size=batch_size,
-        optimizer=_optimizer(optimizer),
+        optimizer=method,
         mixed_precision=mixed_precision,
         parameters=parameters,
         buffers=buffers,
