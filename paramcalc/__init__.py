@@ -19,6 +19,7 @@ from paramcalc.layers.conv import Conv1d, Conv2d, Conv3d
 from paramcalc.layers.linear import Identity, Linear
 from paramcalc.layers.pooling import MaxPool, MaxPool1d, MaxPool2d, MaxPool3d
 from paramcalc.layers.reshape import Dropout, Flatten
+from paramcalc.memory import Memory, memory, transformer_activation_bytes
 from paramcalc.report import Report, Row
 
 __version__ = "0.1.0"
@@ -39,6 +40,7 @@ __all__ = [
     "MaxPool1d",
     "MaxPool2d",
     "MaxPool3d",
+    "Memory",
     "Module",
     "ModuleList",
     "ParamcalcError",
@@ -48,4 +50,6 @@ __all__ = [
     "Sequential",
     "ShapeError",
     "__version__",
+    "memory",
+    "transformer_activation_bytes",
 ]
