@@ -91,6 +91,7 @@ from paramcalc.layers.reshape import (
     UpsamplingBilinear2d,
     UpsamplingNearest2d,
 )
+from paramcalc.memory import Memory, memory, transformer_activation_bytes
 from paramcalc.report import Report, Row
 
 __version__ = "0.1.0"
@@ -146,6 +147,7 @@ __all__ = [
     "MaxPool1d",
     "MaxPool2d",
     "MaxPool3d",
+    "Memory",
     "Mish",
     "Module",
     "ModuleList",
@@ -180,4 +182,6 @@ __all__ = [
     "ZeroPad2d",
     "ZeroPad3d",
     "__version__",
+    "memory",
+    "transformer_activation_bytes",
 ]

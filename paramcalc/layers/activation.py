@@ -12,7 +12,7 @@ from paramcalc import _check
 from paramcalc.errors import ConfigError, ShapeError
 from paramcalc.layer import Layer
 from paramcalc.layers._dims import sample_dim, torch_dim
-from paramcalc.shapes import Shape
+from paramcalc.shapes import Shape, numel
 
 __all__ = [
     "CELU",
@@ -39,7 +39,16 @@ __all__ = [
 
 
 @dataclass(frozen=True, repr=False)
-class _Inplace(Layer):
+class _Elementwise(Layer):
+    """An element-wise activation: 1 FLOP per element (docs/flops.md)."""
+
+    def count_elementwise(self, shape: Shape, output: Shape) -> int:
+        """One per element (DeepSpeed's and ptflops' activation count)."""
+        return numel(output)
+
+
+@dataclass(frozen=True, repr=False)
+class _Inplace(_Elementwise):
     """An element-wise activation whose only argument is ``inplace``."""
 
     inplace: bool = False
@@ -113,7 +122,7 @@ class Hardsigmoid(_Inplace):
 
 
 @dataclass(frozen=True, repr=False)
-class Sigmoid(Layer):
+class Sigmoid(_Elementwise):
     """``1/(1 + e^−x)``; mirrors ``torch.nn.Sigmoid``.
 
     >>> Sigmoid().output_shape((10,))
@@ -122,7 +131,7 @@ class Sigmoid(Layer):
 
 
 @dataclass(frozen=True, repr=False)
-class Tanh(Layer):
+class Tanh(_Elementwise):
     """``tanh(x)``; mirrors ``torch.nn.Tanh``.
 
     >>> Tanh().output_shape((10,))
@@ -131,7 +140,7 @@ class Tanh(Layer):
 
 
 @dataclass(frozen=True, repr=False)
-class LeakyReLU(Layer):
+class LeakyReLU(_Elementwise):
     """``max(0, x) + negative_slope·min(0, x)``; mirrors ``torch.nn.LeakyReLU``.
 
     >>> LeakyReLU(0.2).output_shape((64, 16, 16))
@@ -148,7 +157,7 @@ class LeakyReLU(Layer):
 
 
 @dataclass(frozen=True, repr=False)
-class ELU(Layer):
+class ELU(_Elementwise):
     """``x`` if ``x > 0`` else ``alpha·(eˣ − 1)``; mirrors ``torch.nn.ELU``.
 
     >>> ELU(alpha=0.5).output_shape((10,))
@@ -186,7 +195,7 @@ class CELU(ELU):
 
 
 @dataclass(frozen=True, repr=False)
-class GELU(Layer):
+class GELU(_Elementwise):
     """``x·Φ(x)``, exact or with the tanh approximation; mirrors ``torch.nn.GELU``.
 
     >>> GELU(approximate="tanh").output_shape((197, 768))
@@ -201,7 +210,7 @@ class GELU(Layer):
 
 
 @dataclass(frozen=True, repr=False)
-class Hardtanh(Layer):
+class Hardtanh(_Elementwise):
     """``x`` clipped to ``[min_val, max_val]``; mirrors ``torch.nn.Hardtanh``.
 
     ``min_value``/``max_value`` are torch's deprecated spellings of
@@ -239,7 +248,7 @@ class Hardtanh(Layer):
 
 
 @dataclass(frozen=True, repr=False)
-class Softplus(Layer):
+class Softplus(_Elementwise):
     """``log(1 + e^(beta·x))/beta``; mirrors ``torch.nn.Softplus``.
 
     >>> Softplus(beta=2.0).output_shape((10,))
@@ -256,7 +265,7 @@ class Softplus(Layer):
 
 
 @dataclass(frozen=True, repr=False)
-class Threshold(Layer):
+class Threshold(_Elementwise):
     """``x`` if ``x > threshold`` else ``value``; mirrors ``torch.nn.Threshold``.
 
     >>> Threshold(0.1, 20.0).output_shape((10,))
@@ -275,7 +284,7 @@ class Threshold(Layer):
 
 
 @dataclass(frozen=True, repr=False)
-class PReLU(Layer):
+class PReLU(_Elementwise):
     """Leaky ReLU with a learned slope per channel; mirrors ``torch.nn.PReLU``.
 
     Parameters
@@ -345,6 +354,10 @@ class _SoftmaxBase(Layer):
             torch_dim(self.dim, shape)
         return shape
 
+    def count_elementwise(self, shape: Shape, output: Shape) -> int:
+        """5 per element: max, subtract, exp, sum, divide (log-softmax: subtract)."""
+        return 5 * numel(output)
+
 
 @dataclass(frozen=True, repr=False)
 class Softmax(_SoftmaxBase):
@@ -401,3 +414,7 @@ class GLU(Layer):
                 f"halves dim={self.dim}, which must have an even size, but receives {shape[axis]}"
             )
         return (*shape[:axis], shape[axis] // 2, *shape[axis + 1 :])
+
+    def count_elementwise(self, shape: Shape, output: Shape) -> int:
+        """2 per output element: the sigmoid of one half and the product."""
+        return 2 * numel(output)

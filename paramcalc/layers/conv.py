@@ -9,7 +9,12 @@ from paramcalc import _check
 from paramcalc.errors import ConfigError
 from paramcalc.formula import Expr, Formula, num, product, quotient, total
 from paramcalc.layer import Layer
-from paramcalc.layers._spatial import check_channels, check_rank, check_window
+from paramcalc.layers._spatial import (
+    check_channels,
+    check_padding_mode,
+    check_rank,
+    check_window,
+)
 from paramcalc.shapes import Shape, conv_length, numel
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d"]
@@ -98,19 +103,37 @@ class _ConvNd(Layer):
         check_channels(self.in_channels, shape)
         lengths = shape[1:]
         pads = self.paddings(lengths)
+        spans = [d * (k - 1) + 1 for k, d in zip(self.kernel, self.dilations, strict=True)]
         if pads is None:
+            # torch pads ``same`` by (span - 1) in all, the larger half on the right
+            check_padding_mode(
+                self.padding_mode, lengths, [s - 1 - (s - 1) // 2 for s in spans], shape
+            )
             return (self.out_channels, *lengths)
+        if self.padding_mode != "zeros":
+            check_padding_mode(self.padding_mode, lengths, pads, shape)
         outputs = [
             conv_length(length, k, s, p, d)
             for length, k, s, p, d in zip(
                 lengths, self.kernel, self.strides, pads, self.dilations, strict=True
             )
         ]
-        check_window(lengths, outputs, f"kernel_size={self.kernel_size}", shape)
+        check_window(
+            lengths,
+            outputs,
+            f"kernel_size={self.kernel_size}",
+            shape,
+            spans=spans,
+            paddings=pads,
+        )
         return (self.out_channels, *outputs)
 
     def count_macs(self, shape: Shape, output: Shape) -> int:
         return numel(output) * (self.in_channels // self.groups) * numel(self.kernel)
+
+    def count_elementwise(self, shape: Shape, output: Shape) -> int:
+        """The bias add: 1 FLOP per output element (DeepSpeed's and ptflops' conv count)."""
+        return numel(output) if self.bias else 0
 
     def formula(self) -> Formula:
         """``(K·K·C_in + 1)·C_out``; with groups, ``C_in/g``."""

@@ -14,7 +14,7 @@ from paramcalc import _check
 from paramcalc.errors import ConfigError, ConfigTypeError, ShapeError
 from paramcalc.layer import Layer
 from paramcalc.layers._spatial import check_window
-from paramcalc.shapes import Shape, pool_length
+from paramcalc.shapes import Shape, numel, pool_length
 
 __all__ = [
     "AdaptiveAvgPool1d",
@@ -88,7 +88,14 @@ def _pooled(
         pool_length(length, k, s, p, d, ceil_mode)
         for length, k, s, p, d in zip(lengths, kernel, stride, padding, dilation, strict=True)
     ]
-    check_window(lengths, outputs, f"kernel_size={shown}", shape)
+    check_window(
+        lengths,
+        outputs,
+        f"kernel_size={shown}",
+        shape,
+        spans=[d * (k - 1) + 1 for k, d in zip(kernel, dilation, strict=True)],
+        paddings=padding,
+    )
     return (*shape[:-dims], *outputs)
 
 
@@ -154,6 +161,10 @@ class _MaxPoolNd(Layer):
             self.ceil_mode,
             self.kernel_size,
         )
+
+    def count_elementwise(self, shape: Shape, output: Shape) -> int:
+        """``k − 1`` comparisons per output element, ``k`` the elements of the window."""
+        return numel(output) * (numel(_expand(self.kernel_size, self.dims)) - 1)
 
 
 @dataclass(frozen=True, repr=False)
@@ -236,6 +247,10 @@ class _AvgPoolNd(Layer):
         if n == 3:
             _check_kernel_fits(shape, kernel)
         return _pooled(shape, kernel, stride, padding, (1,) * n, self.ceil_mode, self.kernel_size)
+
+    def count_elementwise(self, shape: Shape, output: Shape) -> int:
+        """``k`` per output element: ``k − 1`` adds and a divide (docs/flops.md)."""
+        return numel(output) * numel(_expand(self.kernel_size, self.dims))
 
 
 @dataclass(frozen=True, repr=False)
@@ -345,6 +360,18 @@ class _LPPoolNd(Layer):
             _check_kernel_fits(shape, kernel)
         return _pooled(shape, kernel, stride, (0,) * n, (1,) * n, self.ceil_mode, self.kernel_size)
 
+    def count_elementwise(self, shape: Shape, output: Shape) -> int:
+        """``xᵖ`` per input element, then ``k + 2`` per output element.
+
+        As torch computes it: ``avg_pool(xᵖ)`` (``k − 1`` adds and a divide),
+        times ``k``, then the ``1/p`` root. For ``p = ±inf`` it is max pooling
+        of ``|x|``: 1 per input element and ``k − 1`` per output element.
+        """
+        k = numel(_expand(self.kernel_size, self.dims))
+        if abs(self.norm_type) == float("inf"):
+            return numel(shape) + numel(output) * (k - 1)
+        return numel(shape) + numel(output) * (k + 2)
+
 
 @dataclass(frozen=True, repr=False)
 class LPPool1d(_LPPoolNd):
@@ -415,6 +442,7 @@ class _AdaptivePoolNd(Layer):
         return items
 
     mean_shortcut: ClassVar[bool] = False
+    maximum: ClassVar[bool] = False
 
     def infer_shape(self, shape: Shape) -> Shape:
         n = self.dims
@@ -430,10 +458,25 @@ class _AdaptivePoolNd(Layer):
         _check_pool_rank(shape, n)
         return (*shape[:-n], *outputs)
 
+    def count_elementwise(self, shape: Shape, output: Shape) -> int:
+        """Each output element over its own window (docs/flops.md): ``k``, or ``k − 1`` for max.
+
+        ATen's window ``i`` of ``out`` over ``L`` runs from ``⌊i·L/out⌋`` to
+        ``⌈(i+1)·L/out⌉``; window sizes multiply across dimensions, so their
+        total is the product of the per-dimension totals.
+        """
+        n = self.dims
+        total = numel(output[:-n])
+        for length, out in zip(shape[-n:], output[-n:], strict=True):
+            total *= sum(-(-(i + 1) * length // out) - i * length // out for i in range(out))
+        return total - (numel(output) if self.maximum else 0)
+
 
 @dataclass(frozen=True, repr=False)
 class _AdaptiveMaxPoolNd(_AdaptivePoolNd):
     """Adaptive max pooling: ``output_size`` and ``return_indices``."""
+
+    maximum: ClassVar[bool] = True
 
     return_indices: bool = False
 
