@@ -153,3 +153,23 @@ def test_prelu_repr_and_formula() -> None:
     layer = pc.PReLU(64)
     assert repr(layer) == "PReLU(num_parameters=64)"
     assert layer.explain().value == layer.params() == 64  # torch: weight (64,)
+
+
+# Element-wise FLOPs per sample, by docs/flops.md's rules (activations: 1 per element,
+# DeepSpeed's and ptflops' count; softmax: 5 per element; GLU: sigmoid and product).
+ELEMENTWISE: list[tuple[pc.Layer, tuple[int, ...], int]] = [
+    (pc.ReLU6(), (32, 7, 7), 32 * 7 * 7),
+    (pc.PReLU(64), (64, 8, 8), 64 * 8 * 8),
+    (pc.GELU("tanh"), (197, 768), 197 * 768),
+    (pc.Hardtanh(), (), 1),
+    (pc.Threshold(0.1, 20.0), (10,), 10),
+    (pc.Softmax(-1), (8, 197, 197), 5 * 8 * 197 * 197),
+    (pc.LogSoftmax(1), (10,), 50),
+    (pc.GLU(), (10, 8), 2 * 10 * 4),
+]
+
+
+@pytest.mark.parametrize(("layer", "shape", "expected"), ELEMENTWISE)
+def test_elementwise_flops(layer: pc.Layer, shape: tuple[int, ...], expected: int) -> None:
+    """Element-wise FLOPs follow docs/flops.md's per-element constants."""
+    assert layer.elementwise_flops(shape) == expected

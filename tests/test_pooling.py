@@ -193,3 +193,29 @@ def test_avgpool_stores_like_torch() -> None:
         (3, 2)
     )  # lists stored as tuples: hashable
     hash(pc.AdaptiveAvgPool2d(cast(Any, [None, 3])))
+
+
+# Element-wise FLOPs per sample, by docs/flops.md's rules: average pooling k per output
+# element; LPPool xᵖ per input element and k + 2 per output element; adaptive pooling
+# each output over its own window [⌊i·L/out⌋, ⌈(i+1)·L/out⌉), k − 1 for max.
+ELEMENTWISE: list[tuple[pc.Layer, tuple[int, ...], int]] = [
+    (pc.AvgPool2d(2), (6, 28, 28), 6 * 14 * 14 * 4),
+    (pc.AvgPool1d(3, stride=2, padding=1), (16, 50), 16 * 25 * 3),
+    (pc.AvgPool3d((1, 2, 2)), (64, 8, 56, 56), 64 * 8 * 28 * 28 * 4),
+    (pc.LPPool2d(2, 3), (2, 6, 6), 2 * 6 * 6 + 2 * 2 * 2 * (9 + 2)),
+    (pc.LPPool1d(inf, 3), (2, 9), 2 * 9 + 2 * 3 * 2),
+    (pc.AdaptiveAvgPool2d(1), (2048, 7, 7), 2048 * 49),
+    (pc.AdaptiveMaxPool2d(1), (2048, 7, 7), 2048 * 48),
+    # 5 → 3: windows [0, 2), [1, 4), [3, 5): sizes 2 + 3 + 2 = 7
+    (pc.AdaptiveAvgPool1d(3), (4, 5), 4 * 7),
+    (pc.AdaptiveMaxPool1d(3), (4, 5), 4 * (7 - 3)),
+    # (None, 3) on 4×5: rows keep 1 each (4 in all), columns 7: 4·7 per channel
+    (pc.AdaptiveAvgPool2d((None, 3)), (2, 4, 5), 2 * 4 * 7),
+    (pc.AdaptiveAvgPool1d(0), (3, 8), 0),
+]
+
+
+@pytest.mark.parametrize(("layer", "shape", "expected"), ELEMENTWISE)
+def test_elementwise_flops(layer: pc.Layer, shape: tuple[int, ...], expected: int) -> None:
+    """Element-wise FLOPs follow docs/flops.md's pooling rules."""
+    assert layer.elementwise_flops(shape) == expected

@@ -211,3 +211,20 @@ def test_upsample_stores_scale_factor_like_torch() -> None:
     assert pc.Upsample(scale_factor=2).scale_factor == 2.0
     assert pc.Upsample(scale_factor=(2, 3)).scale_factor == (2.0, 3.0)
     assert pc.Upsample(size=4, scale_factor=0).scale_factor is None
+
+
+@pytest.mark.parametrize(
+    ("layer", "shape"),
+    [
+        (pc.Unflatten(1, (16, 5, 5)), (400,)),
+        (pc.Dropout2d(), (16, 8, 8)),
+        (pc.PixelShuffle(2), (8, 4, 4)),
+        (pc.ChannelShuffle(2), (4, 3, 3)),
+        (pc.Fold((4, 5), (2, 2)), (12, 12)),
+        (pc.Unfold(2), (3, 4, 4)),
+        (pc.Upsample(scale_factor=2, mode="bilinear"), (3, 4, 4)),
+    ],
+)
+def test_no_elementwise_flops(layer: pc.Layer, shape: tuple[int, ...]) -> None:
+    """Data movement counts 0 element-wise FLOPs (docs/flops.md), and no MACs."""
+    assert layer.elementwise_flops(shape) == layer.macs(shape) == 0

@@ -143,3 +143,17 @@ def test_invalid_pool_rejected_like_torch(
     """What torch rejects (at construction or at every forward) raises ConfigError here."""
     dims = int(name[-2])
     assert agree(torch, name, args, kwargs, (2,) + (4,) * dims) == "config"
+
+
+def test_adaptive_window_sizes_match_aten(torch: Any) -> None:
+    """Adaptive pooling's element-wise count uses ATen's windows: read them off one-hot inputs."""
+    import paramcalc as pc
+
+    rng = random.Random("adaptive-windows")
+    for _ in range(60):
+        length, out = rng.randint(1, 12), rng.randint(1, 12)
+        # sample j is one-hot at j: output i is 1/k_i where j lies in window i, else 0
+        pooled = torch.nn.AdaptiveAvgPool1d(out)(torch.eye(length).unsqueeze(1))
+        sizes = [round(1 / float(pooled[:, 0, i].max())) for i in range(out)]
+        assert pc.AdaptiveAvgPool1d(out).elementwise_flops((1, length)) == sum(sizes)
+        assert pc.AdaptiveMaxPool1d(out).elementwise_flops((1, length)) == sum(sizes) - out
