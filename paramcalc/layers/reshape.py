@@ -442,16 +442,17 @@ class _Interpolate(Layer):
         name = type(self).__name__
         mode, align_corners, recompute = self.settings()
         size: object = self.size
-        if isinstance(size, (tuple, list)):
-            sizes = tuple(_check.integer(name, "size", item) for item in size)
-            object.__setattr__(self, "size", sizes)
-        elif size is not None:
-            sizes = (_check.integer(name, "size", size),)
-        minimum = 0 if mode == "area" else 1  # area is adaptive pooling: size 0 is empty
-        if size is not None and min(sizes, default=minimum) < minimum:
-            raise ConfigError(
-                f"{name}: `size` must be at least {minimum}. Received: size={self.size!r}."
-            )
+        if size is not None:
+            many = isinstance(size, (tuple, list))
+            items = tuple(size) if isinstance(size, (tuple, list)) else (size,)
+            sizes = tuple(_check.integer(name, "size", item) for item in items)
+            if many:
+                object.__setattr__(self, "size", sizes)
+            minimum = 0 if mode == "area" else 1  # area is adaptive pooling: 0 is empty
+            if any(item < minimum for item in sizes):
+                raise ConfigError(
+                    f"{name}: `size` must be at least {minimum}. Received: size={self.size!r}."
+                )
         scale: object = self.scale_factor
         if isinstance(scale, list):  # torch's constructor calls float() on it
             raise ConfigTypeError(
