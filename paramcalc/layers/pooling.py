@@ -101,8 +101,9 @@ def _pooled(
 
 def _check_kernel_fits(shape: Shape, kernel: tuple[int, ...]) -> None:
     """ATen's ``avg_pool3d`` also wants the unpadded input at least as large as the kernel."""
+    _check_pool_rank(shape, len(kernel))
     lengths = shape[-len(kernel) :]
-    if len(shape) >= len(kernel) and any(n < k for n, k in zip(lengths, kernel, strict=True)):
+    if any(n < k for n, k in zip(lengths, kernel, strict=True)):
         raise ShapeError(
             f"needs each spatial size at least the kernel size {kernel}, padding aside "
             f"(ATen's avg_pool3d), but receives {lengths} (input shape {shape})"
@@ -418,6 +419,8 @@ class _AdaptivePoolNd(Layer):
     """
 
     dims: ClassVar[int] = 2
+    mean_shortcut: ClassVar[bool] = False
+    maximum: ClassVar[bool] = False
 
     output_size: int | tuple[int | None, ...] | None
 
@@ -440,9 +443,6 @@ class _AdaptivePoolNd(Layer):
                 continue
             _check.integer(name, "output_size", item, minimum=0)
         return items
-
-    mean_shortcut: ClassVar[bool] = False
-    maximum: ClassVar[bool] = False
 
     def infer_shape(self, shape: Shape) -> Shape:
         n = self.dims
