@@ -11,7 +11,7 @@ Negative padding crops, as torch allows. No parameters, no MACs.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from paramcalc import _check
 from paramcalc.errors import ShapeError
@@ -60,12 +60,13 @@ class _PadNd(Layer):
     def __post_init__(self) -> None:
         super().__post_init__()
         n = 2 * self.dims
-        pads = _check.int_tuple(type(self).__name__, "padding", self.padding, n, minimum=-(2**63))
+        name = type(self).__name__
+        pads = _check.int_tuple(name, "padding", self.padding, n, minimum=-(2**63))  # crops
         object.__setattr__(self, "padding", pads)
 
     def pads(self) -> tuple[tuple[int, int], ...]:
         """``(before, after)`` for each padded dimension, first dimension first."""
-        pads = tuple(self.padding) if isinstance(self.padding, tuple) else (self.padding,) * 2
+        pads = cast(tuple[int, ...], self.padding)
         return tuple((pads[2 * i], pads[2 * i + 1]) for i in reversed(range(self.dims)))
 
     def infer_shape(self, shape: Shape) -> Shape:
