@@ -20,20 +20,28 @@ __all__ = [
     "GELU",
     "GLU",
     "SELU",
+    "Hardshrink",
     "Hardsigmoid",
     "Hardswish",
     "Hardtanh",
     "LeakyReLU",
+    "LogSigmoid",
     "LogSoftmax",
     "Mish",
     "PReLU",
+    "RReLU",
     "ReLU",
     "ReLU6",
     "SiLU",
     "Sigmoid",
     "Softmax",
+    "Softmax2d",
+    "Softmin",
     "Softplus",
+    "Softshrink",
+    "Softsign",
     "Tanh",
+    "Tanhshrink",
     "Threshold",
 ]
 
@@ -137,6 +145,103 @@ class Tanh(_Elementwise):
     >>> Tanh().output_shape((10,))
     (10,)
     """
+
+
+@dataclass(frozen=True, repr=False)
+class LogSigmoid(_Elementwise):
+    """``log(1/(1 + e^−x))``; mirrors ``torch.nn.LogSigmoid``.
+
+    >>> LogSigmoid().output_shape((10,))
+    (10,)
+    """
+
+
+@dataclass(frozen=True, repr=False)
+class Softsign(_Elementwise):
+    """``x/(1 + |x|)``; mirrors ``torch.nn.Softsign``.
+
+    >>> Softsign().output_shape((10,))
+    (10,)
+    """
+
+
+@dataclass(frozen=True, repr=False)
+class Tanhshrink(_Elementwise):
+    """``x − tanh(x)``; mirrors ``torch.nn.Tanhshrink``.
+
+    >>> Tanhshrink().output_shape((10,))
+    (10,)
+    """
+
+
+@dataclass(frozen=True, repr=False)
+class Hardshrink(_Elementwise):
+    """``x`` where ``|x| > lambd``, else 0; mirrors ``torch.nn.Hardshrink``.
+
+    >>> Hardshrink(0.5).output_shape((10,))
+    (10,)
+    """
+
+    lambd: float = 0.5
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check.real("Hardshrink", "lambd", self.lambd)
+
+
+_FLOAT32_MAX = 3.4028234663852886e38
+
+
+@dataclass(frozen=True, repr=False)
+class Softshrink(_Elementwise):
+    """``x ∓ lambd`` where ``|x| > lambd``, else 0; mirrors ``torch.nn.Softshrink``.
+
+    torch wants ``lambd`` in ``[0, float32 max]``:
+
+    >>> Softshrink(-1.0)
+    Traceback (most recent call last):
+    ...
+    paramcalc.errors.ConfigError: Softshrink: `lambd` must be in [0, 3.4028234663852886e+38]. ...
+    """
+
+    lambd: float = 0.5
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check.real("Softshrink", "lambd", self.lambd)
+        if not 0 <= self.lambd <= _FLOAT32_MAX:
+            raise ConfigError(
+                f"Softshrink: `lambd` must be in [0, {_FLOAT32_MAX!r}]. "
+                f"Received: lambd={self.lambd!r}."
+            )
+
+
+@dataclass(frozen=True, repr=False)
+class RReLU(_Elementwise):
+    """Leaky ReLU with a random slope in ``[lower, upper]``; mirrors ``torch.nn.RReLU``.
+
+    >>> RReLU().output_shape((10,))
+    (10,)
+    >>> RReLU(0.5, 0.1)
+    Traceback (most recent call last):
+    ...
+    paramcalc.errors.ConfigError: RReLU: `lower` must be at most `upper`. ...
+    """
+
+    lower: float = 1.0 / 8
+    upper: float = 1.0 / 3
+    inplace: bool = False
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check.real("RReLU", "lower", self.lower)
+        _check.real("RReLU", "upper", self.upper)
+        _check.boolean("RReLU", "inplace", self.inplace)
+        if self.lower > self.upper:
+            raise ConfigError(
+                "RReLU: `lower` must be at most `upper`. "
+                f"Received: lower={self.lower!r}, upper={self.upper!r}."
+            )
 
 
 @dataclass(frozen=True, repr=False)
@@ -379,6 +484,43 @@ class LogSoftmax(_SoftmaxBase):
     >>> LogSoftmax(dim=1).output_shape((10,))
     (10,)
     """
+
+
+@dataclass(frozen=True, repr=False)
+class Softmin(_SoftmaxBase):
+    """``softmax(−x)`` along torch's ``dim``; mirrors ``torch.nn.Softmin``.
+
+    >>> Softmin(dim=1).output_shape((10,))
+    (10,)
+    """
+
+    def count_elementwise(self, shape: Shape, output: Shape) -> int:
+        """6 per element: the negation, then softmax's 5."""
+        return 6 * numel(output)
+
+
+@dataclass(frozen=True, repr=False)
+class Softmax2d(Layer):
+    """Softmax over the channels of ``(C, H, W)``; mirrors ``torch.nn.Softmax2d``.
+
+    torch wants a 3-d or 4-d tensor; on a batch of one ``(H, W)`` is its
+    unbatched form (the batch then plays the channels: the shape is kept).
+
+    >>> Softmax2d().output_shape((3, 8, 8))
+    (3, 8, 8)
+    """
+
+    def infer_shape(self, shape: Shape) -> Shape:
+        if len(shape) not in (2, 3):
+            raise ShapeError(
+                f"expects a per-sample input of rank 3 (C, H, W) or 2 (H, W) but receives "
+                f"rank {len(shape)}: {shape}"
+            )
+        return shape
+
+    def count_elementwise(self, shape: Shape, output: Shape) -> int:
+        """5 per element, as softmax."""
+        return 5 * numel(output)
 
 
 @dataclass(frozen=True, repr=False)
