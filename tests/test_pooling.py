@@ -112,6 +112,62 @@ GOLDEN: list[Row] = [
         (3, 4, 6),
         0,
     ),
+    ("MaxUnpool1d", (2,), {"stride": 2}, (1, 4), [], [], (1, 8), 0),
+    ("MaxUnpool1d", (3,), {"stride": 1, "padding": -1}, (2, 5), [], [], (2, 9), 0),
+    ("MaxUnpool2d", (2,), {}, (64, 14, 14), [], [], (64, 28, 28), 0),
+    ("MaxUnpool2d", ((3, 2),), {"stride": (2, 0), "padding": 1}, (2, 4, 5), [], [], (2, 7, 0), 0),
+    ("MaxUnpool3d", (3,), {"stride": 2}, (16, 5, 3, 2), [], [], (16, 11, 7, 5), 0),
+    (
+        "MaxUnpool3d",
+        (2,),
+        {"stride": 1, "padding": (1, 0, 0)},
+        (1, 1, 2, 2),
+        [],
+        [],
+        (1, 0, 3, 3),
+        0,
+    ),
+    (
+        "FractionalMaxPool2d",
+        (3,),
+        {"output_ratio": (0.5, 0.5)},
+        (16, 50, 32),
+        [],
+        [],
+        (16, 25, 16),
+        0,
+    ),
+    ("FractionalMaxPool2d", (3,), {"output_size": (7, 5)}, (2, 9, 7), [], [], (2, 7, 5), 0),
+    (
+        "FractionalMaxPool2d",
+        (2,),
+        {"output_size": 0, "return_indices": True},
+        (5, 5),
+        [],
+        [],
+        (0, 0),
+        0,
+    ),
+    (
+        "FractionalMaxPool3d",
+        (3,),
+        {"output_size": (13, 12, 11)},
+        (16, 50, 32, 16),
+        [],
+        [],
+        (16, 13, 12, 11),
+        0,
+    ),
+    (
+        "FractionalMaxPool3d",
+        ((1, 2, 2),),
+        {"output_ratio": 0.5},
+        (2, 4, 6, 7),
+        [],
+        [],
+        (2, 2, 3, 3),
+        0,
+    ),
 ]
 
 
@@ -155,6 +211,12 @@ CONFIG_ERRORS: list[tuple[str, tuple[Any, ...], dict[str, Any], str]] = [
     ("AdaptiveAvgPool2d", (None,), {}, r"AdaptiveAvgPool2d: `output_size` must be an int"),
     ("AdaptiveAvgPool2d", ((-1, 3),), {}, r"`output_size` must be at least 0"),
     ("AdaptiveMaxPool2d", ((3, 3, 3),), {}, r"must be an int or a tuple of 2 sizes"),
+    ("MaxUnpool2d", ((2,),), {}, r"MaxUnpool2d: `kernel_size` must be an int or a tuple of 2"),
+    ("MaxUnpool3d", (2, (2, 0, 1)), {}, r"MaxUnpool3d: `stride` must be at least 1"),
+    ("FractionalMaxPool2d", (2,), {}, r"give exactly one of `output_size` and `output_ratio`"),
+    ("FractionalMaxPool2d", (2,), {"output_ratio": 1}, r"`output_ratio` must be between 0 and 1"),
+    ("FractionalMaxPool2d", (2,), {"output_ratio": (0.5,)}, r"a number or a tuple of 2"),
+    ("FractionalMaxPool2d", (2,), {"output_size": -1}, r"`output_size` must be at least 0"),
 ]
 
 
@@ -175,6 +237,7 @@ SHAPE_ERRORS: list[tuple[str, tuple[Any, ...], tuple[int, ...], str]] = [
     ("LPPool2d", (2, 9), (2, 4, 5), r"too small for its kernel_size=9"),
     ("AdaptiveAvgPool2d", (2,), (1, 1, 8, 5), r"rank 3 \(C, H, W\) or 2 \(H, W\)"),
     ("AdaptiveMaxPool1d", (2,), (1, 2, 8), r"rank 2 \(C, L\) or 1 \(L\)"),
+    ("MaxUnpool1d", (1, 1, 1), (2, 1), r"gives a negative output size \(-1,\)"),
 ]
 
 
@@ -212,6 +275,8 @@ ELEMENTWISE: list[tuple[pc.Layer, tuple[int, ...], int]] = [
     # (None, 3) on 4×5: rows keep 1 each (4 in all), columns 7: 4·7 per channel
     (pc.AdaptiveAvgPool2d((None, 3)), (2, 4, 5), 2 * 4 * 7),
     (pc.AdaptiveAvgPool1d(0), (3, 8), 0),
+    (pc.FractionalMaxPool2d(3, output_size=(7, 5)), (2, 9, 7), 2 * 7 * 5 * 8),
+    (pc.MaxUnpool2d(2), (64, 14, 14), 0),
 ]
 
 
@@ -219,3 +284,12 @@ ELEMENTWISE: list[tuple[pc.Layer, tuple[int, ...], int]] = [
 def test_elementwise_flops(layer: pc.Layer, shape: tuple[int, ...], expected: int) -> None:
     """Element-wise FLOPs follow docs/flops.md's pooling rules."""
     assert layer.elementwise_flops(shape) == expected
+
+
+def test_fractional_max_pool_fit_rule() -> None:
+    """ATen: out + k − 1 ≤ L in 2-d (7 + 2 = 9 fits 9) but < L in 3-d (3 + 2 = 5 fails 5)."""
+    assert pc.FractionalMaxPool2d(3, output_size=(7, 5)).output_shape((2, 9, 7)) == (2, 7, 5)
+    with pytest.raises(
+        ShapeError, match=r"cannot fit 3 pooling regions of size 3 into a size of 5"
+    ):
+        pc.FractionalMaxPool3d(3, output_size=(3, 2, 2)).output_shape((2, 5, 7, 8))

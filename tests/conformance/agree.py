@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import warnings
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -23,10 +24,13 @@ from paramcalc import ConfigError, ShapeError
 from .compare import torch_buffers, torch_parameters
 
 
-def _forward(torch: Any, module: Any, shape: tuple[int, ...]) -> tuple[int, ...]:
+def _forward(
+    torch: Any, module: Any, shape: tuple[int, ...], extra: Callable[[Any], tuple[Any, ...]]
+) -> tuple[int, ...]:
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        out = module(torch.zeros((1, *shape)))
+        x = torch.zeros((1, *shape))
+        out = module(x, *extra(x))
     if isinstance(out, tuple):  # return_indices=True
         out = out[0]
     return tuple(out.shape)
@@ -39,8 +43,12 @@ def agree(
     kwargs: dict[str, Any],
     shape: tuple[int, ...],
     tally: Counter[str] | None = None,
+    extra: Callable[[Any], tuple[Any, ...]] = lambda x: (),
 ) -> str:
-    """``"ok"``, ``"config"`` or ``"shape"``: how both sides took the configuration."""
+    """``"ok"``, ``"config"`` or ``"shape"``: how both sides took the configuration.
+
+    ``extra(x)`` gives torch's further forward arguments (``MaxUnpool``'s indices).
+    """
     case = (name, args, kwargs, shape)
     ours_type = getattr(pc, name)
     try:
@@ -56,11 +64,11 @@ def agree(
             ours = ours_type(*args, **kwargs)
         except ConfigError:
             with pytest.raises(Exception):  # noqa: B017, PT011 - any torch failure
-                _forward(torch, theirs, shape)
+                _forward(torch, theirs, shape, extra)
             verdict = "config"
         else:
             try:
-                expected = _forward(torch, theirs, shape)
+                expected = _forward(torch, theirs, shape, extra)
             except Exception:
                 with pytest.raises(ShapeError):
                     ours.output_shape(shape)

@@ -84,6 +84,33 @@ def _max(rng: random.Random, dims: int) -> tuple[tuple[Any, ...], dict[str, Any]
     return (kernel,), kwargs, _shape(rng, dims)
 
 
+def _unpool(
+    rng: random.Random, dims: int
+) -> tuple[tuple[Any, ...], dict[str, Any], tuple[int, ...]]:
+    kwargs: dict[str, Any] = {}
+    if rng.random() < 0.7:
+        kwargs["stride"] = rng.choice([None, _size(rng, dims, 0, 3, short=False)])
+    if rng.random() < 0.6:
+        kwargs["padding"] = _size(rng, dims, -1, 2, short=False)
+    return (_size(rng, dims, 0, 4, short=False),), kwargs, _shape(rng, dims)
+
+
+def _fractional(
+    rng: random.Random, dims: int
+) -> tuple[tuple[Any, ...], dict[str, Any], tuple[int, ...]]:
+    kwargs: dict[str, Any] = {"return_indices": rng.random() < 0.3}
+    if rng.random() < 0.5:
+        kwargs["output_size"] = _size(rng, dims, 0, 3, short=False)
+    else:
+        ratio = rng.choice([0.5, 0.3, 0.9, 0.7])
+        kwargs["output_ratio"] = rng.choice(
+            [ratio, tuple(rng.uniform(0.1, 0.9) for _ in range(dims))]
+        )
+    if rng.random() < 0.05:
+        kwargs["output_size"], kwargs["output_ratio"] = 2, 0.5
+    return (_size(rng, dims, 1, 2, short=False),), kwargs, _shape(rng, dims)
+
+
 FAMILIES = {
     "AvgPool": _avg,
     "LPPool": _lp,
@@ -91,6 +118,32 @@ FAMILIES = {
     "AdaptiveMaxPool": lambda rng, dims: _adaptive(rng, dims, True),
     "MaxPool": _max,
 }
+
+
+def _indices(x: Any) -> tuple[Any, ...]:
+    return (x.long(),)  # all-zero indices: every shape check, no out-of-range index
+
+
+@pytest.mark.parametrize("dims", [1, 2, 3])
+def test_max_unpool_matches_torch(torch: Any, dims: int) -> None:
+    """MaxUnpool*d: torch's default output size, and its (few) rejections."""
+    rng = random.Random(f"unpool-{dims}")
+    tally: Counter[str] = Counter()
+    for _ in range(CASES):
+        args, kwargs, shape = _unpool(rng, dims)
+        agree(torch, f"MaxUnpool{dims}d", args, kwargs, shape, tally, extra=_indices)
+    assert tally["ok"] >= CASES // 2, tally
+
+
+@pytest.mark.parametrize("dims", [2, 3])
+def test_fractional_max_pool_matches_torch(torch: Any, dims: int) -> None:
+    """FractionalMaxPool*d: output sizes and ratios, and the region-fit check."""
+    rng = random.Random(f"fractional-{dims}")
+    tally: Counter[str] = Counter()
+    for _ in range(CASES):
+        args, kwargs, shape = _fractional(rng, dims)
+        agree(torch, f"FractionalMaxPool{dims}d", args, kwargs, shape, tally)
+    assert tally["ok"] >= CASES // 3, tally
 
 
 @pytest.mark.parametrize("dims", [1, 2, 3])
