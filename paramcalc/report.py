@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from paramcalc import _check
@@ -58,7 +58,9 @@ class Row(NamedTuple):
         return self.layer.explain()
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able data."""
+        """Plain JSON-able data (the row objects of ``"schema": 1``)."""
+        from paramcalc.serial import layer_spec
+
         return {
             "path": self.path,
             "kind": self.kind,
@@ -71,6 +73,7 @@ class Row(NamedTuple):
             "macs": self.macs,
             "shared_with": self.shared_with,
             "formula": str(self.formula),
+            "spec": layer_spec(self.layer),
         }
 
 
@@ -91,6 +94,8 @@ class Report:
     output_shape: Shape | None = None
     macs: int | None = None
     batch_size: int = 1
+    root: Layer | None = field(default=None, repr=False, compare=False)
+    """The network the report describes (its spec goes into :meth:`to_dict`)."""
 
     @property
     def non_trainable(self) -> int:
@@ -107,7 +112,9 @@ class Report:
         return tuple(row for row in self.rows if row.leaf)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able data with exact integers (``"schema": 1``)."""
+        """Plain JSON-able data with exact integers (``"schema": 1``, docs/report.md)."""
+        from paramcalc.serial import layer_spec
+
         return {
             "schema": SCHEMA,
             "model": self.model,
@@ -122,19 +129,60 @@ class Report:
                 "macs": self.macs,
                 "flops": self.flops,
             },
+            "spec": None if self.root is None else layer_spec(self.root),
             "rows": [row.to_dict() for row in self.rows],
         }
 
-    def render(
-        self, *, depth: int | None = None, explain: bool = False, ascii: bool = False
-    ) -> str:
-        """The text table; ``depth`` collapses deeper rows, ``explain`` adds formulas."""
-        from paramcalc.render.text import render_text
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """:meth:`to_dict` as JSON text, keys in schema order."""
+        from paramcalc.render.json import render_json
 
-        return render_text(self, depth=depth, explain=explain, ascii=ascii)
+        return render_json(self, indent=indent)
+
+    def render(
+        self,
+        format: str = "text",
+        *,
+        columns: Iterable[str] | None = None,
+        depth: int | None = None,
+        include: str | Iterable[str] | None = None,
+        exclude: str | Iterable[str] | None = None,
+        explain: bool = False,
+        ascii: bool = False,
+    ) -> str:
+        """The report as ``"text"``, ``"markdown"``, ``"html"`` or ``"json"``.
+
+        ``columns`` picks and orders the columns (see
+        :data:`paramcalc.render.columns.COLUMNS`), ``depth`` folds deeper rows
+        into their container's subtotal, ``include``/``exclude`` keep or drop
+        rows by glob over their paths; ``explain`` adds the formula column and
+        ``ascii`` draws the text table without box-drawing characters. The
+        totals never change with these choices.
+        """
+        from paramcalc.render import render
+
+        return render(
+            self,
+            format,
+            columns=columns,
+            depth=depth,
+            include=include,
+            exclude=exclude,
+            explain=explain,
+            ascii=ascii,
+        )
 
     def __str__(self) -> str:
         return self.render()
+
+    def _repr_html_(self) -> str:
+        return self.render("html")
+
+    def _repr_markdown_(self) -> str:
+        return self.render("markdown")
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(self.render())
 
 
 def build_report(
@@ -162,4 +210,5 @@ def build_report(
         output_shape=out,
         macs=None if shape is None else walk.macs * batch_size,
         batch_size=batch_size,
+        root=layer,
     )
