@@ -175,6 +175,13 @@ def from_dict(data: Mapping[str, Any]) -> Layer:
     >>> copy[0] is copy[1], copy.params()
     (True, 20)
     """
+    try:
+        return _from_dict(data)
+    except (KeyError, TypeError, AttributeError) as problem:
+        raise ConfigError(f"from_dict: a malformed report ({type(problem).__name__}: {problem}).") from None
+
+
+def _from_dict(data: Mapping[str, Any]) -> Layer:
     schema = data.get("schema")
     if schema != 1:
         raise ConfigError(f"from_dict: unknown report schema {schema!r}; expected 1.")
@@ -190,6 +197,8 @@ def from_dict(data: Mapping[str, Any]) -> Layer:
     stack: list[tuple[int, _Node]] = [(-1, root)]
     for row in rows:
         depth = row["depth"]
+        if not isinstance(depth, int) or not 0 <= depth <= stack[-1][0] + 1 or depth > 200:
+            raise ConfigError(f"from_dict: row {row.get('path')!r} has a wrong depth {depth!r}.")
         while stack[-1][0] >= depth:
             stack.pop()
         node = _Node(row)
