@@ -31,8 +31,8 @@ def shape_text(shape: tuple[int, ...] | None) -> str:
     return "(" + ", ".join(str(size) for size in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
-def _params(row: Row, report: Report) -> str:
-    return f"shared with {row.shared_with}" if row.shared_with is not None else count(row.params)
+def _kind(row: Row, report: Report) -> str:
+    return row.kind if row.shared_with is None else f"{row.kind} (shared with {row.shared_with})"
 
 
 def _share(row: Row, report: Report) -> str:
@@ -86,7 +86,7 @@ COLUMNS: dict[str, Column] = {
     column.key: column
     for column in (
         Column("name", "Layer", False, lambda row, report: row.name or row.kind, _always),
-        Column("kind", "Type", False, lambda row, report: row.kind, _always),
+        Column("kind", "Type", False, _kind, _always),
         Column(
             "shape",
             "Output shape",
@@ -94,7 +94,7 @@ COLUMNS: dict[str, Column] = {
             lambda row, report: shape_text(row.output_shape),
             _has_shapes,
         ),
-        Column("params", "Params", True, _params, _always),
+        Column("params", "Params", True, lambda row, report: count(row.params), _always),
         Column("share", "Share", True, _share, _always),
         Column(
             "trainable",
