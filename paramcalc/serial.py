@@ -45,7 +45,7 @@ def layer_types() -> dict[str, type[Layer]]:
     found: dict[str, type[Layer]] = {}
     for name in paramcalc.__all__:
         value = getattr(paramcalc, name, None)
-        if isinstance(value, type) and issubclass(value, Layer):
+        if isinstance(value, type) and issubclass(value, Layer) and value is not Layer:
             found[name] = value
     return found
 
