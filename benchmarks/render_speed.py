@@ -1,6 +1,6 @@
 """How long the renderers take on a 10,000-row report (printed figures, not asserts).
 
-    /work/venv/bin/python benchmarks/render_speed.py
+/work/venv/bin/python benchmarks/render_speed.py
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -147,7 +147,9 @@ class _Builder:
         if message not in self.warnings:
             self.warnings.append(message)
 
-    def arguments(self, node: _Node, text: str, offset: int) -> tuple[list[object], dict[str, object]]:
+    def arguments(
+        self, node: _Node, text: str, offset: int
+    ) -> tuple[list[object], dict[str, object]]:
         where = Position(self.text, offset - 2)
         segment = f"_({text})"
         try:
@@ -196,7 +198,8 @@ class _Builder:
         embed = getattr(projection, "out_features", None)
         bias = getattr(projection, "bias", True)
         try:
-            layer = cls(embed, 1, bias=bias)  # type: ignore[call-arg]
+            make: Callable[..., Layer] = cls
+            layer = make(embed, 1, bias=bias)
         except (ParamcalcError, TypeError) as problem:
             self.warn(f"{where}: MultiheadAttention({embed}) cannot be built ({problem}); left out")
             return None

@@ -178,7 +178,9 @@ def from_dict(data: Mapping[str, Any]) -> Layer:
     try:
         return _from_dict(data)
     except (KeyError, TypeError, AttributeError) as problem:
-        raise ConfigError(f"from_dict: a malformed report ({type(problem).__name__}: {problem}).") from None
+        raise ConfigError(
+            f"from_dict: a malformed report ({type(problem).__name__}: {problem})."
+        ) from None
 
 
 def _from_dict(data: Mapping[str, Any]) -> Layer:

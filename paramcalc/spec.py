@@ -225,8 +225,8 @@ class _Reader:
             return self.refuse_constant(node)
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
             operand = node.operand
-            if isinstance(operand, ast.Constant) and type(operand.value) in (int, float):
-                number: int | float = operand.value
+            number = operand.value if isinstance(operand, ast.Constant) else None
+            if isinstance(number, int | float) and not isinstance(number, bool):
                 return -number if isinstance(node.op, ast.USub) else number
             raise self.refuse(node)
         if isinstance(node, ast.Tuple | ast.List):
@@ -247,7 +247,9 @@ class _Reader:
                 )
             if self.bare_names:
                 return node.id
-            raise self.error(f"`{node.id}` is not a layer paramcalc knows{self.hint(node.id)}", node)
+            raise self.error(
+                f"`{node.id}` is not a layer paramcalc knows{self.hint(node.id)}", node
+            )
         raise self.refuse(node)
 
     def refuse_constant(self, node: ast.Constant) -> object:
@@ -304,7 +306,11 @@ class _Reader:
                 f"`{'.'.join(dotted)}` is not a layer paramcalc knows{self.hint(name)}", node.func
             )
         return build(
-            cls, name, args, kwargs, lambda message: self.error(message, _culprit(node, cls, message))
+            cls,
+            name,
+            args,
+            kwargs,
+            lambda message: self.error(message, _culprit(node, cls, message)),
         )
 
     def mapping(self, node: ast.Call, args: list[object], kwargs: dict[str, object]) -> object:
@@ -365,8 +371,9 @@ def build(
     error: Callable[[str], SpecError],
 ) -> Layer:
     """``cls(*args, **kwargs)``; a rejected argument becomes ``error(message)``."""
+    make: Callable[..., Layer] = cls
     try:
-        return cls(*args, **kwargs)
+        return make(*args, **kwargs)
     except ParamcalcError as problem:
         raise error(str(problem)) from None
     except TypeError as problem:
@@ -400,9 +407,9 @@ def parse_layers(text: str, *, types: Mapping[str, type[Layer]] | None = None) -
         reader = _Reader(segment, where, known)
         value = reader.value(tree.body)
         if not isinstance(value, Layer):
+            found = _describe(segment, tree.body)
             raise reader.error(
-                f"expected a layer call like Linear(400, 120), found `{_describe(segment, tree.body)}`",
-                tree.body,
+                f"expected a layer call like Linear(400, 120), found `{found}`", tree.body
             )
         layers.append(value)
     if not layers:

@@ -43,7 +43,9 @@ class TestOutput:
 
     def test_input_forms(self, capsys: pytest.CaptureFixture[str]) -> None:
         """--input accepts 1,32,32, (1, 32, 32) and 1x32x32."""
-        outs = {run(capsys, LENET, "--input", form)[1] for form in ("1,32,32", "(1, 32, 32)", "1x32x32")}
+        outs = {
+            run(capsys, LENET, "--input", form)[1] for form in ("1,32,32", "(1, 32, 32)", "1x32x32")
+        }
         assert len(outs) == 1
 
     def test_batch_size(self, capsys: pytest.CaptureFixture[str]) -> None:

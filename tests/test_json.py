@@ -69,7 +69,14 @@ def test_key_order_is_the_schema() -> None:
     data = json.loads(CASES["lenet"]().network.report((1, 32, 32)).to_json())
     assert list(data) == TOP_KEYS
     assert list(data["rows"][0]) == ROW_KEYS
-    assert list(data["totals"]) == ["params", "trainable", "non_trainable", "buffers", "macs", "flops"]
+    assert list(data["totals"]) == [
+        "params",
+        "trainable",
+        "non_trainable",
+        "buffers",
+        "macs",
+        "flops",
+    ]
 
 
 def test_deterministic() -> None:

@@ -29,9 +29,7 @@ FIXTURE_CASES = [
     pytest.param("resnet18", 0, id="resnet18", marks=_missing("BatchNorm2d")),
     pytest.param("attention", 0, id="attention", marks=_missing("MultiheadAttention")),
     # the class token (1·1·64) is a parameter of the module itself: print(model) never shows it
-    pytest.param(
-        "tiny_vit", 64, id="tiny_vit", marks=_missing("LayerNorm", "MultiheadAttention")
-    ),
+    pytest.param("tiny_vit", 64, id="tiny_vit", marks=_missing("LayerNorm", "MultiheadAttention")),
 ]
 
 
@@ -71,7 +69,7 @@ def test_every_layer_type_is_known(name: str) -> None:
 
 def test_lenet_structure() -> None:
     """A custom module becomes a Module of that name with its children in order."""
-    network, warnings = read_printed((FIXTURES / "lenet.txt").read_text())
+    network, _warnings = read_printed((FIXTURES / "lenet.txt").read_text())
     assert type(network).__name__ == "Net"
     assert isinstance(network, nn.Module)
     assert [name for name, _ in network.children()] == [
@@ -124,7 +122,9 @@ def test_class_token_caveat() -> None:
 def test_multihead_attention_is_named() -> None:
     """MultiheadAttention, shown only through out_proj, is named in a warning."""
     _, warnings = read_printed((FIXTURES / "attention.txt").read_text())
-    assert any(warning.startswith("attn") or "MultiheadAttention" in warning for warning in warnings)
+    assert any(
+        warning.startswith("attn") or "MultiheadAttention" in warning for warning in warnings
+    )
 
 
 def test_a_single_printed_layer() -> None:

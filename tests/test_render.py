@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from html.parser import HTMLParser
@@ -73,7 +74,7 @@ def parse_table(text: str) -> tuple[list[tuple[int, str, int]], int]:
     cuts = [index for index, char in enumerate(rule) if char in "+┬┌┐|"]
 
     def cells(line: str) -> list[str]:
-        return [line[a + 2 : b - 1].rstrip() for a, b in zip(cuts, cuts[1:], strict=False)]
+        return [line[a + 2 : b - 1].rstrip() for a, b in itertools.pairwise(cuts)]
 
     header = [cell.strip() for cell in cells(header_line)]
     rows = []
@@ -214,7 +215,7 @@ class TestColumnsAndRows:
 
     def test_unknown_column(self) -> None:
         """An unknown column is refused with the list of known ones."""
-        with pytest.raises(ConfigError, match="unknown column 'size'. Known: name, kind"):
+        with pytest.raises(ConfigError, match=r"unknown column 'size'\. Known: name, kind"):
             render(report("lenet"), columns=("size",))
 
     def test_columns_needing_shapes_are_left_out_without_them(self) -> None:

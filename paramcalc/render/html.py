@@ -73,7 +73,9 @@ def render_html(
         out.append(
             "<thead><tr>"
             + "".join(
-                f'<th class="num">{escape(header)}</th>' if numeric else f"<th>{escape(header)}</th>"
+                f'<th class="num">{escape(header)}</th>'
+                if numeric
+                else f"<th>{escape(header)}</th>"
                 for header, numeric in zip(table.headers, table.numeric, strict=True)
             )
             + "</tr></thead>"

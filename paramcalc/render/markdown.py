@@ -84,7 +84,9 @@ def render_markdown(
             cells.append(escape(cell))
         body.append(cells)
     headers = list(table.headers)
-    numerics = [numeric and key != "share" for key, numeric in zip(table.keys, table.numeric, strict=True)]
+    numerics = [
+        numeric and key != "share" for key, numeric in zip(table.keys, table.numeric, strict=True)
+    ]
     widths = [max(3, len(header)) for header in headers]
     for cells in body:
         widths = [max(width, len(cell)) for width, cell in zip(widths, cells, strict=True)]
@@ -96,10 +98,14 @@ def render_markdown(
         )
         return "| " + " | ".join(padded) + " |"
 
-    rule = "|" + "|".join(
-        ":" + "-" * (width + 1) if not numeric else "-" * (width + 1) + ":"
-        for width, numeric in zip(widths, numerics, strict=True)
-    ) + "|"
+    rule = (
+        "|"
+        + "|".join(
+            ":" + "-" * (width + 1) if not numeric else "-" * (width + 1) + ":"
+            for width, numeric in zip(widths, numerics, strict=True)
+        )
+        + "|"
+    )
     lines = [row(headers, header=True), rule, *(row(cells) for cells in body), ""]
     totals = [f"- {escape(label)}: {_value(value)}" for label, value in footer(report)]
     return "\n".join((lines if body else []) + totals)

@@ -7,8 +7,10 @@ HTML draw the same table, so they always agree.
 >>> from paramcalc import Linear, ReLU, Sequential
 >>> net = Sequential(Sequential(Linear(4, 4), ReLU()), Linear(4, 2))
 >>> table = build_table(net.report(), depth=0)
->>> table.headers, [line.cells for line in table.lines]
-(('Layer', 'Type', 'Params', 'Share'), [['0', 'Sequential', '20', '66.7%'], ['1', 'Linear', '10', '33.3%']])
+>>> table.headers
+('Layer', 'Type', 'Params', 'Share')
+>>> [line.cells for line in table.lines]
+[['0', 'Sequential', '20', '66.7%'], ['1', 'Linear', '10', '33.3%']]
 """
 
 from __future__ import annotations
@@ -196,7 +198,7 @@ def select_rows(
     ]
     if keep:
         wanted = {row.path for row in rows if _matches(row.path, keep)}
-        ancestors = set()
+        ancestors: set[str] = set()
         for path in wanted:
             parts = path.split(".")
             ancestors.update(".".join(parts[:end]) for end in range(1, len(parts)))

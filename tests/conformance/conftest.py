@@ -17,7 +17,8 @@ def _torch() -> ModuleType:
         import torch
 
         return torch
-    return pytest.importorskip("torch")
+    module: ModuleType = pytest.importorskip("torch")
+    return module
 
 
 @pytest.fixture(scope="session")
