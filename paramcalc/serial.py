@@ -32,6 +32,7 @@ from paramcalc.layer import Layer
 __all__ = ["custom_module", "from_dict", "layer_spec", "layer_types"]
 
 _CHILD = "$child"
+_LAYER = "$layer"
 
 
 def layer_types() -> dict[str, type[Layer]]:
@@ -90,7 +91,8 @@ def add_child(module: Module, name: str, child: Layer) -> None:
 
 def _encode(value: object, names: Mapping[int, str]) -> object:
     if isinstance(value, Layer):
-        return {_CHILD: names[id(value)]}
+        name = names.get(id(value))
+        return {_CHILD: name} if name is not None else {_LAYER: layer_spec(value)}
     if isinstance(value, tuple | list):
         return [_encode(item, names) for item in value]
     if isinstance(value, dict):
@@ -104,6 +106,8 @@ def _decode(value: object, children: Mapping[str, Layer]) -> object:
     if isinstance(value, dict):
         if set(value) == {_CHILD}:
             return children[cast(str, value[_CHILD])]
+        if set(value) == {_LAYER}:
+            return _build(cast(Mapping[str, Any], value[_LAYER]), [], layer_types(), {})
         return {key: _decode(item, children) for key, item in value.items()}
     return value
 
@@ -114,7 +118,8 @@ def layer_spec(layer: Layer) -> dict[str, Any]:
     Arguments come from the dataclass fields (tuples become lists); a
     sub-layer argument of a composite is ``{"$child": name}``. Containers
     (``Sequential``, ``ModuleList``, ``Module``) have no ``args``: their
-    children are the report rows below them.
+    children are the report rows below them. A sub-layer argument that is not
+    a child is written out in full as ``{"$layer": spec}``.
     """
     kind = type(layer).__name__
     if isinstance(layer, Sequential | Module):

@@ -125,3 +125,36 @@ class TestRefusals:
         """A custom module type must be named like a Python class."""
         with pytest.raises(ConfigError, match="must be an identifier"):
             custom_module("not a name")
+
+
+def test_composites_with_layer_arguments(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A composite whose fields hold layers round-trips generically, children by name."""
+    from collections.abc import Iterator
+    from dataclasses import dataclass
+
+    from paramcalc.layer import Composite
+
+    @dataclass(frozen=True, repr=False)
+    class Twice(Composite):
+        first: Layer
+        second: Layer
+        scale: tuple[int, ...] = (1, 1)
+
+        def children(self) -> Iterator[tuple[str, Layer]]:
+            return iter((("first", self.first), ("second", self.second)))
+
+        def rebuild(self, children: list[Layer]) -> Twice:
+            return Twice(children[0], children[1], self.scale)
+
+    monkeypatch.setattr(nn, "Twice", Twice, raising=False)
+    monkeypatch.setattr(nn, "__all__", [*nn.__all__, "Twice"])
+    net = nn.Sequential(Twice(nn.Linear(3, 4), nn.Linear(4, 5), scale=(2, 3)), nn.ReLU())
+    data = net.report((3,)).to_dict()
+    assert data["rows"][0]["spec"] == {
+        "type": "Twice",
+        "args": {"first": {"$child": "first"}, "second": {"$child": "second"}, "scale": [2, 3],
+                 "trainable": True},
+    }  # fmt: skip
+    copy = from_dict(json.loads(json.dumps(data)))
+    assert copy == net
+    assert copy.report((3,)).to_dict() == data
