@@ -304,6 +304,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RecursionError:
         print("paramcalc: error: the model is nested too deeply", file=stderr)
         return 1
+    except Exception as problem:  # noqa: BLE001 - the promise is: no traceback, ever
+        print(
+            f"paramcalc: internal error (a bug in paramcalc, please report it): "
+            f"{type(problem).__name__}: {problem}",
+            file=stderr,
+        )
+        return 1
     if options.output:
         try:
             with open(options.output, "w", encoding="utf-8") as handle:

@@ -160,6 +160,10 @@ class _Builder:
             raise Position(self.text, 0).error(
                 f"cannot read the arguments of {node.kind}: {message}", offset + column
             ) from None
+        except (MemoryError, RecursionError):
+            raise Position(self.text, 0).error(
+                f"cannot read the arguments of {node.kind}: they are nested too deeply", offset
+            ) from None
         call = tree.body
         if not isinstance(call, ast.Call) or call.func is None:  # pragma: no cover
             raise Position(self.text, 0).error(f"cannot read the arguments of {node.kind}", offset)

@@ -153,7 +153,7 @@ class Report:
         """The report as ``"text"``, ``"markdown"``, ``"html"`` or ``"json"``.
 
         ``columns`` picks and orders the columns (see
-        :data:`paramcalc.render.columns.COLUMNS`), ``depth`` folds deeper rows
+        :data:`paramcalc.render.table.COLUMNS`), ``depth`` folds deeper rows
         into their container's subtotal, ``include``/``exclude`` keep or drop
         rows by glob over their paths; ``explain`` adds the formula column and
         ``ascii`` draws the text table without box-drawing characters. The

@@ -404,8 +404,13 @@ def parse_layers(text: str, *, types: Mapping[str, type[Layer]] | None = None) -
             raise where.error(f"cannot read this: {message}", offset + start) from None
         except ValueError as problem:
             raise where.error(f"cannot read this: {problem}", offset) from None
+        except (MemoryError, RecursionError):
+            raise where.error("cannot read this: it is nested too deeply", offset) from None
         reader = _Reader(segment, where, known)
-        value = reader.value(tree.body)
+        try:
+            value = reader.value(tree.body)
+        except RecursionError:
+            raise where.error("cannot read this: it is nested too deeply", offset) from None
         if not isinstance(value, Layer):
             found = _describe(segment, tree.body)
             raise reader.error(

@@ -167,3 +167,21 @@ def test_columns_count_characters_not_bytes() -> None:
     error = error_of('Sequential({"é": Linear(1, 2)}, x)')
     assert (error.line, error.column) == (1, 33)
     assert error.source == 'Sequential({"é": Linear(1, 2)}, x)'
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Linear(" + "-" * 200_000 + "1, 2)",
+        "Linear(" + "not " * 100_000 + "1, 2)",
+        "Linear(1" + "+1" * 100_000 + ", 2)",
+        "Linear(a" + ".b" * 100_000 + ", 2)",
+    ],
+    ids=["signs", "nots", "sums", "attributes"],
+)
+def test_deep_expressions_are_refused(text: str) -> None:
+    """Expressions too deep for Python's parser are a SpecError, not a crash."""
+    with pytest.raises(
+        SpecError, match=r"line 1, column 1: cannot read this: it is nested too deeply"
+    ):
+        parse(text)
