@@ -304,7 +304,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RecursionError:
         print("paramcalc: error: the model is nested too deeply", file=stderr)
         return 1
-    except Exception as problem:  # noqa: BLE001 - the promise is: no traceback, ever
+    except Exception as problem:  # the promise is: no traceback, ever
         print(
             f"paramcalc: internal error (a bug in paramcalc, please report it): "
             f"{type(problem).__name__}: {problem}",
