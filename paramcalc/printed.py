@@ -275,8 +275,9 @@ def read_printed(text: str, *, types: Mapping[str, type[Layer]] | None = None) -
     """
     if len(text) > MAX_SIZE:
         raise SpecError(f"the text is {len(text):,} characters long; the limit is {MAX_SIZE:,}")
+    text = text.replace("\r\n", "\n")
     builder = _Builder(text, layer_types() if types is None else types)
-    root = _structure(text.replace("\r\n", "\n"))
+    root = _structure(text)
     network = builder.layer(root, "")
     warnings: list[str] = []
     for kind, paths in builder.unknown.items():

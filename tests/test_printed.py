@@ -170,3 +170,15 @@ def test_looks_printed() -> None:
     """print(model) output is told apart from a spec."""
     assert looks_printed((FIXTURES / "resnet18.txt").read_text())
     assert not looks_printed("Conv2d(1, 6, 5) Linear(400, 120)")
+
+
+def test_windows_line_ends() -> None:
+    """Text saved with CRLF line ends reads the same, positions included."""
+    text = (FIXTURES / "lenet.txt").read_text()
+    crlf, warnings = read_printed(text.replace("\n", "\r\n"))
+    lf, same_warnings = read_printed(text)
+    assert list(crlf.named_parameters()) == list(lf.named_parameters())
+    assert warnings == same_warnings
+    with pytest.raises(SpecError) as caught:
+        read_printed("Net(\r\n  (fc): Linear(4, 4 4)\r\n)")
+    assert (caught.value.line, caught.value.column) == (2, 19)
