@@ -11,7 +11,7 @@ working shown, and no framework needed.
 """
 
 from paramcalc.containers import Module, ModuleList, Sequential
-from paramcalc.errors import ConfigError, ConfigTypeError, ParamcalcError, ShapeError
+from paramcalc.errors import ConfigError, ConfigTypeError, ParamcalcError, ShapeError, SpecError
 from paramcalc.formula import Formula
 from paramcalc.layer import Layer
 from paramcalc.layers.activation import ReLU
@@ -21,6 +21,7 @@ from paramcalc.layers.pooling import MaxPool, MaxPool1d, MaxPool2d, MaxPool3d
 from paramcalc.layers.reshape import Dropout, Flatten
 from paramcalc.memory import Memory, memory, transformer_activation_bytes
 from paramcalc.report import Report, Row
+from paramcalc.serial import from_dict
 
 __version__ = "0.1.0"
 
@@ -49,7 +50,9 @@ __all__ = [
     "Row",
     "Sequential",
     "ShapeError",
+    "SpecError",
     "__version__",
+    "from_dict",
     "memory",
     "transformer_activation_bytes",
 ]
