@@ -75,9 +75,9 @@ def _check_layer_args(
     bias: object,
 ) -> None:
     """The arguments a transformer layer passes to MultiheadAttention, Linear, LayerNorm."""
-    _check.positive(layer, "d_model", d_model)
-    _check.positive(layer, "nhead", nhead)
-    if d_model % nhead:  # type: ignore[operator]
+    width = _check.positive(layer, "d_model", d_model)
+    heads = _check.positive(layer, "nhead", nhead)
+    if width % heads:
         raise ConfigError(
             f"{layer}: `d_model` must be divisible by `nhead`. "
             f"Received: d_model={d_model}, nhead={nhead}."
