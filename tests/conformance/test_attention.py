@@ -336,3 +336,39 @@ def test_feature_mismatch_rejected_like_torch(torch: Any) -> None:
         theirs(x, x, x)
     with pytest.raises(pc.ShapeError, match="expects 8 input features but receives 6"):
         pc.MultiheadAttention(8, 2).output_shape((3, 6))
+
+
+SIGNATURES = [
+    "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "MultiheadAttention",
+    "TransformerEncoderLayer", "TransformerDecoderLayer", "TransformerEncoder",
+    "TransformerDecoder", "Transformer",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", SIGNATURES)
+def test_signatures_match_torch(torch: Any, name: str) -> None:
+    """Positional order, names and defaults equal torch's public signature (its first
+    overload where torch's __init__ is (*args, **kwargs)), minus device/dtype; paramcalc
+    writes torch's default activation F.relu as 'relu'."""
+    import inspect
+    import typing
+
+    get_overloads = getattr(typing, "get_overloads", None)  # Python 3.11+
+    if get_overloads is None:
+        pytest.skip("typing.get_overloads needs Python 3.11")
+    init = getattr(torch.nn, name).__init__
+    overloads = get_overloads(init)
+    theirs = [
+        (p.name, p.default)
+        for p in inspect.signature(overloads[0] if overloads else init).parameters.values()
+        if p.name not in ("self", "device", "dtype")
+    ]
+    theirs = [
+        (arg, "relu" if default is torch.nn.functional.relu else default) for arg, default in theirs
+    ]
+    ours = [
+        (p.name, p.default)
+        for p in inspect.signature(getattr(pc, name)).parameters.values()
+        if p.kind is not p.KEYWORD_ONLY
+    ]
+    assert ours == theirs
