@@ -146,6 +146,21 @@ class _Block(Composite):
     def children(self) -> Iterator[tuple[str, Layer]]:
         return iter(self._children)
 
+    def __getattr__(self, name: str) -> Layer:
+        """Children by torch's attribute names: ``layer.linear1``, ``layer.norm2``, ….
+
+        (``dropout`` is the argument, a probability, as in the constructor.)
+
+        >>> TransformerEncoderLayer(512, 8).linear1
+        Linear(512, 2048)
+        """
+        if not name.startswith("_"):  # copy and pickle probe private names first
+            children: Children = self.__dict__.get("_children", ())
+            for key, layer in children:
+                if key == name:
+                    return layer
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     def _child(self, name: str) -> Layer:
         for key, layer in self._children:
             if key == name:
