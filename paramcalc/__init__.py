@@ -15,10 +15,19 @@ from paramcalc.errors import ConfigError, ConfigTypeError, ParamcalcError, Shape
 from paramcalc.formula import Formula
 from paramcalc.layer import Layer
 from paramcalc.layers.activation import ReLU
+from paramcalc.layers.attention import MultiheadAttention
 from paramcalc.layers.conv import Conv1d, Conv2d, Conv3d
 from paramcalc.layers.linear import Identity, Linear
 from paramcalc.layers.pooling import MaxPool, MaxPool1d, MaxPool2d, MaxPool3d
+from paramcalc.layers.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from paramcalc.layers.reshape import Dropout, Flatten
+from paramcalc.layers.transformer import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 from paramcalc.memory import Memory, memory, transformer_activation_bytes
 from paramcalc.report import Report, Row
 from paramcalc.serial import from_dict
@@ -26,6 +35,9 @@ from paramcalc.serial import from_dict
 __version__ = "0.1.0"
 
 __all__ = [
+    "GRU",
+    "LSTM",
+    "RNN",
     "ConfigError",
     "ConfigTypeError",
     "Conv1d",
@@ -34,7 +46,9 @@ __all__ = [
     "Dropout",
     "Flatten",
     "Formula",
+    "GRUCell",
     "Identity",
+    "LSTMCell",
     "Layer",
     "Linear",
     "MaxPool",
@@ -44,13 +58,20 @@ __all__ = [
     "Memory",
     "Module",
     "ModuleList",
+    "MultiheadAttention",
     "ParamcalcError",
+    "RNNCell",
     "ReLU",
     "Report",
     "Row",
     "Sequential",
     "ShapeError",
     "SpecError",
+    "Transformer",
+    "TransformerDecoder",
+    "TransformerDecoderLayer",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
     "__version__",
     "from_dict",
     "memory",
