@@ -11,7 +11,7 @@ working shown, and no framework needed.
 """
 
 from paramcalc.containers import Module, ModuleList, Sequential
-from paramcalc.errors import ConfigError, ConfigTypeError, ParamcalcError, ShapeError
+from paramcalc.errors import ConfigError, ConfigTypeError, ParamcalcError, ShapeError, SpecError
 from paramcalc.formula import Formula
 from paramcalc.layer import Layer
 from paramcalc.layers.activation import (
@@ -44,6 +44,7 @@ from paramcalc.layers.activation import (
     Tanhshrink,
     Threshold,
 )
+from paramcalc.layers.attention import MultiheadAttention
 from paramcalc.layers.conv import Conv1d, Conv2d, Conv3d
 from paramcalc.layers.linear import Identity, Linear
 from paramcalc.layers.padding import (
@@ -86,6 +87,7 @@ from paramcalc.layers.pooling import (
     MaxUnpool2d,
     MaxUnpool3d,
 )
+from paramcalc.layers.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from paramcalc.layers.reshape import (
     AlphaDropout,
     ChannelShuffle,
@@ -104,8 +106,16 @@ from paramcalc.layers.reshape import (
     UpsamplingBilinear2d,
     UpsamplingNearest2d,
 )
+from paramcalc.layers.transformer import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 from paramcalc.memory import Memory, memory, transformer_activation_bytes
 from paramcalc.report import Report, Row
+from paramcalc.serial import from_dict
 
 __version__ = "0.1.0"
 
@@ -114,6 +124,9 @@ __all__ = [
     "ELU",
     "GELU",
     "GLU",
+    "GRU",
+    "LSTM",
+    "RNN",
     "SELU",
     "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
@@ -147,6 +160,7 @@ __all__ = [
     "Formula",
     "FractionalMaxPool2d",
     "FractionalMaxPool3d",
+    "GRUCell",
     "Hardshrink",
     "Hardsigmoid",
     "Hardswish",
@@ -155,6 +169,7 @@ __all__ = [
     "LPPool1d",
     "LPPool2d",
     "LPPool3d",
+    "LSTMCell",
     "Layer",
     "LeakyReLU",
     "Linear",
@@ -171,10 +186,12 @@ __all__ = [
     "Mish",
     "Module",
     "ModuleList",
+    "MultiheadAttention",
     "PReLU",
     "ParamcalcError",
     "PixelShuffle",
     "PixelUnshuffle",
+    "RNNCell",
     "RReLU",
     "ReLU",
     "ReLU6",
@@ -196,9 +213,15 @@ __all__ = [
     "Softplus",
     "Softshrink",
     "Softsign",
+    "SpecError",
     "Tanh",
     "Tanhshrink",
     "Threshold",
+    "Transformer",
+    "TransformerDecoder",
+    "TransformerDecoderLayer",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
     "Unflatten",
     "Unfold",
     "Upsample",
@@ -208,6 +231,7 @@ __all__ = [
     "ZeroPad2d",
     "ZeroPad3d",
     "__version__",
+    "from_dict",
     "memory",
     "transformer_activation_bytes",
 ]
