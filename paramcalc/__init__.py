@@ -10,7 +10,7 @@ working shown, and no framework needed.
 61706
 """
 
-from paramcalc.containers import Module, ModuleList, Sequential
+from paramcalc.containers import Module, ModuleDict, ModuleList, Sequential
 from paramcalc.errors import ConfigError, ConfigTypeError, ParamcalcError, ShapeError
 from paramcalc.formula import Formula
 from paramcalc.layer import Layer
@@ -40,6 +40,7 @@ from paramcalc.layers.norm import (
 )
 from paramcalc.layers.pooling import MaxPool, MaxPool1d, MaxPool2d, MaxPool3d
 from paramcalc.layers.reshape import Dropout, Flatten
+from paramcalc.params import Parameter, ParameterDict, ParameterList
 from paramcalc.report import Report, Row
 
 __version__ = "0.1.0"
@@ -76,8 +77,12 @@ __all__ = [
     "MaxPool2d",
     "MaxPool3d",
     "Module",
+    "ModuleDict",
     "ModuleList",
     "ParamcalcError",
+    "Parameter",
+    "ParameterDict",
+    "ParameterList",
     "RMSNorm",
     "ReLU",
     "Report",
