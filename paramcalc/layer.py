@@ -78,8 +78,9 @@ class Layer:
 
     Its one tensor is named ``""``: inside a container it takes the bare path
     (``cls_token``, not ``cls_token.weight``), and it is listed before the
-    sub-modules' tensors, as torch lists a module's own parameters first. It
-    keeps shapes as they are and is never named as the source of a shape.
+    sub-modules' tensors, as torch lists a module's own parameters first. A
+    walk passes shapes by it (its report row shows no output shape) and never
+    names it as the source of a shape.
     """
 
     def __post_init__(self) -> None:
@@ -309,15 +310,16 @@ class Walk:
             return self._composite(path, layer, shape, depth)
         out = None
         macs = None
-        if shape is not None:
+        if shape is not None and layer.bare_tensor:
+            macs = 0  # a raw tensor is not run: shapes pass by, its row shows none
+        elif shape is not None:
             try:
                 out = layer.infer_shape(shape)
                 macs = layer.count_macs(shape, out)
             except ShapeError as error:
                 raise self._locate(error, path, layer, shape) from None
             self.macs += macs
-            if not layer.bare_tensor:
-                self._last = (path, layer, shape)
+            self._last = (path, layer, shape)
         if self.record:
             from paramcalc.report import Row
 
@@ -340,7 +342,7 @@ class Walk:
                     layer,
                 )
             )
-        return out
+        return shape if layer.bare_tensor else out
 
     def _composite(
         self, path: str, layer: Composite, shape: Shape | None, depth: int

@@ -92,6 +92,15 @@ def test_signatures_are_torchs() -> None:
     assert pc.InstanceNorm1d(8).affine is False
 
 
+def test_repr_keeps_normalized_shape_whole() -> None:
+    """LayerNorm((4, 4)) is not LayerNorm(4): the repr must tell them apart."""
+    assert repr(pc.LayerNorm((4, 4))) == "LayerNorm((4, 4))"
+    assert repr(pc.LayerNorm(768)) == "LayerNorm(768)"
+    assert repr(pc.RMSNorm([8, 8], elementwise_affine=False)) == (
+        "RMSNorm((8, 8), elementwise_affine=False)"
+    )
+
+
 class TestShapeChecks:
     """Shapes torch 2.13 rejects at forward (messages from torch in the docstrings)."""
 

@@ -67,6 +67,23 @@ class TestParameterInModule:
         with pytest.raises(ShapeError, match=r"^conv2 \(Conv2d\) .* from conv1 \(Conv2d\)$"):
             net.output_shape((3, 32, 32))
 
+    def test_report_row_has_no_shape(self) -> None:
+        """A Parameter's report row counts its elements and shows no output shape."""
+        net = pc.Module()
+        net.conv = pc.Conv2d(3, 8, 3)
+        net.scale = pc.Parameter(8)
+        report = net.report((3, 32, 32))
+        row = report.rows[1]
+        assert (row.path, row.kind, row.params, row.output_shape, row.macs) == (
+            "scale",
+            "Parameter",
+            8,
+            None,
+            0,
+        )
+        assert report.output_shape == (8, 30, 30)
+        assert sum(r.params for r in report.leaves()) == report.params == 232
+
     def test_requires_grad_false_is_frozen(self) -> None:
         """torch: Parameter(t, requires_grad=False) is left out of the trainable count."""
         stem = ViTStem()

@@ -18,6 +18,7 @@ per channel depend on the batch size, which per-sample shapes leave out.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, cast
@@ -254,6 +255,17 @@ def _normalized_shape(layer: str, value: object) -> tuple[int, ...]:
     return cast(tuple[int, ...], items)
 
 
+def _repr_normalized(layer: LayerNorm | RMSNorm) -> str:
+    """``LayerNorm((4, 4))``: the shape is shown whole, never collapsed to ``4``."""
+    shape = cast(tuple[int, ...], layer.normalized_shape)
+    parts = [repr(shape[0] if len(shape) == 1 else shape)]
+    for item in dataclasses.fields(layer):
+        value = getattr(layer, item.name)
+        if item.name != "normalized_shape" and value != item.default:
+            parts.append(f"{item.name}={value!r}")
+    return f"{type(layer).__name__}({', '.join(parts)})"
+
+
 def _check_trailing(normalized: tuple[int, ...], shape: Shape) -> None:
     if len(shape) < len(normalized) or shape[len(shape) - len(normalized) :] != normalized:
         raise ShapeError(
@@ -299,6 +311,9 @@ class LayerNorm(Layer):
         _check_trailing(cast(tuple[int, ...], self.normalized_shape), shape)
         return shape
 
+    def __repr__(self) -> str:
+        return _repr_normalized(self)
+
 
 @dataclass(frozen=True, repr=False)
 class RMSNorm(Layer):
@@ -329,6 +344,9 @@ class RMSNorm(Layer):
     def infer_shape(self, shape: Shape) -> Shape:
         _check_trailing(cast(tuple[int, ...], self.normalized_shape), shape)
         return shape
+
+    def __repr__(self) -> str:
+        return _repr_normalized(self)
 
 
 @dataclass(frozen=True, repr=False)
