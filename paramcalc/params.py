@@ -26,6 +26,7 @@ from typing import ClassVar, cast
 
 from paramcalc import _check
 from paramcalc.errors import ConfigError, ConfigTypeError
+from paramcalc.formula import Formula, num, product
 from paramcalc.layer import Composite, Layer
 from paramcalc.shapes import Shape
 
@@ -78,6 +79,12 @@ class Parameter(Layer):
 
     def parameter_shapes(self) -> tuple[tuple[str, Shape], ...]:
         return (("", self.shape),)
+
+    def formula(self) -> Formula:
+        """``1·1·768 = 768``; a scalar is ``1``."""
+        if not self.shape:
+            return Formula(num(1))
+        return Formula(product(*(num(size) for size in self.shape)))
 
     def __repr__(self) -> str:
         frozen = "" if self.trainable else ", requires_grad=False"

@@ -100,6 +100,8 @@ class TestParameterInModule:
         """A 0-d parameter (a learnable temperature) has shape () and one element."""
         assert list(pc.Parameter(()).named_parameters()) == [("", ())]
         assert pc.Parameter(()).params() == 1
+        assert str(pc.Parameter(()).explain()) == "1"
+        assert str(pc.Parameter((1, 1, 768)).explain()) == "1·1·768 = 768"
 
 
 class TestParameterContainers:
