@@ -40,6 +40,7 @@ from paramcalc.layers.norm import (
 )
 from paramcalc.layers.pooling import MaxPool, MaxPool1d, MaxPool2d, MaxPool3d
 from paramcalc.layers.reshape import Dropout, Flatten
+from paramcalc.memory import Memory, memory, transformer_activation_bytes
 from paramcalc.params import Parameter, ParameterDict, ParameterList
 from paramcalc.report import Report, Row
 
@@ -76,6 +77,7 @@ __all__ = [
     "MaxPool1d",
     "MaxPool2d",
     "MaxPool3d",
+    "Memory",
     "Module",
     "ModuleDict",
     "ModuleList",
@@ -91,4 +93,6 @@ __all__ = [
     "ShapeError",
     "SyncBatchNorm",
     "__version__",
+    "memory",
+    "transformer_activation_bytes",
 ]

@@ -6,6 +6,8 @@
 [('0', 48120, (120,)), ('1', 0, (120,)), ('2', 10164, (84,))]
 >>> report.params, report.trainable, report.non_trainable, report.macs
 (58284, 58284, 0, 58080)
+>>> report.param_bytes, report.activation_bytes, report.elementwise  # fp32 by default
+(233136, 1296, 324)
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from paramcalc import _check
 from paramcalc.formula import Formula
 from paramcalc.layer import Walk
-from paramcalc.shapes import Shape, as_shape
+from paramcalc.memory import Memory, buffer_bytes, estimate, normalize_dtype, parameter_bytes
+from paramcalc.memory import tensor_bytes as _tensor_bytes
+from paramcalc.shapes import Shape, as_shape, numel
 
 if TYPE_CHECKING:
     from paramcalc.layer import Layer
@@ -33,6 +37,12 @@ class Row(NamedTuple):
     ``params``/``trainable``/``buffers`` count what this row adds to the totals:
     zero on the second use of a shared layer (``shared_with`` names the first).
     A container's row (``leaf`` False) sums its subtree.
+
+    ``elementwise`` is the element-wise FLOPs (bias adds, activations, pooling:
+    see ``docs/flops.md``) and, like ``macs``, covers the whole batch.
+    ``param_bytes``/``buffer_bytes`` are the storage of this row's tensors in
+    the report's dtype (zero on a shared layer's second use);
+    ``activation_bytes`` is its output for the whole batch in that dtype.
     """
 
     path: str
@@ -46,6 +56,10 @@ class Row(NamedTuple):
     shared_with: str | None
     leaf: bool
     layer: Layer
+    elementwise: int | None = None
+    param_bytes: int = 0
+    buffer_bytes: int = 0
+    activation_bytes: int | None = None
 
     @property
     def name(self) -> str:
@@ -69,6 +83,10 @@ class Row(NamedTuple):
             "buffers": self.buffers,
             "output_shape": None if self.output_shape is None else list(self.output_shape),
             "macs": self.macs,
+            "elementwise": self.elementwise,
+            "param_bytes": self.param_bytes,
+            "buffer_bytes": self.buffer_bytes,
+            "activation_bytes": self.activation_bytes,
             "shared_with": self.shared_with,
             "formula": str(self.formula),
         }
@@ -79,7 +97,10 @@ class Report:
     """Rows per layer and the network's totals; ``str()`` renders a text table.
 
     Totals are computed from the network itself, not from the rows; the rows
-    of the leaves always add up to them.
+    of the leaves always add up to them. ``memory`` holds the byte figures
+    (:class:`paramcalc.Memory`, in ``memory.dtype``) including the training
+    estimate; :attr:`param_bytes`, :attr:`buffer_bytes` and
+    :attr:`activation_bytes` read from it.
     """
 
     model: str
@@ -91,6 +112,28 @@ class Report:
     output_shape: Shape | None = None
     macs: int | None = None
     batch_size: int = 1
+    elementwise: int | None = None
+    memory: Memory | None = None
+
+    @property
+    def dtype(self) -> str:
+        """The dtype of the byte figures (``"fp32"`` unless the report was asked otherwise)."""
+        return "fp32" if self.memory is None else self.memory.dtype
+
+    @property
+    def param_bytes(self) -> int:
+        """Bytes of every parameter in :attr:`dtype`: the sum of the rows' ``param_bytes``."""
+        return 0 if self.memory is None else self.memory.parameters
+
+    @property
+    def buffer_bytes(self) -> int:
+        """Bytes of every buffer: the sum of the rows' ``buffer_bytes``."""
+        return 0 if self.memory is None else self.memory.buffers
+
+    @property
+    def activation_bytes(self) -> int | None:
+        """Bytes of every layer's output for the batch (None without an input shape)."""
+        return None if self.memory is None else self.memory.activations
 
     @property
     def non_trainable(self) -> int:
@@ -121,7 +164,12 @@ class Report:
                 "buffers": self.buffers,
                 "macs": self.macs,
                 "flops": self.flops,
+                "elementwise_flops": self.elementwise,
+                "param_bytes": self.param_bytes,
+                "buffer_bytes": self.buffer_bytes,
+                "activation_bytes": self.activation_bytes,
             },
+            "memory": None if self.memory is None else self.memory.to_dict(),
             "rows": [row.to_dict() for row in self.rows],
         }
 
@@ -142,15 +190,26 @@ def build_report(
     input_shape: Shape | Iterable[int] | int | None = None,
     *,
     batch_size: int = 1,
+    dtype: object = "float32",
+    optimizer: str = "adamw",
+    mixed_precision: bool = False,
 ) -> Report:
     """Walk ``layer`` once and collect its rows and totals (see :meth:`Layer.report`)."""
     _check.positive("report", "batch_size", batch_size)
     shape = None if input_shape is None else as_shape(input_shape)
+    name = normalize_dtype(dtype)
     walk = Walk(record=True)
     out = walk.visit("", layer, shape)
-    rows = tuple(walk.rows)
-    if shape is not None and batch_size != 1:
-        rows = tuple(row._replace(macs=row.macs * batch_size) for row in rows)
+    rows = _with_bytes(walk.rows, batch_size, name)
+    memory = estimate(
+        layer,
+        [row.output_shape for row in rows if row.leaf],
+        shape,
+        batch_size=batch_size,
+        dtype=name,
+        optimizer=optimizer,
+        mixed_precision=mixed_precision,
+    )
     counts = layer._counts
     return Report(
         model=type(layer).__name__,
@@ -162,4 +221,55 @@ def build_report(
         output_shape=out,
         macs=None if shape is None else walk.macs * batch_size,
         batch_size=batch_size,
+        elementwise=None if shape is None else walk.elementwise * batch_size,
+        memory=memory,
     )
+
+
+def _with_bytes(rows: list[Row], batch_size: int, dtype: str) -> tuple[Row, ...]:
+    """Scale the compute columns by the batch and fill in the byte columns.
+
+    A leaf's bytes are its own tensors' (none on a shared layer's second use)
+    and its output's; a container's are the sums over the leaves of its subtree.
+    """
+    done: list[Row] = []
+    for row in rows:
+        macs = None if row.macs is None else row.macs * batch_size
+        elementwise = None if row.elementwise is None else row.elementwise * batch_size
+        if row.leaf:
+            first = row.shared_with is None
+            activation = None
+            if row.output_shape is not None:
+                activation = _tensor_bytes(numel(row.output_shape) * batch_size, dtype)
+            row = row._replace(
+                macs=macs,
+                elementwise=elementwise,
+                param_bytes=parameter_bytes(row.layer, dtype) if first else 0,
+                buffer_bytes=buffer_bytes(row.layer, dtype) if first else 0,
+                activation_bytes=activation,
+            )
+        else:
+            row = row._replace(macs=macs, elementwise=elementwise)
+        done.append(row)
+    for index, row in enumerate(done):
+        if not row.leaf:
+            leaves = [below for below in _subtree(done, index) if below.leaf]
+            done[index] = row._replace(
+                param_bytes=sum(leaf.param_bytes for leaf in leaves),
+                buffer_bytes=sum(leaf.buffer_bytes for leaf in leaves),
+                activation_bytes=None
+                if row.output_shape is None
+                else sum(leaf.activation_bytes or 0 for leaf in leaves),
+            )
+    return tuple(done)
+
+
+def _subtree(rows: list[Row], index: int) -> list[Row]:
+    """The rows below ``rows[index]``: those after it that are deeper."""
+    depth = rows[index].depth
+    below = []
+    for row in rows[index + 1 :]:
+        if row.depth <= depth:
+            break
+        below.append(row)
+    return below

@@ -139,7 +139,7 @@ class TestConvPaddingModes:
     def test_reflect_needs_padding_below_size(self) -> None:
         """torch: 'Padding size should be less than the corresponding input dimension'."""
         conv = pc.Conv2d(2, 3, 3, padding=2, padding_mode="reflect")
-        with pytest.raises(ShapeError, match="padded by 2 and has size 2"):
+        with pytest.raises(ShapeError, match="spatial dimension 0 has size 2 but padding 2"):
             conv.output_shape((2, 2, 5))
         assert pc.Conv1d(2, 2, 3, padding=4, padding_mode="reflect").output_shape((2, 5)) == (
             2,
@@ -159,7 +159,7 @@ class TestConvPaddingModes:
             3,
             2,
         )
-        with pytest.raises(ShapeError, match="padded by 3 and has size 2"):
+        with pytest.raises(ShapeError, match="spatial dimension 0 has size 2 but padding 3"):
             pc.Conv1d(2, 3, 6, padding="same", padding_mode="circular").output_shape((2, 2))
 
     def test_replicate_has_no_limit(self) -> None:

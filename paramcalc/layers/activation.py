@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from paramcalc import _check
 from paramcalc.layer import Layer
+from paramcalc.shapes import Shape, numel
 
 __all__ = ["ReLU"]
 
@@ -23,3 +24,7 @@ class ReLU(Layer):
     def __post_init__(self) -> None:
         super().__post_init__()
         _check.boolean("ReLU", "inplace", self.inplace)
+
+    def count_elementwise(self, shape: Shape, output: Shape) -> int:
+        """One comparison per element (DeepSpeed's and ptflops' ReLU count)."""
+        return numel(output)

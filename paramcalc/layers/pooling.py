@@ -12,7 +12,7 @@ from paramcalc import _check
 from paramcalc.errors import ConfigError
 from paramcalc.layer import Layer
 from paramcalc.layers._spatial import check_rank, check_window
-from paramcalc.shapes import Shape, pool_length
+from paramcalc.shapes import Shape, numel, pool_length
 
 __all__ = ["MaxPool", "MaxPool1d", "MaxPool2d", "MaxPool3d"]
 
@@ -65,8 +65,20 @@ class _MaxPoolNd(Layer):
                 strict=True,
             )
         ]
-        check_window(lengths, outputs, f"kernel_size={self.kernel_size}", shape)
+        dilation = self._tuple(self.dilation)
+        check_window(
+            lengths,
+            outputs,
+            f"kernel_size={self.kernel_size}",
+            shape,
+            spans=[d * (k - 1) + 1 for k, d in zip(kernel, dilation, strict=True)],
+            paddings=self._tuple(self.padding),
+        )
         return (shape[0], *outputs)
+
+    def count_elementwise(self, shape: Shape, output: Shape) -> int:
+        """``k − 1`` comparisons per output element, ``k`` the elements of the window."""
+        return numel(output) * (numel(self._tuple(self.kernel_size)) - 1)
 
 
 @dataclass(frozen=True, repr=False)

@@ -12,6 +12,10 @@ Total params:          49,330 (49.3K)
 Trainable params:      49,330 (49.3K)
 Non-trainable params:       0
 Buffers:                    0
+Parameter memory:     197,320 B (192.70 KiB), fp32
+Buffer memory:        0 B
+Training states (adamw, fp32): 789,280 B (770.78 KiB)
+  = weights 197,320 + gradients 197,320 + optimizer state 394,640
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from paramcalc.report import Report, Row
-from paramcalc.units import count, short
+from paramcalc.units import count, iec_bytes, short
 
 __all__ = ["render_text"]
 
@@ -86,7 +90,41 @@ def _footer(report: Report) -> list[str]:
         out.append(f"Output shape:         {_shape(report.output_shape)} per sample")
         out.append(f"Total MACs:           {count(report.macs)} ({short(report.macs)})")
         out.append(f"Total FLOPs (2×MACs): {count(2 * report.macs)} ({short(2 * report.macs)})")
-    return out
+    if report.elementwise is not None:
+        work = report.elementwise
+        out.append(f"Element-wise FLOPs:   {count(work)} ({short(work)})")
+    return out + _memory_lines(report)
+
+
+def _bytes(value: int) -> str:
+    return f"{count(value)} B ({iec_bytes(value)})" if value >= 1024 else f"{value} B"
+
+
+def _memory_lines(report: Report) -> list[str]:
+    """Storage, activations and the training estimate (see docs/memory.md)."""
+    memory = report.memory
+    if memory is None:
+        return []
+    lines = [
+        f"Parameter memory:     {_bytes(memory.parameters)}, {memory.dtype}",
+        f"Buffer memory:        {_bytes(memory.buffers)}",
+    ]
+    if memory.input is not None and memory.activations is not None:
+        lines.append(f"Input memory:         {_bytes(memory.input)}")
+        lines.append(f"Activation memory:    {_bytes(memory.activations)} (every layer's output)")
+    mode = f"mixed {memory.dtype}/fp32" if memory.mixed_precision else memory.dtype
+    parts = [("weights", memory.parameters), ("master weights", memory.master_weights)]
+    parts += [("gradients", memory.gradients), ("optimizer state", memory.optimizer_state)]
+    parts += [("buffers", memory.buffers)]
+    if memory.training is not None and memory.input is not None:
+        parts += [("input", memory.input), ("activations", memory.activations or 0)]
+        total, label = memory.training, "Training memory"
+    else:
+        total, label = memory.states, "Training states"
+    shown = " + ".join(f"{name} {count(value)}" for name, value in parts if value)
+    lines.append(f"{label} ({memory.optimizer}, {mode}): {_bytes(total)}")
+    lines.append(f"  = {shown or 0}")
+    return lines
 
 
 def render_text(
