@@ -166,3 +166,11 @@ class TestConvPaddingModes:
         """torch replicates any amount of padding."""
         conv = pc.Conv1d(2, 2, 3, padding=6, padding_mode="replicate")
         assert conv.output_shape((2, 5)) == (2, 15)
+
+
+def test_bias_add_elementwise() -> None:
+    """docs/flops.md: the bias add is 1 FLOP per output element (33·101·201 here)."""
+    assert pc.ConvTranspose2d(16, 33, 3, stride=2).elementwise_flops((16, 50, 100)) == (
+        33 * 101 * 201
+    )
+    assert pc.ConvTranspose2d(16, 33, 3, stride=2, bias=False).elementwise_flops((16, 50, 100)) == 0

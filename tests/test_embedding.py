@@ -92,3 +92,12 @@ class TestValidation:
         """torch: 'empty(): argument 'size' ... must be tuple of ints'."""
         with pytest.raises(ConfigTypeError, match="`embedding_dim` must be an int"):
             pc.Embedding(10, 3.0)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("mode", "flops"), [("sum", (7 - 1) * 3), ("max", (7 - 1) * 3), ("mean", (7 - 1) * 3 + 3)]
+)
+def test_bag_elementwise_flops(mode: str, flops: int) -> None:
+    """docs/flops.md: a bag of L=7 rows of D=3 reduces like a pooling window of 7."""
+    assert pc.EmbeddingBag(10, 3, mode=mode).elementwise_flops((7,)) == flops
+    assert pc.Embedding(10, 3).elementwise_flops((7,)) == 0

@@ -362,6 +362,10 @@ class _ConvTransposeNd(Layer):
         """Over input positions: ``numel(input) · (C_out/g) · prod(kernel)``."""
         return numel(shape) * (self.out_channels // self.groups) * numel(self._t("kernel_size"))
 
+    def count_elementwise(self, shape: Shape, output: Shape) -> int:
+        """The bias add: 1 FLOP per output element."""
+        return numel(output) if self.bias else 0
+
     def formula(self) -> Formula:
         """``K·K·C_in·(C_out/g) + C_out``."""
         kernel = [

@@ -146,3 +146,11 @@ class EmbeddingBag(Layer):
                 f"but receives rank {len(shape)}: {shape}"
             )
         return (self.embedding_dim,)
+
+    def count_elementwise(self, shape: Shape, output: Shape) -> int:
+        """``(L − 1)·D`` adds (sum) or comparisons (max); mean adds ``D`` divides.
+
+        The same rule as pooling over a window of ``L``.
+        """
+        reduce = (shape[0] - 1) * self.embedding_dim
+        return reduce + self.embedding_dim if self.mode == "mean" else reduce

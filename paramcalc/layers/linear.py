@@ -124,6 +124,10 @@ class Bilinear(Layer):
         """``leading·in1·in2·out``: ``in1·in2`` multiply-adds per output element."""
         return numel(shape) * self.in2_features * self.out_features
 
+    def count_elementwise(self, shape: Shape, output: Shape) -> int:
+        """The bias add: 1 FLOP per output element."""
+        return numel(output) if self.bias else 0
+
     def formula(self) -> Formula:
         """``C_in1·C_in2·C_out + C_out``."""
         out = num(self.out_features, "C_out")
