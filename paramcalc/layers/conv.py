@@ -297,11 +297,12 @@ class _ConvTransposeNd(Layer):
         ]
 
     def _finish(self, shape: Shape, outputs: list[int]) -> Shape:
-        for axis, out in enumerate(outputs):
+        for axis, (out, pad) in enumerate(zip(outputs, self._t("padding"), strict=True)):
             if out < 1:
                 raise ShapeError(
-                    f"computes an output of size {out} in spatial dimension {axis}, too "
-                    f"small for its padding={self.padding} (input shape {shape})"
+                    f"has padding={self.padding}, which crops spatial dimension {axis} away: "
+                    f"an input of size {shape[axis + 1]} gives {out + 2 * pad} output "
+                    f"positions before the padding removes {2 * pad} (input shape {shape})"
                 )
         return (self.out_channels, *outputs)
 
@@ -348,6 +349,8 @@ class _ConvTransposeNd(Layer):
                 f"expects an output_size of {self.dims} or {self.dims + 2} elements "
                 f"but receives {len(output_size)}: {output_size}"
             )
+        if any(size < 1 for size in sizes):
+            raise ShapeError(f"cannot produce an output of size {sizes}: sizes are at least 1")
         smallest = self._smallest(shape[1:])
         largest = [m + s - 1 for m, s in zip(smallest, self._t("stride"), strict=True)]
         for size, low, high in zip(sizes, smallest, largest, strict=True):
