@@ -83,6 +83,14 @@ class TestValidation:
         with pytest.raises(ConfigError, match="`_weight` must be None"):
             pc.EmbeddingBag(10, 3, _weight=[[0.0] * 3] * 10)  # type: ignore[arg-type]
 
+    def test_private_freeze_is_requires_grad_false(self) -> None:
+        """torch: Embedding(..., _freeze=True).weight.requires_grad is False; unfreeze undoes it."""
+        frozen = pc.Embedding(10, 3, _freeze=True)
+        assert (frozen.params(), frozen.trainable_params()) == (30, 0)
+        assert frozen.unfreeze().trainable_params() == 30
+        with pytest.raises(ConfigError, match="`_weight` must be None"):
+            pc.Embedding(10, 3, _weight=[[0.0] * 3] * 10)  # type: ignore[arg-type]
+
     def test_bag_rank(self) -> None:
         """torch: 'input has to be 1D or 2D Tensor, but got Tensor of dimension 3'."""
         with pytest.raises(ShapeError, match=r"rank 1 \(L,\) but receives rank 2"):
