@@ -11,10 +11,11 @@ working shown, and no framework needed.
 """
 
 from paramcalc.containers import Module, ModuleDict, ModuleList, Sequential
-from paramcalc.errors import ConfigError, ConfigTypeError, ParamcalcError, ShapeError
+from paramcalc.errors import ConfigError, ConfigTypeError, ParamcalcError, ShapeError, SpecError
 from paramcalc.formula import Formula
 from paramcalc.layer import Layer
 from paramcalc.layers.activation import ReLU
+from paramcalc.layers.attention import MultiheadAttention
 from paramcalc.layers.conv import (
     Conv1d,
     Conv2d,
@@ -39,14 +40,26 @@ from paramcalc.layers.norm import (
     SyncBatchNorm,
 )
 from paramcalc.layers.pooling import MaxPool, MaxPool1d, MaxPool2d, MaxPool3d
+from paramcalc.layers.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from paramcalc.layers.reshape import Dropout, Flatten
+from paramcalc.layers.transformer import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 from paramcalc.memory import Memory, memory, transformer_activation_bytes
 from paramcalc.params import Parameter, ParameterDict, ParameterList
 from paramcalc.report import Report, Row
+from paramcalc.serial import from_dict
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "GRU",
+    "LSTM",
+    "RNN",
     "BatchNorm1d",
     "BatchNorm2d",
     "BatchNorm3d",
@@ -64,11 +77,13 @@ __all__ = [
     "EmbeddingBag",
     "Flatten",
     "Formula",
+    "GRUCell",
     "GroupNorm",
     "Identity",
     "InstanceNorm1d",
     "InstanceNorm2d",
     "InstanceNorm3d",
+    "LSTMCell",
     "Layer",
     "LayerNorm",
     "Linear",
@@ -81,18 +96,27 @@ __all__ = [
     "Module",
     "ModuleDict",
     "ModuleList",
+    "MultiheadAttention",
     "ParamcalcError",
     "Parameter",
     "ParameterDict",
     "ParameterList",
     "RMSNorm",
+    "RNNCell",
     "ReLU",
     "Report",
     "Row",
     "Sequential",
     "ShapeError",
+    "SpecError",
     "SyncBatchNorm",
+    "Transformer",
+    "TransformerDecoder",
+    "TransformerDecoderLayer",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
     "__version__",
+    "from_dict",
     "memory",
     "transformer_activation_bytes",
 ]

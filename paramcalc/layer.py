@@ -281,6 +281,10 @@ class Layer:
         """Direct sub-layers as ``(name, layer)``; none for a leaf layer."""
         return iter(())
 
+    def _repr_html_(self) -> str:
+        """Jupyter shows a layer or network as its report (an HTML table)."""
+        return self.report()._repr_html_()
+
     def __repr__(self) -> str:
         return _call_repr(self)
 

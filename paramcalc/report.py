@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from paramcalc import _check
@@ -72,7 +72,9 @@ class Row(NamedTuple):
         return self.layer.explain()
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able data."""
+        """Plain JSON-able data (the row objects of ``"schema": 1``)."""
+        from paramcalc.serial import layer_spec
+
         return {
             "path": self.path,
             "kind": self.kind,
@@ -89,6 +91,7 @@ class Row(NamedTuple):
             "activation_bytes": self.activation_bytes,
             "shared_with": self.shared_with,
             "formula": str(self.formula),
+            "spec": layer_spec(self.layer),
         }
 
 
@@ -135,6 +138,9 @@ class Report:
         """Bytes of every layer's output for the batch (None without an input shape)."""
         return None if self.memory is None else self.memory.activations
 
+    root: Layer | None = field(default=None, repr=False, compare=False)
+    """The network the report describes (its spec goes into :meth:`to_dict`)."""
+
     @property
     def non_trainable(self) -> int:
         """Frozen parameters (buffers are not parameters: see :attr:`buffers`)."""
@@ -150,7 +156,9 @@ class Report:
         return tuple(row for row in self.rows if row.leaf)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able data with exact integers (``"schema": 1``)."""
+        """Plain JSON-able data with exact integers (``"schema": 1``, docs/report.md)."""
+        from paramcalc.serial import layer_spec
+
         return {
             "schema": SCHEMA,
             "model": self.model,
@@ -170,19 +178,60 @@ class Report:
                 "activation_bytes": self.activation_bytes,
             },
             "memory": None if self.memory is None else self.memory.to_dict(),
+            "spec": None if self.root is None else layer_spec(self.root),
             "rows": [row.to_dict() for row in self.rows],
         }
 
-    def render(
-        self, *, depth: int | None = None, explain: bool = False, ascii: bool = False
-    ) -> str:
-        """The text table; ``depth`` collapses deeper rows, ``explain`` adds formulas."""
-        from paramcalc.render.text import render_text
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """:meth:`to_dict` as JSON text, keys in schema order."""
+        from paramcalc.render.json import render_json
 
-        return render_text(self, depth=depth, explain=explain, ascii=ascii)
+        return render_json(self, indent=indent)
+
+    def render(
+        self,
+        format: str = "text",
+        *,
+        columns: Iterable[str] | None = None,
+        depth: int | None = None,
+        include: str | Iterable[str] | None = None,
+        exclude: str | Iterable[str] | None = None,
+        explain: bool = False,
+        ascii: bool = False,
+    ) -> str:
+        """The report as ``"text"``, ``"markdown"``, ``"html"`` or ``"json"``.
+
+        ``columns`` picks and orders the columns (see
+        :data:`paramcalc.render.table.COLUMNS`), ``depth`` folds deeper rows
+        into their container's subtotal, ``include``/``exclude`` keep or drop
+        rows by glob over their paths; ``explain`` adds the formula column and
+        ``ascii`` draws the text table without box-drawing characters. The
+        totals never change with these choices.
+        """
+        from paramcalc.render import render
+
+        return render(
+            self,
+            format,
+            columns=columns,
+            depth=depth,
+            include=include,
+            exclude=exclude,
+            explain=explain,
+            ascii=ascii,
+        )
 
     def __str__(self) -> str:
         return self.render()
+
+    def _repr_html_(self) -> str:
+        return self.render("html")
+
+    def _repr_markdown_(self) -> str:
+        return self.render("markdown")
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(self.render())
 
 
 def build_report(
@@ -223,6 +272,7 @@ def build_report(
         batch_size=batch_size,
         elementwise=None if shape is None else walk.elementwise * batch_size,
         memory=memory,
+        root=layer,
     )
 
 
