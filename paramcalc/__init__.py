@@ -10,7 +10,7 @@ working shown, and no framework needed.
 61706
 """
 
-from paramcalc.containers import Module, ModuleList, Sequential
+from paramcalc.containers import Module, ModuleDict, ModuleList, Sequential
 from paramcalc.errors import ConfigError, ConfigTypeError, ParamcalcError, ShapeError, SpecError
 from paramcalc.formula import Formula
 from paramcalc.layer import Layer
@@ -45,8 +45,29 @@ from paramcalc.layers.activation import (
     Threshold,
 )
 from paramcalc.layers.attention import MultiheadAttention
-from paramcalc.layers.conv import Conv1d, Conv2d, Conv3d
-from paramcalc.layers.linear import Identity, Linear
+from paramcalc.layers.conv import (
+    Conv1d,
+    Conv2d,
+    Conv3d,
+    ConvTranspose1d,
+    ConvTranspose2d,
+    ConvTranspose3d,
+)
+from paramcalc.layers.embedding import Embedding, EmbeddingBag
+from paramcalc.layers.linear import Bilinear, Identity, Linear
+from paramcalc.layers.norm import (
+    BatchNorm1d,
+    BatchNorm2d,
+    BatchNorm3d,
+    GroupNorm,
+    InstanceNorm1d,
+    InstanceNorm2d,
+    InstanceNorm3d,
+    LayerNorm,
+    LocalResponseNorm,
+    RMSNorm,
+    SyncBatchNorm,
+)
 from paramcalc.layers.padding import (
     CircularPad1d,
     CircularPad2d,
@@ -114,6 +135,7 @@ from paramcalc.layers.transformer import (
     TransformerEncoderLayer,
 )
 from paramcalc.memory import Memory, memory, transformer_activation_bytes
+from paramcalc.params import Parameter, ParameterDict, ParameterList
 from paramcalc.report import Report, Row
 from paramcalc.serial import from_dict
 
@@ -138,6 +160,10 @@ __all__ = [
     "AvgPool1d",
     "AvgPool2d",
     "AvgPool3d",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "BatchNorm3d",
+    "Bilinear",
     "ChannelShuffle",
     "CircularPad1d",
     "CircularPad2d",
@@ -150,10 +176,15 @@ __all__ = [
     "Conv1d",
     "Conv2d",
     "Conv3d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
+    "ConvTranspose3d",
     "Dropout",
     "Dropout1d",
     "Dropout2d",
     "Dropout3d",
+    "Embedding",
+    "EmbeddingBag",
     "FeatureAlphaDropout",
     "Flatten",
     "Fold",
@@ -161,18 +192,24 @@ __all__ = [
     "FractionalMaxPool2d",
     "FractionalMaxPool3d",
     "GRUCell",
+    "GroupNorm",
     "Hardshrink",
     "Hardsigmoid",
     "Hardswish",
     "Hardtanh",
     "Identity",
+    "InstanceNorm1d",
+    "InstanceNorm2d",
+    "InstanceNorm3d",
     "LPPool1d",
     "LPPool2d",
     "LPPool3d",
     "LSTMCell",
     "Layer",
+    "LayerNorm",
     "LeakyReLU",
     "Linear",
+    "LocalResponseNorm",
     "LogSigmoid",
     "LogSoftmax",
     "MaxPool",
@@ -185,12 +222,17 @@ __all__ = [
     "Memory",
     "Mish",
     "Module",
+    "ModuleDict",
     "ModuleList",
     "MultiheadAttention",
     "PReLU",
     "ParamcalcError",
+    "Parameter",
+    "ParameterDict",
+    "ParameterList",
     "PixelShuffle",
     "PixelUnshuffle",
+    "RMSNorm",
     "RNNCell",
     "RReLU",
     "ReLU",
@@ -214,6 +256,7 @@ __all__ = [
     "Softshrink",
     "Softsign",
     "SpecError",
+    "SyncBatchNorm",
     "Tanh",
     "Tanhshrink",
     "Threshold",

@@ -1,4 +1,4 @@
-"""Containers: ``Sequential``, ``ModuleList`` and ``Module``.
+"""Containers: ``Sequential``, ``ModuleList``, ``ModuleDict`` and ``Module``.
 
 Containers are layers too. Their counts are the sum of their leaves, each
 layer object counted once however often it is used, as torch's
@@ -21,7 +21,7 @@ from paramcalc.errors import ConfigError, ConfigTypeError, ShapeError
 from paramcalc.layer import Composite, Layer, Visit
 from paramcalc.shapes import Shape
 
-__all__ = ["Module", "ModuleList", "Sequential"]
+__all__ = ["Module", "ModuleDict", "ModuleList", "Sequential"]
 
 
 def _check_entry(container: str, name: object, layer: object) -> tuple[str, Layer]:
@@ -35,6 +35,17 @@ def _check_entry(container: str, name: object, layer: object) -> tuple[str, Laye
         raise ConfigTypeError(
             f"{container}: `{name}` must be a paramcalc layer. "
             f"Received: {name}={layer!r} ({type(layer).__name__})."
+        )
+    return name, layer
+
+
+def _check_module(container: str, name: str, layer: Layer) -> tuple[str, Layer]:
+    """Containers of modules refuse a bare :class:`~paramcalc.Parameter`, as torch's do."""
+    if layer.bare_tensor:
+        raise ConfigTypeError(
+            f"{container}: `{name}` is a {type(layer).__name__}, not a module; "
+            f"assign it as an attribute of a Module or put it in a ParameterList. "
+            f"Received: {name}={layer!r}."
         )
     return name, layer
 
@@ -72,7 +83,9 @@ class Sequential(Composite):
             pairs: Iterable[tuple[object, object]] = layers[0].items()
         else:
             pairs = ((str(index), layer) for index, layer in enumerate(layers))
-        entries = tuple(_check_entry(kind, name, layer) for name, layer in pairs)
+        entries = tuple(
+            _check_module(kind, *_check_entry(kind, name, layer)) for name, layer in pairs
+        )
         if len({name for name, _ in entries}) != len(entries):
             raise ConfigError(f"{kind}: layer names must be unique.")
         object.__setattr__(self, "entries", entries)
@@ -145,6 +158,89 @@ class ModuleList(Sequential):
     def __repr__(self) -> str:
         body = "".join(f"\n  {_indent(repr(layer))}," for layer in self)
         return f"ModuleList([{body}\n])" if body else "ModuleList()"
+
+
+@dataclass(frozen=True, init=False, repr=False)
+class ModuleDict(Composite):
+    """Layers by name; mirrors ``torch.nn.ModuleDict``.
+
+    Give a mapping (kept in its order, as torch does) or an iterable of
+    ``(name, layer)`` pairs; a repeated name replaces the earlier layer in its
+    place, as in a dict. Parameters are named ``"<key>.<tensor>"``.
+
+    torch's ModuleDict has no forward of its own; for shapes, paramcalc runs
+    its values in order, as it does a ``ModuleList``'s.
+
+    >>> from paramcalc import Linear, ReLU
+    >>> heads = ModuleDict({"cls": Linear(768, 1000), "act": ReLU()})
+    >>> [name for name, _ in heads.named_parameters()], list(heads)
+    (['cls.weight', 'cls.bias'], ['cls', 'act'])
+    """
+
+    entries: tuple[tuple[str, Layer], ...] = field(default=())
+
+    def __init__(
+        self, modules: Mapping[str, Layer] | Iterable[tuple[str, Layer]] | None = None
+    ) -> None:
+        kind = type(self).__name__
+        if modules is None:
+            modules = {}
+        if isinstance(modules, Layer) or not isinstance(modules, Iterable):
+            raise ConfigTypeError(
+                f"{kind}: `modules` must be a mapping or an iterable of (name, layer) pairs. "
+                f"Received: {modules!r}."
+            )
+        pairs = modules.items() if isinstance(modules, Mapping) else modules
+        merged: dict[str, Layer] = {}
+        for index, pair in enumerate(pairs):
+            if not isinstance(pair, tuple | list) or len(pair) != 2:
+                raise ConfigTypeError(
+                    f"{kind}: element #{index} of `modules` must be a (name, layer) pair. "
+                    f"Received: {pair!r}."
+                )
+            name, layer = _check_module(kind, *_check_entry(kind, pair[0], pair[1]))
+            merged[name] = layer
+        object.__setattr__(self, "entries", tuple(merged.items()))
+
+    def children(self) -> Iterator[tuple[str, Layer]]:
+        return iter(self.entries)
+
+    def rebuild(self, children: list[Layer]) -> ModuleDict:
+        return type(self)(
+            [(name, child) for (name, _), child in zip(self.entries, children, strict=True)]
+        )
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __iter__(self) -> Iterator[str]:
+        """The keys, in order, as iterating a torch ``ModuleDict`` gives."""
+        return (name for name, _ in self.entries)
+
+    def __contains__(self, key: object) -> bool:
+        return any(name == key for name, _ in self.entries)
+
+    def __getitem__(self, key: str) -> Layer:
+        for name, layer in self.entries:
+            if name == key:
+                return layer
+        raise KeyError(key)
+
+    def keys(self) -> list[str]:
+        """The names, in order."""
+        return [name for name, _ in self.entries]
+
+    def values(self) -> list[Layer]:
+        """The layers, in order."""
+        return [layer for _, layer in self.entries]
+
+    def items(self) -> list[tuple[str, Layer]]:
+        """``(name, layer)`` pairs, in order."""
+        return list(self.entries)
+
+    def __repr__(self) -> str:
+        lines = "".join(f"\n  ({name}): {_indent(repr(layer))}" for name, layer in self.entries)
+        return f"ModuleDict({lines}\n)" if lines else "ModuleDict()"
 
 
 class Module(Composite):

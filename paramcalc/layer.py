@@ -23,7 +23,7 @@ import fnmatch
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, TypeVar, cast
 
 from paramcalc import _check
 from paramcalc.errors import ConfigError, ShapeError
@@ -73,6 +73,16 @@ class Layer:
     """
 
     trainable: bool = field(default=True, kw_only=True)
+
+    bare_tensor: ClassVar[bool] = False
+    """True for a raw tensor (:class:`paramcalc.Parameter`) rather than a module.
+
+    Its one tensor is named ``""``: inside a container it takes the bare path
+    (``cls_token``, not ``cls_token.weight``), and it is listed before the
+    sub-modules' tensors, as torch lists a module's own parameters first. A
+    walk passes shapes by it (its report row shows no output shape) and never
+    names it as the source of a shape.
+    """
 
     def __post_init__(self) -> None:
         _check.boolean(type(self).__name__, "trainable", self.trainable)
@@ -313,7 +323,10 @@ class Composite(Layer):
         return tuple(self.named_buffers())
 
     def _named(self, which: str, prefix: str, seen: set[int]) -> Iterator[tuple[str, Shape]]:
-        for name, child in self.children():
+        children = list(self.children())
+        # torch's named_parameters() lists a module's own tensors before its sub-modules'
+        own = [(name, child) for name, child in children if child.bare_tensor]
+        for name, child in own + [entry for entry in children if not entry[1].bare_tensor]:
             path = f"{prefix}{name}."
             if isinstance(child, Composite):
                 yield from child._named(which, path, seen)
@@ -321,7 +334,7 @@ class Composite(Layer):
                 seen.add(id(child))
                 shapes = child.parameter_shapes() if which == "p" else child.buffer_shapes()
                 for tensor, shape in shapes:
-                    yield path + tensor, shape
+                    yield path + tensor if tensor else path[:-1], shape
 
     def named_parameters(self) -> Iterator[tuple[str, Shape]]:
         return self._named("p", "", set())
@@ -375,7 +388,9 @@ class Walk:
             return self._composite(path, layer, shape, depth)
         out = None
         macs = elementwise = None
-        if shape is not None:
+        if shape is not None and layer.bare_tensor:
+            macs = elementwise = 0  # a raw tensor is not run: shapes pass by, its row shows none
+        elif shape is not None:
             try:
                 out = layer.infer_shape(shape)
                 macs = layer.count_macs(shape, out)
@@ -408,7 +423,7 @@ class Walk:
                     elementwise=elementwise,
                 )
             )
-        return out
+        return shape if layer.bare_tensor else out
 
     def _composite(
         self, path: str, layer: Composite, shape: Shape | None, depth: int

@@ -32,9 +32,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from paramcalc.containers import Module, ModuleList, Sequential
+from paramcalc.containers import Module, ModuleDict, ModuleList, Sequential
 from paramcalc.errors import ParamcalcError, SpecError
 from paramcalc.layer import Composite, Layer
+from paramcalc.params import Parameter, ParameterDict, ParameterList
 from paramcalc.serial import add_child, custom_module, layer_types
 from paramcalc.spec import MAX_DEPTH, MAX_SIZE, Position, _Reader, build
 
@@ -46,6 +47,8 @@ ALIASES = {"NonDynamicallyQuantizableLinear": "Linear"}
 _CHILD = re.compile(r"\((?P<name>[^()]*)\): (?:(?P<count>\d+) x )?(?P<rest>.*)")
 _CALL = re.compile(r"(?P<kind>[A-Za-z_][\w.]*)\((?P<args>.*)")
 _RANGE = re.compile(r"(\d+)-(\d+)")
+_PARAMETER = re.compile(r"Parameter containing: \[[\w.]+ of size (?P<size>(?:\d+(?:x\d+)*)?)\]")
+_ONE_PARAMETER = re.compile(r"\s*\((?P<name>[^()]*)\): (?P<rest>Parameter containing: .*)\)")
 
 
 class Printed(NamedTuple):
@@ -66,6 +69,16 @@ class _Node:
     count: int = 1
     children: list[_Node] = field(default_factory=list)
     extra: list[tuple[int, str]] = field(default_factory=list)
+    size: tuple[int, ...] | None = None  # a ``Parameter containing: [... of size 2x3]`` line
+
+
+def _parameter_node(name: str, body: str, line: int, column: int) -> _Node | None:
+    """A ParameterList/ParameterDict entry: ``Parameter containing: [torch.float32 of size 4]``."""
+    match = _PARAMETER.fullmatch(body)
+    if match is None:
+        return None
+    size = tuple(int(part) for part in match["size"].split("x")) if match["size"] else ()
+    return _Node("Parameter", name, line, column, size=size)
 
 
 def looks_printed(text: str) -> bool:
@@ -102,6 +115,10 @@ def _structure(text: str) -> _Node:
         elif stack:
             stack[-1].extra.append((start + column, stripped))
             continue
+        parameter = _parameter_node(name, body, number, body_column + 1) if stack else None
+        if parameter is not None:
+            stack[-1].children.append(parameter)
+            continue
         call = _CALL.fullmatch(body)
         if call is None:
             raise where.error(
@@ -111,6 +128,12 @@ def _structure(text: str) -> _Node:
             )
         node = _Node(call["kind"], name, number, body_column + 1, count=count)
         args = call["args"]
+        single = _ONE_PARAMETER.fullmatch(args) if args else None
+        if single is not None:  # torch prints a one-entry ParameterList on one line
+            entry = _parameter_node(single["name"], single["rest"], number, body_column + 1)
+            if entry is not None:
+                node.children.append(entry)
+                args = ""
         if args:
             if not args.endswith(")"):
                 raise where.error(f"`{call['kind']}(` is never closed", start + body_column)
@@ -120,7 +143,7 @@ def _structure(text: str) -> _Node:
             stack[-1].children.append(node)
         else:
             root = node
-        if not args:
+        if not args and not node.children:
             if len(stack) >= MAX_DEPTH:
                 raise where.error(f"modules are nested deeper than {MAX_DEPTH} levels", start)
             stack.append(node)
@@ -225,6 +248,10 @@ class _Builder:
         if node.kind == "MultiheadAttention":
             return self.attention(node, path, children)
         cls = self.types.get(node.kind)
+        if cls is not None and issubclass(cls, ParameterList):
+            return cls([layer for _, layer in children if isinstance(layer, Parameter)])
+        if cls is not None and issubclass(cls, (ParameterDict, ModuleDict)):
+            return cls(children)  # type: ignore[arg-type]
         if cls is not None and issubclass(cls, ModuleList):
             return cls([layer for _, layer in children])
         if cls is not None and issubclass(cls, Sequential):
@@ -262,6 +289,8 @@ class _Builder:
         return [str(index) for index in range(int(span[1]), int(span[2]) + 1)]
 
     def layer(self, node: _Node, path: str) -> Layer | None:
+        if node.size is not None:
+            return Parameter(node.size)
         if node.children or node.kind == "MultiheadAttention":
             return self.container(node, path)
         return self.leaf(node, path)

@@ -25,9 +25,10 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any, cast
 
-from paramcalc.containers import Module, ModuleList, Sequential
+from paramcalc.containers import Module, ModuleDict, ModuleList, Sequential
 from paramcalc.errors import ConfigError
 from paramcalc.layer import Layer
+from paramcalc.params import ParameterDict, ParameterList
 
 __all__ = ["custom_module", "from_dict", "layer_spec", "layer_types"]
 
@@ -117,12 +118,13 @@ def layer_spec(layer: Layer) -> dict[str, Any]:
 
     Arguments come from the dataclass fields (tuples become lists); a
     sub-layer argument of a composite is ``{"$child": name}``. Containers
-    (``Sequential``, ``ModuleList``, ``Module``) have no ``args``: their
-    children are the report rows below them. A sub-layer argument that is not
+    (``Sequential``, ``ModuleList``, ``ModuleDict``, ``Module``,
+    ``ParameterList``, ``ParameterDict``) have no ``args``: their children are
+    the report rows below them. A sub-layer argument that is not
     a child is written out in full as ``{"$layer": spec}``.
     """
     kind = type(layer).__name__
-    if isinstance(layer, Sequential | Module):
+    if isinstance(layer, Sequential | Module | ModuleDict | ParameterList | ParameterDict):
         return {"type": kind}
     names = {id(child): name for name, child in layer.children()}
     fields = [item for item in dataclasses.fields(layer) if item.init]
@@ -154,8 +156,10 @@ def _build(
         for name, child in children:
             add_child(module, name, child)
         return module
-    if issubclass(cls, ModuleList):
-        return cls([child for _, child in children])
+    if issubclass(cls, ModuleList | ParameterList):
+        return cls([child for _, child in children])  # type: ignore[misc]
+    if issubclass(cls, ModuleDict | ParameterDict):
+        return cls(children)  # type: ignore[arg-type]
     if issubclass(cls, Sequential):
         return cls(dict(children))
     args = spec.get("args", {})

@@ -30,7 +30,7 @@ from paramcalc import (
     TransformerEncoder,
     TransformerEncoderLayer,
 )
-from paramcalc.layers._layernorm import LayerNorm
+from paramcalc.layers.norm import LayerNorm
 
 Row = tuple[str, Callable[[], Layer], tuple[int, ...], int, int, str, tuple[int, ...], int]
 

@@ -45,9 +45,9 @@ from paramcalc import _check
 from paramcalc.containers import ModuleList
 from paramcalc.errors import ConfigError, ConfigTypeError
 from paramcalc.layer import Composite, Layer, Visit
-from paramcalc.layers._layernorm import LayerNorm
 from paramcalc.layers.attention import MultiheadAttention, check_length, check_probability
 from paramcalc.layers.linear import Linear
+from paramcalc.layers.norm import LayerNorm
 from paramcalc.layers.reshape import Dropout
 from paramcalc.shapes import Shape
 

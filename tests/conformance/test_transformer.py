@@ -15,7 +15,7 @@ import pytest
 
 import paramcalc as pc
 from paramcalc import ConfigError
-from paramcalc.layers._layernorm import LayerNorm
+from paramcalc.layers.norm import LayerNorm
 
 from .sequences import count, per_sample, quiet, same_tensors, sequence
 
