@@ -2,7 +2,8 @@
 
 ``padding`` is an int or a tuple in torch's order — ``(left, right)``, then
 ``(top, bottom)``, then ``(front, back)`` — the last dimension first.
-Negative padding crops, as torch allows. No parameters, no MACs.
+Negative padding crops, as torch allows, down to a size of 1 (torch returns an
+empty tensor at 0; per-sample sizes are at least 1). No parameters, no MACs.
 
 >>> ZeroPad2d((1, 1, 2, 0)).output_shape((3, 32, 32))
 (3, 34, 34)
@@ -91,10 +92,6 @@ class _PadNd(Layer):
             self._padded(length, before, after)
             for length, (before, after) in zip(lengths, self.pads(), strict=True)
         )
-        if self.mode in ("reflect", "replicate") and max(outputs) < 1:
-            raise ShapeError(  # ATen's reflection/replication kernels need one output element
-                f"crops every padded dimension of {shape} to nothing: {outputs}"
-            )
         out = (*lead, *outputs)
         return drop_batch(out, shape) if self.mode == "constant" else out
 
@@ -106,15 +103,18 @@ class _PadNd(Layer):
                 raise ShapeError(
                     f"cannot wrap a size of {length} around by ({before}, {after}): {problem}"
                 )
-            return out
         if self.mode == "reflect" and max(before, after) >= length:
             raise ShapeError(
                 f"needs each reflected pad smaller than the size it pads, but pads "
                 f"({before}, {after}) a size of {length}"
             )
-        cropped = length + min(before, 0) + min(after, 0) if self.mode == "constant" else out
-        if cropped < 0:
+        if self.mode == "constant" and length + min(before, 0) + min(after, 0) < 0:
             raise ShapeError(f"crops a size of {length} by ({before}, {after}) below 0")
+        if out < 1:  # torch: an error, or an empty tensor
+            raise ShapeError(
+                f"crops a size of {length} by ({before}, {after}) to {out}; sizes must be at "
+                "least 1"
+            )
         return out
 
 

@@ -417,8 +417,9 @@ class _AdaptivePoolNd(Layer):
     """Pools to a fixed ``output_size`` whatever the input size.
 
     ``output_size`` is an int or a tuple of ``dims`` sizes; in 2-d and 3-d an
-    entry may be None, meaning "keep the input's size". A size of 0 is
-    allowed, as in torch (the output is empty). With ``mean_shortcut``
+    entry may be None, meaning "keep the input's size". A size of 0, for
+    which torch returns an empty tensor, is rejected: per-sample sizes are at
+    least 1 (docs/conventions.md). With ``mean_shortcut``
     (``AdaptiveAvgPool2d/3d``) an output of all ones is ATen's mean over the
     last dims, which takes inputs of any rank of at least ``dims``.
     """
@@ -446,7 +447,7 @@ class _AdaptivePoolNd(Layer):
         for item in items:
             if item is None and n > 1 and isinstance(value, (tuple, list)):
                 continue
-            _check.integer(name, "output_size", item, minimum=0)
+            _check.integer(name, "output_size", item, minimum=1)
         return items
 
     def infer_shape(self, shape: Shape) -> Shape:
@@ -603,10 +604,10 @@ class _MaxUnpoolNd(Layer):
             (length - 1) * s - 2 * p + k
             for length, k, s, p in zip(shape[-n:], kernel, stride, padding, strict=True)
         )
-        if min(outputs) < 0:
+        if min(outputs) < 1:  # torch: an error below 0, an empty tensor at 0
             raise ShapeError(
-                f"gives a negative output size {outputs} for input shape {shape} "
-                "((L − 1)·stride − 2·padding + kernel_size)"
+                f"gives output size {outputs} for input shape {shape} "
+                "((L − 1)·stride − 2·padding + kernel_size); sizes must be at least 1"
             )
         return (*shape[:-n], *outputs)
 
@@ -648,8 +649,9 @@ class MaxUnpool3d(_MaxUnpoolNd):
 class _FractionalMaxPoolNd(Layer):
     """Shared fields and checks of ``FractionalMaxPool2d/3d``.
 
-    Exactly one of ``output_size`` (sizes of at least 0) and ``output_ratio``
-    (each in ``(0, 1)``; the output is ``⌊L·ratio⌋``). ATen then wants the
+    Exactly one of ``output_size`` and ``output_ratio`` (each in ``(0, 1)``;
+    the output is ``⌊L·ratio⌋``); sizes of 0, empty in torch, are rejected
+    (per-sample sizes are at least 1). ATen then wants the
     pooling regions to fit: ``out + kernel − 1 ≤ L`` in 2-d, ``< L`` in 3-d.
     torch's ``_random_samples`` (a tensor) is not modelled.
     """
@@ -674,7 +676,7 @@ class _FractionalMaxPoolNd(Layer):
                 f"output_ratio={self.output_ratio!r}."
             )
         if self.output_size is not None:
-            _check.int_tuple(name, "output_size", self.output_size, n, minimum=0)
+            _check.int_tuple(name, "output_size", self.output_size, n, minimum=1)
         else:
             ratio = self.output_ratio
             ratios = ratio if isinstance(ratio, tuple) else (ratio,) * n
@@ -701,6 +703,11 @@ class _FractionalMaxPoolNd(Layer):
             ratio = self.output_ratio
             ratios = ratio if isinstance(ratio, tuple) else (float(ratio or 0),) * n
             outputs = tuple(int(length * r) for length, r in zip(lengths, ratios, strict=True))
+        if min(outputs) < 1:  # torch would return an empty tensor
+            raise ShapeError(
+                f"gives output size {outputs} for spatial size {lengths} "
+                f"(output_ratio={self.output_ratio!r}); sizes must be at least 1"
+            )
         slack = 0 if n == 2 else 1  # ATen: ``out + k − 1 <= L`` in 2-d, ``< L`` in 3-d
         for length, k, out in zip(lengths, kernel, outputs, strict=True):
             if out + k - 1 + slack > length:

@@ -448,10 +448,9 @@ class _Interpolate(Layer):
             sizes = tuple(_check.integer(name, "size", item) for item in items)
             if many:
                 object.__setattr__(self, "size", sizes)
-            minimum = 0 if mode == "area" else 1  # area is adaptive pooling: 0 is empty
-            if any(item < minimum for item in sizes):
+            if any(item < 1 for item in sizes):  # an error, or (area) an empty tensor
                 raise ConfigError(
-                    f"{name}: `size` must be at least {minimum}. Received: size={self.size!r}."
+                    f"{name}: `size` must be at least 1. Received: size={self.size!r}."
                 )
         scale: object = self.scale_factor
         if isinstance(scale, list):  # torch's constructor calls float() on it
@@ -508,11 +507,9 @@ class _Interpolate(Layer):
             scale = self.scale_factor
             scales = scale if isinstance(scale, tuple) else (float(scale or 0),) * n
             outputs = tuple(int(length * s) for length, s in zip(lengths, scales, strict=True))
-        minimum = 0 if mode == "area" else 1
-        if min(outputs) < minimum:
+        if min(outputs) < 1:  # an error, or (area) an empty tensor
             raise ShapeError(
-                f"gives output size {outputs} for spatial size {lengths}; sizes must be at "
-                f"least {minimum}"
+                f"gives output size {outputs} for spatial size {lengths}; sizes must be at least 1"
             )
         return (shape[0], *outputs)
 

@@ -40,7 +40,7 @@ def test_pad_matches_torch(torch: Any, kind: str, dims: int) -> None:
         name = f"{kind}Pad{dims}d"
         if kind == "Circular" and _aliased(args[0], dims, shape):
             # torch reads what it overwrites (or raises, on contiguous slices): see below
-            with pytest.raises(ShapeError, match="overwrites"):
+            with pytest.raises(ShapeError):
                 getattr(pc, name)(*args).output_shape(shape)
             tally["aliased"] += 1
             continue
@@ -62,13 +62,18 @@ def _aliased(padding: Any, dims: int, shape: tuple[int, ...]) -> bool:
 
 
 def test_circular_rule_matches_torch_exhaustively(torch: Any) -> None:
-    """Every (size, left, right) up to 6: torch's verdict on a contiguous (1, 1, L) equals ours."""
+    """Every (size, left, right) up to 6: torch's verdict on a contiguous (1, 1, L) is ours.
+
+    An empty result (a crop to 0) counts as a rejection: per-sample sizes are at least 1.
+    """
     for length in range(1, 7):
         for left in range(-8, 8):
             for right in range(-8, 8):
                 try:
-                    torch.nn.CircularPad1d((left, right))(torch.zeros((1, 1, length)))
+                    padded = torch.nn.CircularPad1d((left, right))(torch.zeros((1, 1, length)))
                 except RuntimeError:
+                    padded = None
+                if padded is None or padded.numel() == 0:  # an error, or empty
                     with pytest.raises(ShapeError):
                         pc.CircularPad1d((left, right)).output_shape((1, length))
                 else:
