@@ -26,9 +26,17 @@ from paramcalc.shapes import Shape, as_shape, numel
 if TYPE_CHECKING:
     from paramcalc.layer import Layer
 
-__all__ = ["Report", "Row", "build_report"]
+__all__ = ["KerasCounts", "Report", "Row", "build_report"]
 
 SCHEMA = 1
+
+
+class KerasCounts(NamedTuple):
+    """Parameter counts in Keras's view: BatchNorm moving statistics are non-trainable weights."""
+
+    total: int
+    trainable: int
+    non_trainable: int
 
 
 class Row(NamedTuple):
@@ -145,6 +153,32 @@ class Report:
     def non_trainable(self) -> int:
         """Frozen parameters (buffers are not parameters: see :attr:`buffers`)."""
         return self.params - self.trainable
+
+    def keras(self) -> KerasCounts:
+        """The counts as Keras's ``summary()`` shows them.
+
+        Keras keeps BatchNorm's moving mean and variance as non-trainable
+        *weights*; torch keeps them as buffers, outside ``parameters()``. This
+        view adds the floating-point buffers to the total and to the
+        non-trainable count (integer buffers such as ``num_batches_tracked``
+        have no Keras counterpart and stay out).
+
+        >>> from paramcalc import BatchNorm2d, Conv2d, Sequential
+        >>> net = Sequential(Conv2d(3, 8, 3, bias=False), BatchNorm2d(8))
+        >>> report = net.report()
+        >>> report.params, report.trainable, report.buffers
+        (232, 232, 17)
+        >>> report.keras()
+        KerasCounts(total=248, trainable=232, non_trainable=16)
+        """
+        moving = sum(
+            numel(shape)
+            for row in self.rows
+            if row.leaf and row.shared_with is None
+            for name, shape in row.layer.named_buffers()
+            if row.layer.buffer_dtype(name) is None
+        )
+        return KerasCounts(self.params + moving, self.trainable, self.non_trainable + moving)
 
     @property
     def flops(self) -> int | None:

@@ -287,6 +287,15 @@ def footer(report: Report) -> list[tuple[str, str]]:
         ("Non-trainable params", amount(report.non_trainable)),
         ("Buffers", amount(report.buffers)),
     ]
+    keras = report.keras()
+    if keras.total != report.params:
+        lines.append(
+            (
+                "Keras view",
+                f"{count(keras.total)} params, {count(keras.non_trainable)} non-trainable "
+                "(moving statistics as weights)",
+            )
+        )
     if report.input_shape is not None and report.macs is not None:
         batch = f", batch size {report.batch_size}" if report.batch_size != 1 else ""
         lines += [
