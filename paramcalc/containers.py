@@ -17,8 +17,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, overload
 
-from paramcalc.errors import ConfigError, ConfigTypeError
-from paramcalc.layer import Composite, Layer
+from paramcalc.errors import ConfigError, ConfigTypeError, ShapeError
+from paramcalc.layer import Composite, Layer, Visit
+from paramcalc.shapes import Shape
 
 __all__ = ["Module", "ModuleDict", "ModuleList", "Sequential"]
 
@@ -47,6 +48,12 @@ def _check_module(container: str, name: str, layer: Layer) -> tuple[str, Layer]:
             f"Received: {name}={layer!r}."
         )
     return name, layer
+
+
+_ORDER_NOTE = (
+    " (a Module's children run in the order they were assigned; "
+    "use Sequential to state the order of a forward pass)"
+)
 
 
 def _indent(text: str) -> str:
@@ -288,6 +295,17 @@ class Module(Composite):
                 f"{type(self).__name__}: call super().__init__() before assigning layers"
             )
         return iter(list(modules.items()))
+
+    def forward_shapes(self, visit: Visit, shape: Shape | None) -> Shape | None:
+        """Run the children in registration order; a misfit says that is what ran."""
+        try:
+            return super().forward_shapes(visit, shape)
+        except ShapeError as error:
+            if error.detail.endswith(_ORDER_NOTE):
+                raise
+            raise ShapeError(
+                f"{error.detail}{_ORDER_NOTE}", path=error.path, kind=error.kind
+            ) from None
 
     def rebuild(self, children: list[Layer]) -> Module:
         clone = copy.copy(self)

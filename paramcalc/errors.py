@@ -13,7 +13,7 @@ Conv2d: `in_channels` must be divisible by `groups`. Received: in_channels=30, g
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "ConfigTypeError", "ParamcalcError", "ShapeError"]
+__all__ = ["ConfigError", "ConfigTypeError", "ParamcalcError", "ShapeError", "SpecError"]
 
 
 class ParamcalcError(ValueError):
@@ -53,3 +53,22 @@ class ShapeError(ParamcalcError):
         self.received = received
         where = f"{path} ({kind})" if path else kind
         super().__init__(f"{where} {detail}" if where else detail)
+
+
+class SpecError(ConfigError):
+    """A model given as text (a spec, ``print(model)`` output) cannot be read.
+
+    Attributes:
+        message: what is wrong, without the position.
+        line: 1-based line of the problem in the text.
+        column: 1-based column of the problem in the text.
+        source: the text of that line (for a caret under the column), or ``""``.
+
+    """
+
+    def __init__(self, message: str, *, line: int = 1, column: int = 1, source: str = "") -> None:
+        self.message = message
+        self.line = line
+        self.column = column
+        self.source = source
+        super().__init__(f"line {line}, column {column}: {message}")

@@ -31,6 +31,7 @@ from paramcalc.formula import Formula, num, product, total
 from paramcalc.shapes import Shape, as_shape, numel, product_text
 
 if TYPE_CHECKING:
+    from paramcalc.memory import Memory
     from paramcalc.report import Report
 
 __all__ = ["Composite", "Counts", "Layer", "Visit"]
@@ -118,6 +119,22 @@ class Layer:
     def count_macs(self, shape: Shape, output: Shape) -> int:
         """Multiply-accumulates of one forward pass of one sample (default 0)."""
         return 0
+
+    def count_elementwise(self, shape: Shape, output: Shape) -> int:
+        """Element-wise FLOPs of one forward pass of one sample (default 0).
+
+        The work that is not a dot product: bias adds, activations, norms,
+        pooling, softmax. The per-element constants are in ``docs/flops.md``.
+        """
+        return 0
+
+    def buffer_dtype(self, name: str) -> str | None:
+        """The fixed dtype of buffer ``name`` (``"int64"``), or None to follow the model's.
+
+        torch's ``module.to(dtype)`` casts only floating-point tensors, so an
+        integer buffer (BatchNorm's ``num_batches_tracked``) keeps its dtype.
+        """
+        return None
 
     def formula(self) -> Formula:
         """The working of :meth:`params`; by default, the sum of tensor sizes."""
@@ -227,6 +244,19 @@ class Layer:
         walk.visit("", self, as_shape(shape))
         return walk.macs
 
+    def elementwise_flops(self, shape: Shape | Iterable[int] | int) -> int:
+        """Element-wise FLOPs (bias adds, activations, pooling…) of one sample.
+
+        A separate figure from :meth:`macs`; see ``docs/flops.md``.
+
+        >>> from paramcalc import Linear
+        >>> Linear(400, 120).elementwise_flops((400,))  # one bias add per output
+        120
+        """
+        walk = Walk()
+        walk.visit("", self, as_shape(shape))
+        return walk.elementwise
+
     # -- derived: copies and reports ----------------------------------------------
 
     def freeze(self: L, *patterns: str) -> L:
@@ -241,16 +271,63 @@ class Layer:
         return _set_trainable(self, True, patterns)
 
     def report(
-        self, input_shape: Shape | Iterable[int] | int | None = None, *, batch_size: int = 1
+        self,
+        input_shape: Shape | Iterable[int] | int | None = None,
+        *,
+        batch_size: int = 1,
+        dtype: object = "float32",
+        optimizer: str = "adamw",
+        mixed_precision: bool = False,
     ) -> Report:
-        """A breakdown: a row per layer and the totals (see :class:`paramcalc.Report`)."""
+        """A breakdown: a row per layer and the totals (see :class:`paramcalc.Report`).
+
+        ``dtype``, ``optimizer`` and ``mixed_precision`` set the memory figures
+        (see :func:`paramcalc.memory`).
+        """
         from paramcalc.report import build_report
 
-        return build_report(self, input_shape, batch_size=batch_size)
+        return build_report(
+            self,
+            input_shape,
+            batch_size=batch_size,
+            dtype=dtype,
+            optimizer=optimizer,
+            mixed_precision=mixed_precision,
+        )
+
+    def memory(
+        self,
+        input_shape: Shape | Iterable[int] | int | None = None,
+        *,
+        batch_size: int = 1,
+        dtype: object = "float32",
+        optimizer: str = "adamw",
+        mixed_precision: bool = False,
+    ) -> Memory:
+        """Bytes to store, run and train this layer: see :func:`paramcalc.memory`.
+
+        >>> from paramcalc import Linear
+        >>> Linear(400, 120).memory(dtype="bf16").parameters  # 48,120 × 2 bytes
+        96240
+        """
+        from paramcalc.memory import memory
+
+        return memory(
+            self,
+            input_shape,
+            batch_size=batch_size,
+            dtype=dtype,
+            optimizer=optimizer,
+            mixed_precision=mixed_precision,
+        )
 
     def children(self) -> Iterator[tuple[str, Layer]]:
         """Direct sub-layers as ``(name, layer)``; none for a leaf layer."""
         return iter(())
+
+    def _repr_html_(self) -> str:
+        """Jupyter shows a layer or network as its report (an HTML table)."""
+        return self.report()._repr_html_()
 
     def __repr__(self) -> str:
         return _call_repr(self)
@@ -349,9 +426,9 @@ class Walk:
     its input came from.
     """
 
-    __slots__ = ("_last", "_scopes", "batch_size", "macs", "record", "rows", "seen")
+    __slots__ = ("_last", "_scopes", "batch_size", "elementwise", "macs", "record", "rows", "seen")
 
-    TOTALS: ClassVar[tuple[str, ...]] = ("macs",)
+    TOTALS: ClassVar[tuple[str, ...]] = ("macs", "elementwise")
     """The per-forward sums a walk accumulates; repeated copies multiply each."""
 
     def __init__(self, *, record: bool = False) -> None:
@@ -359,6 +436,7 @@ class Walk:
         self.rows: list[Any] = []
         self.seen: dict[int, str] = {}
         self.macs = 0
+        self.elementwise = 0
         self._last: tuple[str, Layer, Shape] | None = None
         self._scopes: dict[tuple[int, str], dict[int, str]] = {}
 
@@ -367,16 +445,18 @@ class Walk:
         if isinstance(layer, Composite):
             return self._composite(path, layer, shape, depth)
         out = None
-        macs = None
+        macs = elementwise = None
         if shape is not None and layer.bare_tensor:
-            macs = 0  # a raw tensor is not run: shapes pass by, its row shows none
+            macs = elementwise = 0  # a raw tensor is not run: shapes pass by, its row shows none
         elif shape is not None:
             try:
                 out = layer.infer_shape(shape)
                 macs = layer.count_macs(shape, out)
+                elementwise = layer.count_elementwise(shape, out)
             except ShapeError as error:
                 raise self._locate(error, path, layer, shape) from None
             self.macs += macs
+            self.elementwise += elementwise
             self._last = (path, layer, shape)
         if self.record:
             from paramcalc.report import Row
@@ -399,6 +479,7 @@ class Walk:
                     first if first is not None or not ties else ties,
                     True,
                     layer,
+                    elementwise=elementwise,
                 )
             )
         return shape if layer.bare_tensor else out
@@ -472,6 +553,7 @@ class Walk:
         if recording:
             self.rows.append(None)  # filled in below, once the subtree is counted
         macs_before = self.macs
+        elementwise_before = self.elementwise
         first = self.seen.get(id(layer))
         if first is None and path:
             self.seen[id(layer)] = path
@@ -502,6 +584,7 @@ class Walk:
                 first,
                 False,
                 layer,
+                elementwise=None if shape is None else self.elementwise - elementwise_before,
             )
         return out
 
@@ -520,7 +603,7 @@ class Walk:
                 detail += _factorization(received, last_in)
         if path:
             detail = f"{detail} from {source}"
-        return ShapeError(detail, path=path, kind=type(layer).__name__)
+        return ShapeError(detail, path=path, kind=type(layer).__name__, received=received)
 
 
 def _moved(row: Any, old: str, new: str) -> Any:
@@ -599,13 +682,13 @@ def _collapse(value: object) -> object:
 
 def _call_repr(layer: Layer) -> str:
     """``Conv2d(1, 6, 5, stride=2)``: positional required arguments, changed defaults."""
-    parts = []
+    positional, keywords = [], []
     for item in dataclasses.fields(layer):
         if not item.repr or not item.init:
             continue
         value = getattr(layer, item.name)
         if item.default is dataclasses.MISSING and item.default_factory is dataclasses.MISSING:
-            parts.append(repr(_collapse(value)))
+            positional.append(repr(_collapse(value)))
         elif _collapse(value) != _collapse(item.default):
-            parts.append(f"{item.name}={_collapse(value)!r}")
-    return f"{type(layer).__name__}({', '.join(parts)})"
+            keywords.append(f"{item.name}={_collapse(value)!r}")
+    return f"{type(layer).__name__}({', '.join(positional + keywords)})"

@@ -6,25 +6,37 @@
 [('0', 48120, (120,)), ('1', 0, (120,)), ('2', 10164, (84,))]
 >>> report.params, report.trainable, report.non_trainable, report.macs
 (58284, 58284, 0, 58080)
+>>> report.param_bytes, report.activation_bytes, report.elementwise  # fp32 by default
+(233136, 1296, 324)
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from paramcalc import _check
 from paramcalc.formula import Formula
 from paramcalc.layer import Walk
-from paramcalc.shapes import Shape, as_shape
+from paramcalc.memory import Memory, buffer_bytes, estimate, normalize_dtype, parameter_bytes
+from paramcalc.memory import tensor_bytes as _tensor_bytes
+from paramcalc.shapes import Shape, as_shape, numel
 
 if TYPE_CHECKING:
     from paramcalc.layer import Layer
 
-__all__ = ["Report", "Row", "build_report"]
+__all__ = ["KerasCounts", "Report", "Row", "build_report"]
 
 SCHEMA = 1
+
+
+class KerasCounts(NamedTuple):
+    """Parameter counts in Keras's view: BatchNorm moving statistics are non-trainable weights."""
+
+    total: int
+    trainable: int
+    non_trainable: int
 
 
 class Row(NamedTuple):
@@ -33,6 +45,12 @@ class Row(NamedTuple):
     ``params``/``trainable``/``buffers`` count what this row adds to the totals:
     zero on the second use of a shared layer (``shared_with`` names the first).
     A container's row (``leaf`` False) sums its subtree.
+
+    ``elementwise`` is the element-wise FLOPs (bias adds, activations, pooling:
+    see ``docs/flops.md``) and, like ``macs``, covers the whole batch.
+    ``param_bytes``/``buffer_bytes`` are the storage of this row's tensors in
+    the report's dtype (zero on a shared layer's second use);
+    ``activation_bytes`` is its output for the whole batch in that dtype.
     """
 
     path: str
@@ -46,6 +64,10 @@ class Row(NamedTuple):
     shared_with: str | None
     leaf: bool
     layer: Layer
+    elementwise: int | None = None
+    param_bytes: int = 0
+    buffer_bytes: int = 0
+    activation_bytes: int | None = None
 
     @property
     def name(self) -> str:
@@ -58,7 +80,9 @@ class Row(NamedTuple):
         return self.layer.explain()
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able data."""
+        """Plain JSON-able data (the row objects of ``"schema": 1``)."""
+        from paramcalc.serial import layer_spec
+
         return {
             "path": self.path,
             "kind": self.kind,
@@ -69,8 +93,13 @@ class Row(NamedTuple):
             "buffers": self.buffers,
             "output_shape": None if self.output_shape is None else list(self.output_shape),
             "macs": self.macs,
+            "elementwise": self.elementwise,
+            "param_bytes": self.param_bytes,
+            "buffer_bytes": self.buffer_bytes,
+            "activation_bytes": self.activation_bytes,
             "shared_with": self.shared_with,
             "formula": str(self.formula),
+            "spec": layer_spec(self.layer),
         }
 
 
@@ -79,7 +108,10 @@ class Report:
     """Rows per layer and the network's totals; ``str()`` renders a text table.
 
     Totals are computed from the network itself, not from the rows; the rows
-    of the leaves always add up to them.
+    of the leaves always add up to them. ``memory`` holds the byte figures
+    (:class:`paramcalc.Memory`, in ``memory.dtype``) including the training
+    estimate; :attr:`param_bytes`, :attr:`buffer_bytes` and
+    :attr:`activation_bytes` read from it.
     """
 
     model: str
@@ -91,11 +123,62 @@ class Report:
     output_shape: Shape | None = None
     macs: int | None = None
     batch_size: int = 1
+    elementwise: int | None = None
+    memory: Memory | None = None
+
+    @property
+    def dtype(self) -> str:
+        """The dtype of the byte figures (``"fp32"`` unless the report was asked otherwise)."""
+        return "fp32" if self.memory is None else self.memory.dtype
+
+    @property
+    def param_bytes(self) -> int:
+        """Bytes of every parameter in :attr:`dtype`: the sum of the rows' ``param_bytes``."""
+        return 0 if self.memory is None else self.memory.parameters
+
+    @property
+    def buffer_bytes(self) -> int:
+        """Bytes of every buffer: the sum of the rows' ``buffer_bytes``."""
+        return 0 if self.memory is None else self.memory.buffers
+
+    @property
+    def activation_bytes(self) -> int | None:
+        """Bytes of every layer's output for the batch (None without an input shape)."""
+        return None if self.memory is None else self.memory.activations
+
+    root: Layer | None = field(default=None, repr=False, compare=False)
+    """The network the report describes (its spec goes into :meth:`to_dict`)."""
 
     @property
     def non_trainable(self) -> int:
         """Frozen parameters (buffers are not parameters: see :attr:`buffers`)."""
         return self.params - self.trainable
+
+    def keras(self) -> KerasCounts:
+        """The counts as Keras's ``summary()`` shows them.
+
+        Keras keeps BatchNorm's moving mean and variance as non-trainable
+        *weights*; torch keeps them as buffers, outside ``parameters()``. This
+        view adds the floating-point buffers to the total and to the
+        non-trainable count (integer buffers such as ``num_batches_tracked``
+        have no Keras counterpart and stay out).
+
+        >>> from paramcalc import BatchNorm2d, Conv2d, Sequential
+        >>> net = Sequential(Conv2d(3, 8, 3, bias=False), BatchNorm2d(8))
+        >>> report = net.report()
+        >>> report.params, report.trainable, report.buffers
+        (232, 232, 17)
+        >>> report.keras()
+        KerasCounts(total=248, trainable=232, non_trainable=16)
+        """
+        moving = sum(
+            numel(shape)
+            for row in self.rows
+            if row.leaf and row.shared_with is None
+            for name, shape in row.layer.named_buffers()
+            if row.layer.buffer_dtype(name) is None
+        )
+        return KerasCounts(self.params + moving, self.trainable, self.non_trainable + moving)
 
     @property
     def flops(self) -> int | None:
@@ -122,7 +205,9 @@ class Report:
         return tuple(row for row in self.rows if row.leaf)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able data with exact integers (``"schema": 1``)."""
+        """Plain JSON-able data with exact integers (``"schema": 1``, docs/report.md)."""
+        from paramcalc.serial import layer_spec
+
         return {
             "schema": SCHEMA,
             "model": self.model,
@@ -136,20 +221,66 @@ class Report:
                 "buffers": self.buffers,
                 "macs": self.macs,
                 "flops": self.flops,
+                "elementwise_flops": self.elementwise,
+                "param_bytes": self.param_bytes,
+                "buffer_bytes": self.buffer_bytes,
+                "activation_bytes": self.activation_bytes,
             },
+            "memory": None if self.memory is None else self.memory.to_dict(),
+            "spec": None if self.root is None else layer_spec(self.root),
             "rows": [row.to_dict() for row in self.rows],
         }
 
-    def render(
-        self, *, depth: int | None = None, explain: bool = False, ascii: bool = False
-    ) -> str:
-        """The text table; ``depth`` collapses deeper rows, ``explain`` adds formulas."""
-        from paramcalc.render.text import render_text
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """:meth:`to_dict` as JSON text, keys in schema order."""
+        from paramcalc.render.json import render_json
 
-        return render_text(self, depth=depth, explain=explain, ascii=ascii)
+        return render_json(self, indent=indent)
+
+    def render(
+        self,
+        format: str = "text",
+        *,
+        columns: Iterable[str] | None = None,
+        depth: int | None = None,
+        include: str | Iterable[str] | None = None,
+        exclude: str | Iterable[str] | None = None,
+        explain: bool = False,
+        ascii: bool = False,
+    ) -> str:
+        """The report as ``"text"``, ``"markdown"``, ``"html"`` or ``"json"``.
+
+        ``columns`` picks and orders the columns (see
+        :data:`paramcalc.render.table.COLUMNS`), ``depth`` folds deeper rows
+        into their container's subtotal, ``include``/``exclude`` keep or drop
+        rows by glob over their paths; ``explain`` adds the formula column and
+        ``ascii`` draws the text table without box-drawing characters. The
+        totals never change with these choices.
+        """
+        from paramcalc.render import render
+
+        return render(
+            self,
+            format,
+            columns=columns,
+            depth=depth,
+            include=include,
+            exclude=exclude,
+            explain=explain,
+            ascii=ascii,
+        )
 
     def __str__(self) -> str:
         return self.render()
+
+    def _repr_html_(self) -> str:
+        return self.render("html")
+
+    def _repr_markdown_(self) -> str:
+        return self.render("markdown")
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(self.render())
 
 
 def build_report(
@@ -157,6 +288,9 @@ def build_report(
     input_shape: Shape | Iterable[int] | int | None = None,
     *,
     batch_size: int = 1,
+    dtype: object = "float32",
+    optimizer: str = "adamw",
+    mixed_precision: bool = False,
 ) -> Report:
     """Walk ``layer`` once and collect its rows and totals (see :meth:`Layer.report`)."""
     from paramcalc.graph import check_ties
@@ -164,11 +298,19 @@ def build_report(
     _check.positive("report", "batch_size", batch_size)
     check_ties(layer)
     shape = None if input_shape is None else as_shape(input_shape)
+    name = normalize_dtype(dtype)
     walk = Walk(record=True)
     out = walk.visit("", layer, shape)
-    rows = tuple(walk.rows)
-    if shape is not None and batch_size != 1:
-        rows = tuple(row._replace(macs=row.macs * batch_size) for row in rows)
+    rows = _with_bytes(walk.rows, batch_size, name)
+    memory = estimate(
+        layer,
+        [row.output_shape for row in rows if row.leaf],
+        shape,
+        batch_size=batch_size,
+        dtype=name,
+        optimizer=optimizer,
+        mixed_precision=mixed_precision,
+    )
     counts = layer._counts
     return Report(
         model=type(layer).__name__,
@@ -180,4 +322,56 @@ def build_report(
         output_shape=out,
         macs=None if shape is None else walk.macs * batch_size,
         batch_size=batch_size,
+        elementwise=None if shape is None else walk.elementwise * batch_size,
+        memory=memory,
+        root=layer,
     )
+
+
+def _with_bytes(rows: list[Row], batch_size: int, dtype: str) -> tuple[Row, ...]:
+    """Scale the compute columns by the batch and fill in the byte columns.
+
+    A leaf's bytes are its own tensors' (none on a shared layer's second use)
+    and its output's; a container's are the sums over the leaves of its subtree.
+    """
+    done: list[Row] = []
+    for row in rows:
+        macs = None if row.macs is None else row.macs * batch_size
+        elementwise = None if row.elementwise is None else row.elementwise * batch_size
+        if row.leaf:
+            first = row.shared_with is None
+            activation = None
+            if row.output_shape is not None:
+                activation = _tensor_bytes(numel(row.output_shape) * batch_size, dtype)
+            row = row._replace(
+                macs=macs,
+                elementwise=elementwise,
+                param_bytes=parameter_bytes(row.layer, dtype) if first else 0,
+                buffer_bytes=buffer_bytes(row.layer, dtype) if first else 0,
+                activation_bytes=activation,
+            )
+        else:
+            row = row._replace(macs=macs, elementwise=elementwise)
+        done.append(row)
+    for index, row in enumerate(done):
+        if not row.leaf:
+            leaves = [below for below in _subtree(done, index) if below.leaf]
+            done[index] = row._replace(
+                param_bytes=sum(leaf.param_bytes for leaf in leaves),
+                buffer_bytes=sum(leaf.buffer_bytes for leaf in leaves),
+                activation_bytes=None
+                if row.output_shape is None
+                else sum(leaf.activation_bytes or 0 for leaf in leaves),
+            )
+    return tuple(done)
+
+
+def _subtree(rows: list[Row], index: int) -> list[Row]:
+    """The rows below ``rows[index]``: those after it that are deeper."""
+    depth = rows[index].depth
+    below = []
+    for row in rows[index + 1 :]:
+        if row.depth <= depth:
+            break
+        below.append(row)
+    return below

@@ -61,6 +61,18 @@ GOLDEN: list[Row] = [
     ("GLU", (-3,), {}, (4, 2, 3), [], [], (2, 2, 3), 0),
     ("Threshold", (0.1, 20.0), {}, (10,), [], [], (10,), 0),
     ("Threshold", (0, -1, True), {}, (2, 3), [], [], (2, 3), 0),
+    ("RReLU", (), {}, (10,), [], [], (10,), 0),
+    ("RReLU", (0.1, 0.3, True), {}, (3, 4), [], [], (3, 4), 0),
+    ("Hardshrink", (), {}, (10,), [], [], (10,), 0),
+    ("Hardshrink", (-1.0,), {}, (2, 2), [], [], (2, 2), 0),
+    ("Softshrink", (0.0,), {}, (10,), [], [], (10,), 0),
+    ("LogSigmoid", (), {}, (5,), [], [], (5,), 0),
+    ("Softsign", (), {}, (), [], [], (), 0),
+    ("Tanhshrink", (), {}, (2, 3), [], [], (2, 3), 0),
+    ("Softmin", (), {"dim": -1}, (4, 7), [], [], (4, 7), 0),
+    ("Softmin", (), {}, (4, 7), [], [], (4, 7), 0),
+    ("Softmax2d", (), {}, (3, 8, 8), [], [], (3, 8, 8), 0),
+    ("Softmax2d", (), {}, (8, 8), [], [], (8, 8), 0),
 ]
 
 
@@ -84,6 +96,8 @@ def test_golden(
     assert layer.output_shape(shape) == out
     assert layer.macs(shape) == macs
     assert layer.explain().value == layer.params()
+    assert layer.freeze().unfreeze() == layer  # re-validating a stored config keeps it
+    assert hash(layer) == hash(getattr(pc, name)(*args, **kwargs))
 
 
 # torch rejects each of these (checked live in tests/conformance/test_activation.py).
@@ -97,6 +111,8 @@ CONFIG_ERRORS: list[tuple[str, tuple[Any, ...], dict[str, Any], str]] = [
     ("Softmax", ("a",), {}, r"Softmax: `dim` must be an int"),
     ("GLU", (0,), {}, r"GLU: dim 0 is the batch dimension"),
     ("ReLU6", (1,), {}, r"ReLU6: `inplace` must be a bool"),
+    ("RReLU", (0.5, 0.1), {}, r"RReLU: `lower` must be at most `upper`"),
+    ("Softshrink", (-1.0,), {}, r"Softshrink: `lambd` must be in \[0, 3\.40"),
 ]
 
 
@@ -118,6 +134,7 @@ SHAPE_ERRORS: list[tuple[str, tuple[Any, ...], tuple[int, ...], str]] = [
     ("GLU", (-1,), (10, 7), r"GLU halves dim=-1, which must have an even size, but receives 7"),
     ("GLU", (-3,), (4, 6), r"dim=-3, which is the batch dimension"),
     ("GLU", (5,), (4, 6), r"out of range \[-3, 2\]"),
+    ("Softmax2d", (), (4,), r"expects a per-sample input of rank 3 \(C, H, W\) or 2"),
 ]
 
 
@@ -151,3 +168,26 @@ def test_prelu_repr_and_formula() -> None:
     layer = pc.PReLU(64)
     assert repr(layer) == "PReLU(num_parameters=64)"
     assert layer.explain().value == layer.params() == 64  # torch: weight (64,)
+
+
+# Element-wise FLOPs per sample, by docs/flops.md's rules (activations: 1 per element,
+# DeepSpeed's and ptflops' count; softmax: 5 per element; GLU: sigmoid and product).
+ELEMENTWISE: list[tuple[pc.Layer, tuple[int, ...], int]] = [
+    (pc.ReLU6(), (32, 7, 7), 32 * 7 * 7),
+    (pc.PReLU(64), (64, 8, 8), 64 * 8 * 8),
+    (pc.GELU("tanh"), (197, 768), 197 * 768),
+    (pc.Hardtanh(), (), 1),
+    (pc.Threshold(0.1, 20.0), (10,), 10),
+    (pc.Softmax(-1), (8, 197, 197), 5 * 8 * 197 * 197),
+    (pc.LogSoftmax(1), (10,), 50),
+    (pc.GLU(), (10, 8), 2 * 10 * 4),
+    (pc.Softsign(), (10,), 10),
+    (pc.Softmin(1), (10,), 60),
+    (pc.Softmax2d(), (3, 8, 8), 5 * 3 * 8 * 8),
+]
+
+
+@pytest.mark.parametrize(("layer", "shape", "expected"), ELEMENTWISE)
+def test_elementwise_flops(layer: pc.Layer, shape: tuple[int, ...], expected: int) -> None:
+    """Element-wise FLOPs follow docs/flops.md's per-element constants."""
+    assert layer.elementwise_flops(shape) == expected

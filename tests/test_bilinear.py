@@ -45,3 +45,9 @@ def test_first_input_features_checked() -> None:
     """torch: 'input1 size does not match weight size: got 21 but expected 20'."""
     with pytest.raises(ShapeError, match="expects 20 features in its first input but receives 21"):
         pc.Bilinear(20, 30, 40).output_shape((21,))
+
+
+def test_bias_add_elementwise() -> None:
+    """docs/flops.md: the bias add is 1 FLOP per output element."""
+    assert pc.Bilinear(20, 30, 40).elementwise_flops((128, 20)) == 128 * 40
+    assert pc.Bilinear(20, 30, 40, bias=False).elementwise_flops((128, 20)) == 0

@@ -129,7 +129,9 @@ class TestValidation:
 
     def test_output_too_small(self) -> None:
         """torch: 'Calculated output size per channel: (1 x -3). Output size is too small'."""
-        with pytest.raises(ShapeError, match="computes an output of size -3"):
+        with pytest.raises(
+            ShapeError, match="crops spatial dimension 0 away: an input of size 5 gives 7 output"
+        ):
             pc.ConvTranspose1d(2, 2, 3, padding=5).output_shape((2, 5))
 
 
@@ -139,7 +141,7 @@ class TestConvPaddingModes:
     def test_reflect_needs_padding_below_size(self) -> None:
         """torch: 'Padding size should be less than the corresponding input dimension'."""
         conv = pc.Conv2d(2, 3, 3, padding=2, padding_mode="reflect")
-        with pytest.raises(ShapeError, match="padded by 2 and has size 2"):
+        with pytest.raises(ShapeError, match="spatial dimension 0 has size 2 but padding 2"):
             conv.output_shape((2, 2, 5))
         assert pc.Conv1d(2, 2, 3, padding=4, padding_mode="reflect").output_shape((2, 5)) == (
             2,
@@ -159,10 +161,18 @@ class TestConvPaddingModes:
             3,
             2,
         )
-        with pytest.raises(ShapeError, match="padded by 3 and has size 2"):
+        with pytest.raises(ShapeError, match="spatial dimension 0 has size 2 but padding 3"):
             pc.Conv1d(2, 3, 6, padding="same", padding_mode="circular").output_shape((2, 2))
 
     def test_replicate_has_no_limit(self) -> None:
         """torch replicates any amount of padding."""
         conv = pc.Conv1d(2, 2, 3, padding=6, padding_mode="replicate")
         assert conv.output_shape((2, 5)) == (2, 15)
+
+
+def test_bias_add_elementwise() -> None:
+    """docs/flops.md: the bias add is 1 FLOP per output element (33·101·201 here)."""
+    assert pc.ConvTranspose2d(16, 33, 3, stride=2).elementwise_flops((16, 50, 100)) == (
+        33 * 101 * 201
+    )
+    assert pc.ConvTranspose2d(16, 33, 3, stride=2, bias=False).elementwise_flops((16, 50, 100)) == 0

@@ -83,6 +83,14 @@ class TestValidation:
         with pytest.raises(ConfigError, match="`_weight` must be None"):
             pc.EmbeddingBag(10, 3, _weight=[[0.0] * 3] * 10)  # type: ignore[arg-type]
 
+    def test_private_freeze_is_requires_grad_false(self) -> None:
+        """torch: Embedding(..., _freeze=True).weight.requires_grad is False; unfreeze undoes it."""
+        frozen = pc.Embedding(10, 3, _freeze=True)
+        assert (frozen.params(), frozen.trainable_params()) == (30, 0)
+        assert frozen.unfreeze().trainable_params() == 30
+        with pytest.raises(ConfigError, match="`_weight` must be None"):
+            pc.Embedding(10, 3, _weight=[[0.0] * 3] * 10)  # type: ignore[arg-type]
+
     def test_bag_rank(self) -> None:
         """torch: 'input has to be 1D or 2D Tensor, but got Tensor of dimension 3'."""
         with pytest.raises(ShapeError, match=r"rank 1 \(L,\) but receives rank 2"):
@@ -92,3 +100,12 @@ class TestValidation:
         """torch: 'empty(): argument 'size' ... must be tuple of ints'."""
         with pytest.raises(ConfigTypeError, match="`embedding_dim` must be an int"):
             pc.Embedding(10, 3.0)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("mode", "flops"), [("sum", (7 - 1) * 3), ("max", (7 - 1) * 3), ("mean", (7 - 1) * 3 + 3)]
+)
+def test_bag_elementwise_flops(mode: str, flops: int) -> None:
+    """docs/flops.md: a bag of L=7 rows of D=3 reduces like a pooling window of 7."""
+    assert pc.EmbeddingBag(10, 3, mode=mode).elementwise_flops((7,)) == flops
+    assert pc.Embedding(10, 3).elementwise_flops((7,)) == 0

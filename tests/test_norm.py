@@ -177,3 +177,34 @@ class TestValidation:
         """torch: 'kernel size should be greater than zero'."""
         with pytest.raises(ConfigError, match="`size` must be at least 1"):
             pc.LocalResponseNorm(0)
+
+
+class TestElementwiseFlops:
+    """docs/flops.md's constants: DeepSpeed's for BatchNorm and LayerNorm-like norms."""
+
+    @pytest.mark.parametrize(
+        ("layer", "shape", "flops"),
+        [
+            (pc.BatchNorm2d(64), (64, 8, 8), 2 * 64 * 8 * 8),
+            (pc.BatchNorm1d(10, affine=False), (10, 5), 1 * 10 * 5),
+            (pc.SyncBatchNorm(4), (4, 3), 2 * 4 * 3),
+            (pc.LayerNorm(768), (197, 768), 5 * 197 * 768),
+            (pc.LayerNorm(8, elementwise_affine=False), (8,), 4 * 8),
+            (pc.GroupNorm(2, 4), (4, 3, 3), 5 * 4 * 3 * 3),
+            (pc.InstanceNorm2d(3), (3, 4, 4), 4 * 3 * 4 * 4),
+            (pc.InstanceNorm1d(3, affine=True), (3, 4), 5 * 3 * 4),
+            (pc.RMSNorm(16), (5, 16), 4 * 5 * 16),
+            (pc.RMSNorm(16, elementwise_affine=False), (16,), 3 * 16),
+            (pc.LocalResponseNorm(5), (96, 2, 2), (5 + 4) * 96 * 2 * 2),
+        ],
+    )
+    def test_constants(self, layer: pc.Layer, shape: tuple[int, ...], flops: int) -> None:
+        """Per element of the output, as the table in docs/flops.md states."""
+        assert layer.elementwise_flops(shape) == flops
+        assert layer.macs(shape) == 0
+
+
+def test_num_batches_tracked_is_int64() -> None:
+    """torch 2.13: BatchNorm2d(64).half() buffers take 64·2·2 + 8 = 264 bytes."""
+    assert pc.BatchNorm2d(64).memory(dtype="fp16").buffers == 264
+    assert pc.BatchNorm2d(64).memory(dtype="fp32").buffers == 64 * 2 * 4 + 8

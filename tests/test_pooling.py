@@ -79,7 +79,6 @@ GOLDEN: list[Row] = [
     ),
     ("LPPool3d", (-inf, 3), {"ceil_mode": True}, (1, 2, 4, 5), [], [], (1, 1, 2, 2), 0),
     ("AdaptiveAvgPool1d", (5,), {}, (64, 8), [], [], (64, 5), 0),
-    ("AdaptiveAvgPool1d", (0,), {}, (3, 8), [], [], (3, 0), 0),
     ("AdaptiveAvgPool2d", ((1, 1),), {}, (2048, 7, 7), [], [], (2048, 1, 1), 0),
     ("AdaptiveAvgPool2d", ((None, 7),), {}, (64, 10, 9), [], [], (64, 10, 7), 0),
     ("AdaptiveAvgPool2d", (3,), {}, (5, 5), [], [], (3, 3), 0),
@@ -97,6 +96,54 @@ GOLDEN: list[Row] = [
         [],
         [],
         (4, 7),
+        0,
+    ),
+    ("AdaptiveAvgPool2d", (1,), {}, (2, 3, 4, 5), [], [], (2, 3, 1, 1), 0),
+    ("AdaptiveAvgPool3d", ((1, 1, 1),), {}, (7, 2, 3, 4, 5), [], [], (7, 2, 1, 1, 1), 0),
+    ("MaxPool3d", ((2,),), {"stride": (), "dilation": (1,)}, (2, 4, 5, 6), [], [], (2, 2, 2, 3), 0),
+    (
+        "MaxPool2d",
+        ([3, 2],),
+        {"stride": [2, 1], "padding": (1,), "return_indices": True},
+        (3, 7, 5),
+        [],
+        [],
+        (3, 4, 6),
+        0,
+    ),
+    ("MaxUnpool1d", (2,), {"stride": 2}, (1, 4), [], [], (1, 8), 0),
+    ("MaxUnpool1d", (3,), {"stride": 1, "padding": -1}, (2, 5), [], [], (2, 9), 0),
+    ("MaxUnpool2d", (2,), {}, (64, 14, 14), [], [], (64, 28, 28), 0),
+    ("MaxUnpool3d", (3,), {"stride": 2}, (16, 5, 3, 2), [], [], (16, 11, 7, 5), 0),
+    (
+        "FractionalMaxPool2d",
+        (3,),
+        {"output_ratio": (0.5, 0.5)},
+        (16, 50, 32),
+        [],
+        [],
+        (16, 25, 16),
+        0,
+    ),
+    ("FractionalMaxPool2d", (3,), {"output_size": (7, 5)}, (2, 9, 7), [], [], (2, 7, 5), 0),
+    (
+        "FractionalMaxPool3d",
+        (3,),
+        {"output_size": (13, 12, 11)},
+        (16, 50, 32, 16),
+        [],
+        [],
+        (16, 13, 12, 11),
+        0,
+    ),
+    (
+        "FractionalMaxPool3d",
+        ((1, 2, 2),),
+        {"output_ratio": 0.5},
+        (2, 4, 6, 7),
+        [],
+        [],
+        (2, 2, 3, 3),
         0,
     ),
 ]
@@ -122,6 +169,8 @@ def test_golden(
     assert layer.output_shape(shape) == out
     assert layer.macs(shape) == macs
     assert layer.explain().value == layer.params()
+    assert layer.freeze().unfreeze() == layer  # re-validating a stored config keeps it
+    assert hash(layer) == hash(getattr(pc, name)(*args, **kwargs))
 
 
 # torch rejects each of these (checked live in tests/conformance/test_pooling.py).
@@ -138,8 +187,17 @@ CONFIG_ERRORS: list[tuple[str, tuple[Any, ...], dict[str, Any], str]] = [
     ("LPPool2d", (2, (2,)), {}, r"LPPool2d: `kernel_size` must be an int or a tuple of 2"),
     ("AdaptiveAvgPool1d", ((None,),), {}, r"AdaptiveAvgPool1d: `output_size` must be an int"),
     ("AdaptiveAvgPool2d", (None,), {}, r"AdaptiveAvgPool2d: `output_size` must be an int"),
-    ("AdaptiveAvgPool2d", ((-1, 3),), {}, r"`output_size` must be at least 0"),
+    ("AdaptiveAvgPool2d", ((-1, 3),), {}, r"`output_size` must be at least 1"),
     ("AdaptiveMaxPool2d", ((3, 3, 3),), {}, r"must be an int or a tuple of 2 sizes"),
+    ("MaxUnpool2d", ((2,),), {}, r"MaxUnpool2d: `kernel_size` must be an int or a tuple of 2"),
+    ("MaxUnpool3d", (2, (2, 0, 1)), {}, r"MaxUnpool3d: `stride` must be at least 1"),
+    ("FractionalMaxPool2d", (2,), {}, r"give exactly one of `output_size` and `output_ratio`"),
+    ("FractionalMaxPool2d", (2,), {"output_ratio": 1}, r"`output_ratio` must be between 0 and 1"),
+    ("FractionalMaxPool2d", (2,), {"output_ratio": (0.5,)}, r"a number or a tuple of 2"),
+    ("FractionalMaxPool2d", (2,), {"output_size": -1}, r"`output_size` must be at least 1"),
+    # torch returns an empty tensor for these; per-sample sizes are at least 1
+    ("AdaptiveAvgPool1d", (0,), {}, r"AdaptiveAvgPool1d: `output_size` must be at least 1"),
+    ("FractionalMaxPool2d", (2,), {"output_size": 0}, r"`output_size` must be at least 1"),
 ]
 
 
@@ -160,6 +218,10 @@ SHAPE_ERRORS: list[tuple[str, tuple[Any, ...], tuple[int, ...], str]] = [
     ("LPPool2d", (2, 9), (2, 4, 5), r"too small for its kernel_size=9"),
     ("AdaptiveAvgPool2d", (2,), (1, 1, 8, 5), r"rank 3 \(C, H, W\) or 2 \(H, W\)"),
     ("AdaptiveMaxPool1d", (2,), (1, 2, 8), r"rank 2 \(C, L\) or 1 \(L\)"),
+    ("MaxUnpool1d", (1, 1, 1), (2, 1), r"gives output size \(-1,\) for input shape"),
+    # torch returns an empty tensor for these; per-sample sizes are at least 1
+    ("MaxUnpool2d", ((3, 2), (2, 0), 1), (2, 4, 5), r"gives output size \(7, 0\)"),
+    ("MaxUnpool3d", (2, 1, (1, 0, 0)), (1, 1, 2, 2), r"gives output size \(0, 3, 3\)"),
 ]
 
 
@@ -178,3 +240,39 @@ def test_avgpool_stores_like_torch() -> None:
         (3, 2)
     )  # lists stored as tuples: hashable
     hash(pc.AdaptiveAvgPool2d(cast(Any, [None, 3])))
+
+
+# Element-wise FLOPs per sample, by docs/flops.md's rules: average pooling k per output
+# element; LPPool xᵖ per input element and k + 2 per output element; adaptive pooling
+# each output over its own window [⌊i·L/out⌋, ⌈(i+1)·L/out⌉), k − 1 for max.
+ELEMENTWISE: list[tuple[pc.Layer, tuple[int, ...], int]] = [
+    (pc.AvgPool2d(2), (6, 28, 28), 6 * 14 * 14 * 4),
+    (pc.AvgPool1d(3, stride=2, padding=1), (16, 50), 16 * 25 * 3),
+    (pc.AvgPool3d((1, 2, 2)), (64, 8, 56, 56), 64 * 8 * 28 * 28 * 4),
+    (pc.LPPool2d(2, 3), (2, 6, 6), 2 * 6 * 6 + 2 * 2 * 2 * (9 + 2)),
+    (pc.LPPool1d(inf, 3), (2, 9), 2 * 9 + 2 * 3 * 2),
+    (pc.AdaptiveAvgPool2d(1), (2048, 7, 7), 2048 * 49),
+    (pc.AdaptiveMaxPool2d(1), (2048, 7, 7), 2048 * 48),
+    # 5 → 3: windows [0, 2), [1, 4), [3, 5): sizes 2 + 3 + 2 = 7
+    (pc.AdaptiveAvgPool1d(3), (4, 5), 4 * 7),
+    (pc.AdaptiveMaxPool1d(3), (4, 5), 4 * (7 - 3)),
+    # (None, 3) on 4×5: rows keep 1 each (4 in all), columns 7: 4·7 per channel
+    (pc.AdaptiveAvgPool2d((None, 3)), (2, 4, 5), 2 * 4 * 7),
+    (pc.FractionalMaxPool2d(3, output_size=(7, 5)), (2, 9, 7), 2 * 7 * 5 * 8),
+    (pc.MaxUnpool2d(2), (64, 14, 14), 0),
+]
+
+
+@pytest.mark.parametrize(("layer", "shape", "expected"), ELEMENTWISE)
+def test_elementwise_flops(layer: pc.Layer, shape: tuple[int, ...], expected: int) -> None:
+    """Element-wise FLOPs follow docs/flops.md's pooling rules."""
+    assert layer.elementwise_flops(shape) == expected
+
+
+def test_fractional_max_pool_fit_rule() -> None:
+    """ATen: out + k − 1 ≤ L in 2-d (7 + 2 = 9 fits 9) but < L in 3-d (3 + 2 = 5 fails 5)."""
+    assert pc.FractionalMaxPool2d(3, output_size=(7, 5)).output_shape((2, 9, 7)) == (2, 7, 5)
+    with pytest.raises(
+        ShapeError, match=r"cannot fit 3 pooling regions of size 3 into a size of 5"
+    ):
+        pc.FractionalMaxPool3d(3, output_size=(3, 2, 2)).output_shape((2, 5, 7, 8))

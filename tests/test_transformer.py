@@ -30,7 +30,7 @@ from paramcalc import (
     TransformerEncoder,
     TransformerEncoderLayer,
 )
-from paramcalc.layers._layernorm import LayerNorm
+from paramcalc.layers.norm import LayerNorm
 
 Row = tuple[str, Callable[[], Layer], tuple[int, ...], int, int, str, tuple[int, ...], int]
 
@@ -373,3 +373,20 @@ class TestTorchQuirks:
         )
         plain = TransformerEncoder(TransformerEncoderLayer(8, 2, 16), 2)
         assert encoder.macs((5, 8)) == plain.macs((5, 8)) + 2 * 5 * 16 * 16
+
+
+class TestChildren:
+    def test_children_by_torch_attribute_names(self) -> None:
+        """torch: layer.self_attn, layer.linear1, layer.norm3, transformer.encoder.layers[0]."""
+        layer = TransformerDecoderLayer(8, 2, 16)
+        assert layer.multihead_attn == layer.self_attn
+        assert layer.linear1 == Linear(8, 16)
+        assert [name for name, _ in layer.children()][:3] == [
+            "self_attn",
+            "multihead_attn",
+            "linear1",
+        ]
+        model = Transformer(8, 2, 2, 2, 16)
+        assert model.encoder.layers[1] == TransformerEncoderLayer(8, 2, 16)  # type: ignore[attr-defined]
+        with pytest.raises(AttributeError, match="no attribute 'linear3'"):
+            _ = layer.linear3

@@ -39,3 +39,21 @@ def sample_dim(dim: int, shape: Shape, what: str) -> int:
             f"rank {len(shape)}: {shape}; {what} needs a per-sample dimension"
         )
     return resolved - 1
+
+
+def drop_batch(batched: Shape, shape: Shape) -> Shape:
+    """The per-sample part of torch's output ``batched`` for a batch of one ``shape``.
+
+    Some ops take a tensor of lower rank as one unbatched sample, so on a
+    batch of one per-sample input the batch plays a channel; when the op
+    changes that dimension, the output has no per-sample reading.
+
+    >>> drop_batch((1, 6, 4), (3, 8))
+    (6, 4)
+    """
+    if batched[0] != 1:
+        raise ShapeError(
+            f"would change the batch dimension (1 → {batched[0]}) for a per-sample input "
+            f"of rank {len(shape)}: {shape}; give the input its channel dimension"
+        )
+    return batched[1:]

@@ -12,7 +12,7 @@ from paramcalc import _check
 from paramcalc.errors import ConfigError, ShapeError
 from paramcalc.layer import Layer
 from paramcalc.layers._dims import sample_dim, torch_dim
-from paramcalc.shapes import Shape
+from paramcalc.shapes import Shape, numel
 
 __all__ = [
     "CELU",
@@ -20,26 +20,43 @@ __all__ = [
     "GELU",
     "GLU",
     "SELU",
+    "Hardshrink",
     "Hardsigmoid",
     "Hardswish",
     "Hardtanh",
     "LeakyReLU",
+    "LogSigmoid",
     "LogSoftmax",
     "Mish",
     "PReLU",
+    "RReLU",
     "ReLU",
     "ReLU6",
     "SiLU",
     "Sigmoid",
     "Softmax",
+    "Softmax2d",
+    "Softmin",
     "Softplus",
+    "Softshrink",
+    "Softsign",
     "Tanh",
+    "Tanhshrink",
     "Threshold",
 ]
 
 
 @dataclass(frozen=True, repr=False)
-class _Inplace(Layer):
+class _Elementwise(Layer):
+    """An element-wise activation: 1 FLOP per element (docs/flops.md)."""
+
+    def count_elementwise(self, shape: Shape, output: Shape) -> int:
+        """One per element (DeepSpeed's and ptflops' activation count)."""
+        return numel(output)
+
+
+@dataclass(frozen=True, repr=False)
+class _Inplace(_Elementwise):
     """An element-wise activation whose only argument is ``inplace``."""
 
     inplace: bool = False
@@ -113,7 +130,7 @@ class Hardsigmoid(_Inplace):
 
 
 @dataclass(frozen=True, repr=False)
-class Sigmoid(Layer):
+class Sigmoid(_Elementwise):
     """``1/(1 + e^−x)``; mirrors ``torch.nn.Sigmoid``.
 
     >>> Sigmoid().output_shape((10,))
@@ -122,7 +139,7 @@ class Sigmoid(Layer):
 
 
 @dataclass(frozen=True, repr=False)
-class Tanh(Layer):
+class Tanh(_Elementwise):
     """``tanh(x)``; mirrors ``torch.nn.Tanh``.
 
     >>> Tanh().output_shape((10,))
@@ -131,7 +148,104 @@ class Tanh(Layer):
 
 
 @dataclass(frozen=True, repr=False)
-class LeakyReLU(Layer):
+class LogSigmoid(_Elementwise):
+    """``log(1/(1 + e^−x))``; mirrors ``torch.nn.LogSigmoid``.
+
+    >>> LogSigmoid().output_shape((10,))
+    (10,)
+    """
+
+
+@dataclass(frozen=True, repr=False)
+class Softsign(_Elementwise):
+    """``x/(1 + |x|)``; mirrors ``torch.nn.Softsign``.
+
+    >>> Softsign().output_shape((10,))
+    (10,)
+    """
+
+
+@dataclass(frozen=True, repr=False)
+class Tanhshrink(_Elementwise):
+    """``x − tanh(x)``; mirrors ``torch.nn.Tanhshrink``.
+
+    >>> Tanhshrink().output_shape((10,))
+    (10,)
+    """
+
+
+@dataclass(frozen=True, repr=False)
+class Hardshrink(_Elementwise):
+    """``x`` where ``|x| > lambd``, else 0; mirrors ``torch.nn.Hardshrink``.
+
+    >>> Hardshrink(0.5).output_shape((10,))
+    (10,)
+    """
+
+    lambd: float = 0.5
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check.real("Hardshrink", "lambd", self.lambd)
+
+
+_FLOAT32_MAX = 3.4028234663852886e38
+
+
+@dataclass(frozen=True, repr=False)
+class Softshrink(_Elementwise):
+    """``x ∓ lambd`` where ``|x| > lambd``, else 0; mirrors ``torch.nn.Softshrink``.
+
+    torch wants ``lambd`` in ``[0, float32 max]``:
+
+    >>> Softshrink(-1.0)
+    Traceback (most recent call last):
+    ...
+    paramcalc.errors.ConfigError: Softshrink: `lambd` must be in [0, 3.4028234663852886e+38]. ...
+    """
+
+    lambd: float = 0.5
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check.real("Softshrink", "lambd", self.lambd)
+        if not 0 <= self.lambd <= _FLOAT32_MAX:
+            raise ConfigError(
+                f"Softshrink: `lambd` must be in [0, {_FLOAT32_MAX!r}]. "
+                f"Received: lambd={self.lambd!r}."
+            )
+
+
+@dataclass(frozen=True, repr=False)
+class RReLU(_Elementwise):
+    """Leaky ReLU with a random slope in ``[lower, upper]``; mirrors ``torch.nn.RReLU``.
+
+    >>> RReLU().output_shape((10,))
+    (10,)
+    >>> RReLU(0.5, 0.1)
+    Traceback (most recent call last):
+    ...
+    paramcalc.errors.ConfigError: RReLU: `lower` must be at most `upper`. ...
+    """
+
+    lower: float = 1.0 / 8
+    upper: float = 1.0 / 3
+    inplace: bool = False
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check.real("RReLU", "lower", self.lower)
+        _check.real("RReLU", "upper", self.upper)
+        _check.boolean("RReLU", "inplace", self.inplace)
+        if self.lower > self.upper:
+            raise ConfigError(
+                "RReLU: `lower` must be at most `upper`. "
+                f"Received: lower={self.lower!r}, upper={self.upper!r}."
+            )
+
+
+@dataclass(frozen=True, repr=False)
+class LeakyReLU(_Elementwise):
     """``max(0, x) + negative_slope·min(0, x)``; mirrors ``torch.nn.LeakyReLU``.
 
     >>> LeakyReLU(0.2).output_shape((64, 16, 16))
@@ -148,7 +262,7 @@ class LeakyReLU(Layer):
 
 
 @dataclass(frozen=True, repr=False)
-class ELU(Layer):
+class ELU(_Elementwise):
     """``x`` if ``x > 0`` else ``alpha·(eˣ − 1)``; mirrors ``torch.nn.ELU``.
 
     >>> ELU(alpha=0.5).output_shape((10,))
@@ -186,7 +300,7 @@ class CELU(ELU):
 
 
 @dataclass(frozen=True, repr=False)
-class GELU(Layer):
+class GELU(_Elementwise):
     """``x·Φ(x)``, exact or with the tanh approximation; mirrors ``torch.nn.GELU``.
 
     >>> GELU(approximate="tanh").output_shape((197, 768))
@@ -201,7 +315,7 @@ class GELU(Layer):
 
 
 @dataclass(frozen=True, repr=False)
-class Hardtanh(Layer):
+class Hardtanh(_Elementwise):
     """``x`` clipped to ``[min_val, max_val]``; mirrors ``torch.nn.Hardtanh``.
 
     ``min_value``/``max_value`` are torch's deprecated spellings of
@@ -239,7 +353,7 @@ class Hardtanh(Layer):
 
 
 @dataclass(frozen=True, repr=False)
-class Softplus(Layer):
+class Softplus(_Elementwise):
     """``log(1 + e^(beta·x))/beta``; mirrors ``torch.nn.Softplus``.
 
     >>> Softplus(beta=2.0).output_shape((10,))
@@ -256,7 +370,7 @@ class Softplus(Layer):
 
 
 @dataclass(frozen=True, repr=False)
-class Threshold(Layer):
+class Threshold(_Elementwise):
     """``x`` if ``x > threshold`` else ``value``; mirrors ``torch.nn.Threshold``.
 
     >>> Threshold(0.1, 20.0).output_shape((10,))
@@ -275,7 +389,7 @@ class Threshold(Layer):
 
 
 @dataclass(frozen=True, repr=False)
-class PReLU(Layer):
+class PReLU(_Elementwise):
     """Leaky ReLU with a learned slope per channel; mirrors ``torch.nn.PReLU``.
 
     Parameters
@@ -325,8 +439,12 @@ class PReLU(Layer):
 class _SoftmaxBase(Layer):
     """``Softmax``/``LogSoftmax``: normalize along torch's ``dim``.
 
+    ``dim`` must lie in ``[-R, R)`` for torch's rank ``R = len(shape) + 1``.
+    ``dim=0`` (or a negative dim that lands on it) is accepted as torch does:
+    the shape is unchanged, though it normalizes across the batch.
     ``dim=None`` is torch's deprecated implicit choice (dim 0 for torch ranks
-    0, 1 and 3, else dim 1); it never changes the shape, so any input fits.
+    0, 1 and 3, else dim 1 — so the batch for a per-sample ``(L, E)``); it
+    never changes the shape, so any input fits.
     """
 
     dim: int | None = None
@@ -340,6 +458,10 @@ class _SoftmaxBase(Layer):
         if self.dim is not None:
             torch_dim(self.dim, shape)
         return shape
+
+    def count_elementwise(self, shape: Shape, output: Shape) -> int:
+        """5 per element: max, subtract, exp, sum, divide (log-softmax: subtract)."""
+        return 5 * numel(output)
 
 
 @dataclass(frozen=True, repr=False)
@@ -362,6 +484,43 @@ class LogSoftmax(_SoftmaxBase):
     >>> LogSoftmax(dim=1).output_shape((10,))
     (10,)
     """
+
+
+@dataclass(frozen=True, repr=False)
+class Softmin(_SoftmaxBase):
+    """``softmax(−x)`` along torch's ``dim``; mirrors ``torch.nn.Softmin``.
+
+    >>> Softmin(dim=1).output_shape((10,))
+    (10,)
+    """
+
+    def count_elementwise(self, shape: Shape, output: Shape) -> int:
+        """6 per element: the negation, then softmax's 5."""
+        return 6 * numel(output)
+
+
+@dataclass(frozen=True, repr=False)
+class Softmax2d(Layer):
+    """Softmax over the channels of ``(C, H, W)``; mirrors ``torch.nn.Softmax2d``.
+
+    torch wants a 3-d or 4-d tensor; on a batch of one ``(H, W)`` is its
+    unbatched form (the batch then plays the channels: the shape is kept).
+
+    >>> Softmax2d().output_shape((3, 8, 8))
+    (3, 8, 8)
+    """
+
+    def infer_shape(self, shape: Shape) -> Shape:
+        if len(shape) not in (2, 3):
+            raise ShapeError(
+                f"expects a per-sample input of rank 3 (C, H, W) or 2 (H, W) but receives "
+                f"rank {len(shape)}: {shape}"
+            )
+        return shape
+
+    def count_elementwise(self, shape: Shape, output: Shape) -> int:
+        """5 per element, as softmax."""
+        return 5 * numel(output)
 
 
 @dataclass(frozen=True, repr=False)
@@ -397,3 +556,7 @@ class GLU(Layer):
                 f"halves dim={self.dim}, which must have an even size, but receives {shape[axis]}"
             )
         return (*shape[:axis], shape[axis] // 2, *shape[axis + 1 :])
+
+    def count_elementwise(self, shape: Shape, output: Shape) -> int:
+        """2 per output element: the sigmoid of one half and the product."""
+        return 2 * numel(output)

@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 
 from paramcalc import _check
 from paramcalc.errors import ConfigError, ShapeError
+from paramcalc.formula import Expr, Formula, num, product, total
 from paramcalc.layer import Layer
 from paramcalc.shapes import Shape
 
@@ -154,6 +155,25 @@ class MultiheadAttention(Layer):
         if self.bias:
             shapes.append(("out_proj.bias", (e,)))
         return tuple(shapes)
+
+    def formula(self) -> Formula:
+        """``E·(E + kdim + vdim + E) + 4·E`` (q, k, v, out weights; biases if ``bias``).
+
+        ``add_bias_kv`` adds ``2·E``.
+
+        >>> str(MultiheadAttention(512, 8).explain())
+        '512·(512 + 512 + 512 + 512) + 4·512 = 1,050,624'
+        """
+        embed = num(self.embed_dim, "E")
+        weights = product(
+            embed, total(embed, num(self.key_dim, "kdim"), num(self.value_dim, "vdim"), embed)
+        )
+        terms: list[Expr] = [weights]
+        if self.bias:
+            terms.append(product(num(4), embed))
+        if self.add_bias_kv:
+            terms.append(product(num(2), embed))
+        return Formula(total(*terms))
 
     def infer_shape(self, shape: Shape) -> Shape:
         if len(shape) != 2:

@@ -12,7 +12,12 @@ from paramcalc import _check
 from paramcalc.errors import ConfigError, ConfigTypeError, ShapeError
 from paramcalc.formula import Expr, Formula, num, product, quotient, total
 from paramcalc.layer import Layer
-from paramcalc.layers._spatial import check_channels, check_rank, check_window
+from paramcalc.layers._spatial import (
+    check_channels,
+    check_padding_mode,
+    check_rank,
+    check_window,
+)
 from paramcalc.shapes import Shape, as_shape, conv_length, numel
 
 __all__ = [
@@ -103,53 +108,42 @@ class _ConvNd(Layer):
         weight = ("weight", (self.out_channels, self.in_channels // self.groups, *self.kernel))
         return (weight, ("bias", (self.out_channels,))) if self.bias else (weight,)
 
-    def side_paddings(self) -> tuple[tuple[int, int], ...]:
-        """``(before, after)`` padding per spatial dimension, as torch pads the input.
-
-        ``"same"`` puts ``d·(k − 1) // 2`` before and the rest after, as
-        ``_ConvNd`` computes ``_reversed_padding_repeated_twice``.
-        """
-        if self.padding == "same":
-            return tuple(
-                (d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2)
-                for k, d in zip(self.kernel, self.dilations, strict=True)
-            )
-        pads = self.paddings(())
-        return tuple((p, p) for p in pads or (0,) * self.dims)
-
-    def _check_padding_mode(self, lengths: Shape, shape: Shape) -> None:
-        """``reflect`` needs padding < size; ``circular`` padding <= size (``F.pad``)."""
-        if self.padding_mode not in ("reflect", "circular"):
-            return
-        for axis, (length, sides) in enumerate(zip(lengths, self.side_paddings(), strict=True)):
-            pad = max(sides)
-            if pad > length or (pad == length and self.padding_mode == "reflect"):
-                rule = "smaller than" if self.padding_mode == "reflect" else "at most"
-                raise ShapeError(
-                    f"with padding_mode={self.padding_mode!r} needs a padding {rule} the "
-                    f"input size, but spatial dimension {axis} is padded by {pad} and has "
-                    f"size {length} (input shape {shape})"
-                )
-
     def infer_shape(self, shape: Shape) -> Shape:
         check_rank(shape, self.dims)
         check_channels(self.in_channels, shape)
         lengths = shape[1:]
-        self._check_padding_mode(lengths, shape)
         pads = self.paddings(lengths)
+        spans = [d * (k - 1) + 1 for k, d in zip(self.kernel, self.dilations, strict=True)]
         if pads is None:
+            # torch pads ``same`` by (span - 1) in all, the larger half on the right
+            check_padding_mode(
+                self.padding_mode, lengths, [s - 1 - (s - 1) // 2 for s in spans], shape
+            )
             return (self.out_channels, *lengths)
+        if self.padding_mode != "zeros":
+            check_padding_mode(self.padding_mode, lengths, pads, shape)
         outputs = [
             conv_length(length, k, s, p, d)
             for length, k, s, p, d in zip(
                 lengths, self.kernel, self.strides, pads, self.dilations, strict=True
             )
         ]
-        check_window(lengths, outputs, f"kernel_size={self.kernel_size}", shape)
+        check_window(
+            lengths,
+            outputs,
+            f"kernel_size={self.kernel_size}",
+            shape,
+            spans=spans,
+            paddings=pads,
+        )
         return (self.out_channels, *outputs)
 
     def count_macs(self, shape: Shape, output: Shape) -> int:
         return numel(output) * (self.in_channels // self.groups) * numel(self.kernel)
+
+    def count_elementwise(self, shape: Shape, output: Shape) -> int:
+        """The bias add: 1 FLOP per output element (DeepSpeed's and ptflops' conv count)."""
+        return numel(output) if self.bias else 0
 
     def formula(self) -> Formula:
         """``(K·K·C_in + 1)·C_out``; with groups, ``C_in/g``."""
@@ -303,11 +297,12 @@ class _ConvTransposeNd(Layer):
         ]
 
     def _finish(self, shape: Shape, outputs: list[int]) -> Shape:
-        for axis, out in enumerate(outputs):
+        for axis, (out, pad) in enumerate(zip(outputs, self._t("padding"), strict=True)):
             if out < 1:
                 raise ShapeError(
-                    f"computes an output of size {out} in spatial dimension {axis}, too "
-                    f"small for its padding={self.padding} (input shape {shape})"
+                    f"has padding={self.padding}, which crops spatial dimension {axis} away: "
+                    f"an input of size {shape[axis + 1]} gives {out + 2 * pad} output "
+                    f"positions before the padding removes {2 * pad} (input shape {shape})"
                 )
         return (self.out_channels, *outputs)
 
@@ -354,6 +349,8 @@ class _ConvTransposeNd(Layer):
                 f"expects an output_size of {self.dims} or {self.dims + 2} elements "
                 f"but receives {len(output_size)}: {output_size}"
             )
+        if any(size < 1 for size in sizes):
+            raise ShapeError(f"cannot produce an output of size {sizes}: sizes are at least 1")
         smallest = self._smallest(shape[1:])
         largest = [m + s - 1 for m, s in zip(smallest, self._t("stride"), strict=True)]
         for size, low, high in zip(sizes, smallest, largest, strict=True):
@@ -367,6 +364,10 @@ class _ConvTransposeNd(Layer):
     def count_macs(self, shape: Shape, output: Shape) -> int:
         """Over input positions: ``numel(input) · (C_out/g) · prod(kernel)``."""
         return numel(shape) * (self.out_channels // self.groups) * numel(self._t("kernel_size"))
+
+    def count_elementwise(self, shape: Shape, output: Shape) -> int:
+        """The bias add: 1 FLOP per output element."""
+        return numel(output) if self.bias else 0
 
     def formula(self) -> Formula:
         """``K·K·C_in·(C_out/g) + C_out``."""

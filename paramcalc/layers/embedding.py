@@ -47,6 +47,14 @@ def _check_common(layer: Embedding | EmbeddingBag) -> None:
     object.__setattr__(layer, "padding_idx", padding)
 
 
+def _check_no_weight(layer: str, value: object) -> None:
+    if value is not None:
+        raise ConfigError(
+            f"{layer}: `_weight` must be None; paramcalc holds no tensors. "
+            f"Received: _weight={value!r}."
+        )
+
+
 @dataclass(frozen=True, repr=False)
 class Embedding(Layer):
     """A table of ``num_embeddings`` vectors; mirrors ``torch.nn.Embedding``.
@@ -56,8 +64,9 @@ class Embedding(Layer):
         weight: ``(num_embeddings, embedding_dim)``
 
     Any shape of indices maps to that shape plus ``embedding_dim``. A negative
-    ``padding_idx`` is wrapped as torch does. torch's private ``_weight`` and
-    ``_freeze`` are left out; ``Embedding(...).freeze()`` is ``_freeze=True``.
+    ``padding_idx`` is wrapped as torch does. torch's private ``_weight`` must
+    be None (paramcalc holds no tensors); ``_freeze=True`` freezes the weight,
+    as :meth:`freeze` does.
 
     >>> Embedding(10, 3, padding_idx=-1).padding_idx
     9
@@ -73,10 +82,17 @@ class Embedding(Layer):
     norm_type: float = 2.0
     scale_grad_by_freq: bool = False
     sparse: bool = False
+    _weight: None = field(default=None, repr=False)
+    _freeze: bool = field(default=False, repr=False)
 
     def __post_init__(self) -> None:
         super().__post_init__()
         _check_common(self)
+        _check_no_weight("Embedding", self._weight)
+        _check.boolean("Embedding", "_freeze", self._freeze)
+        if self._freeze:  # torch's requires_grad=not _freeze; kept in `trainable` alone
+            object.__setattr__(self, "trainable", False)
+            object.__setattr__(self, "_freeze", False)
 
     def parameter_shapes(self) -> tuple[tuple[str, Shape], ...]:
         return (("weight", (self.num_embeddings, self.embedding_dim)),)
@@ -122,11 +138,7 @@ class EmbeddingBag(Layer):
         super().__post_init__()
         _check_common(self)
         _check.one_of("EmbeddingBag", "mode", self.mode, MODES)
-        if self._weight is not None:
-            raise ConfigError(
-                "EmbeddingBag: `_weight` must be None; paramcalc holds no tensors. "
-                f"Received: _weight={self._weight!r}."
-            )
+        _check_no_weight("EmbeddingBag", self._weight)
         _check.boolean("EmbeddingBag", "include_last_offset", self.include_last_offset)
         if self.mode == "max":
             for option in ("scale_grad_by_freq", "sparse"):
@@ -146,3 +158,11 @@ class EmbeddingBag(Layer):
                 f"but receives rank {len(shape)}: {shape}"
             )
         return (self.embedding_dim,)
+
+    def count_elementwise(self, shape: Shape, output: Shape) -> int:
+        """``(L − 1)·D`` adds (sum) or comparisons (max); mean adds ``D`` divides.
+
+        The same rule as pooling over a window of ``L``.
+        """
+        reduce = (shape[0] - 1) * self.embedding_dim
+        return reduce + self.embedding_dim if self.mode == "mean" else reduce

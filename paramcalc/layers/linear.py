@@ -45,6 +45,11 @@ class Linear(Layer):
         return (weight, ("bias", (self.out_features,))) if self.bias else (weight,)
 
     def infer_shape(self, shape: Shape) -> Shape:
+        if not shape:
+            raise ShapeError(
+                f"expects a per-sample input of rank at least 1 (..., {self.in_features}) "
+                "but receives rank 0: ()"
+            )
         if shape[-1] != self.in_features:
             raise ShapeError(
                 f"expects {self.in_features} input features but receives {shape[-1]}",
@@ -54,6 +59,10 @@ class Linear(Layer):
 
     def count_macs(self, shape: Shape, output: Shape) -> int:
         return numel(shape) * self.out_features
+
+    def count_elementwise(self, shape: Shape, output: Shape) -> int:
+        """The bias add: 1 FLOP per output element."""
+        return numel(output) if self.bias else 0
 
     def formula(self) -> Formula:
         """``C_in·C_out + C_out``."""
@@ -114,6 +123,10 @@ class Bilinear(Layer):
     def count_macs(self, shape: Shape, output: Shape) -> int:
         """``leading·in1·in2·out``: ``in1·in2`` multiply-adds per output element."""
         return numel(shape) * self.in2_features * self.out_features
+
+    def count_elementwise(self, shape: Shape, output: Shape) -> int:
+        """The bias add: 1 FLOP per output element."""
+        return numel(output) if self.bias else 0
 
     def formula(self) -> Formula:
         """``C_in1·C_in2·C_out + C_out``."""

@@ -96,6 +96,10 @@ class _NormBase(Layer):
         features = (self.num_features,)
         return (("running_mean", features), ("running_var", features), ("num_batches_tracked", ()))
 
+    def buffer_dtype(self, name: str) -> str | None:
+        """``num_batches_tracked`` is an int64 counter, whatever the model's dtype."""
+        return "int64" if name == "num_batches_tracked" else None
+
     def _check_rank(self, shape: Shape) -> None:
         if len(shape) not in self.ranks:
             raise _rank_error(" or ".join(str(rank) for rank in self.ranks), shape)
@@ -121,6 +125,10 @@ class _BatchNorm(_NormBase):
         self._check_rank(shape)
         self._check_channels(shape)
         return shape
+
+    def count_elementwise(self, shape: Shape, output: Shape) -> int:
+        """Inference: 2 per element with ``affine`` (scale, shift), 1 without (DeepSpeed)."""
+        return numel(output) * (2 if self.affine else 1)
 
 
 @dataclass(frozen=True, repr=False)
@@ -199,6 +207,10 @@ class _InstanceNorm(_NormBase):
                 f"training) but receives input shape {shape}"
             )
         return shape
+
+    def count_elementwise(self, shape: Shape, output: Shape) -> int:
+        """5 per element with ``affine``, 4 without (DeepSpeed's and fvcore's norms)."""
+        return numel(output) * (5 if self.affine else 4)
 
 
 @dataclass(frozen=True, repr=False)
@@ -307,6 +319,10 @@ class LayerNorm(Layer):
         shape = cast(tuple[int, ...], self.normalized_shape)
         return (("weight", shape), ("bias", shape)) if self.bias else (("weight", shape),)
 
+    def count_elementwise(self, shape: Shape, output: Shape) -> int:
+        """5 per element with ``elementwise_affine``, 4 without (DeepSpeed's LayerNorm)."""
+        return numel(output) * (5 if self.elementwise_affine else 4)
+
     def infer_shape(self, shape: Shape) -> Shape:
         _check_trailing(cast(tuple[int, ...], self.normalized_shape), shape)
         return shape
@@ -340,6 +356,10 @@ class RMSNorm(Layer):
         if not self.elementwise_affine:
             return ()
         return (("weight", cast(tuple[int, ...], self.normalized_shape)),)
+
+    def count_elementwise(self, shape: Shape, output: Shape) -> int:
+        """Square, sum, scale by the reciprocal root: 3 per element, 4 with the weight."""
+        return numel(output) * (4 if self.elementwise_affine else 3)
 
     def infer_shape(self, shape: Shape) -> Shape:
         _check_trailing(cast(tuple[int, ...], self.normalized_shape), shape)
@@ -386,6 +406,10 @@ class GroupNorm(Layer):
         weight = ("weight", (self.num_channels,))
         return (weight, ("bias", (self.num_channels,))) if self.bias else (weight,)
 
+    def count_elementwise(self, shape: Shape, output: Shape) -> int:
+        """5 per element with ``affine``, 4 without (DeepSpeed's and fvcore's norms)."""
+        return numel(output) * (5 if self.affine else 4)
+
     def infer_shape(self, shape: Shape) -> Shape:
         if not shape:
             raise _rank_error("1 or more", shape)
@@ -427,3 +451,11 @@ class LocalResponseNorm(Layer):
         if len(shape) < 2:
             raise _rank_error("2 or more", shape)
         return shape
+
+    def count_elementwise(self, shape: Shape, output: Shape) -> int:
+        """``size + 4`` per element: square, ``size − 1`` adds, scale and add ``k``, power, divide.
+
+        torch averages a zero-padded window of ``size`` channels, so every
+        window is full.
+        """
+        return numel(output) * (self.size + 4)

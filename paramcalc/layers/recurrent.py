@@ -51,6 +51,7 @@ from typing import ClassVar
 
 from paramcalc import _check
 from paramcalc.errors import ConfigError, ShapeError
+from paramcalc.formula import Expr, Formula, num, product, total
 from paramcalc.layer import Layer
 from paramcalc.shapes import Shape
 
@@ -140,6 +141,31 @@ class _Recurrent(Layer):
                 received=shape[-1],
             )
         return (shape[0], self.directions * self.output_size)
+
+    def formula(self) -> Formula:
+        """Per layer: ``D·(G·H·(H_in + H_out + 2) + P·H)`` (``+ 2`` with bias, ``P·H`` with proj).
+
+        >>> str(LSTM(10, 20, 2).explain())
+        '4·20·(10 + 20 + 2) + 4·20·(20 + 20 + 2) = 5,920'
+        """
+        hidden = num(self.hidden_size, "H")
+        terms: list[Expr] = []
+        for layer in range(self.num_layers):
+            inputs: list[Expr] = [
+                num(self.layer_input_size(layer), "H_in"),
+                num(self.output_size, "H_out" if self.projection else "H"),
+            ]
+            if self.bias:
+                inputs.append(num(2))
+            per_direction = product(num(self.gates), hidden, total(*inputs))
+            if self.projection:
+                per_direction = total(per_direction, product(num(self.projection, "P"), hidden))
+            terms.append(
+                product(num(self.directions, "D"), per_direction)
+                if self.directions > 1
+                else per_direction
+            )
+        return Formula(total(*terms))
 
     def step_macs(self) -> int:
         """MACs of one time step over all layers and directions (see the module doc)."""
@@ -292,6 +318,18 @@ class _Cell(Layer):
 
     def count_macs(self, shape: Shape, output: Shape) -> int:
         return self.gates * self.hidden_size * (self.input_size + self.hidden_size)
+
+    def formula(self) -> Formula:
+        """``G·H·(H_in + H + 2)``, without ``+ 2`` if not ``bias``.
+
+        >>> str(GRUCell(10, 20).explain())
+        '3·20·(10 + 20 + 2) = 1,920'
+        """
+        hidden = num(self.hidden_size, "H")
+        inputs: list[Expr] = [num(self.input_size, "H_in"), hidden]
+        if self.bias:
+            inputs.append(num(2))
+        return Formula(product(num(self.gates), hidden, total(*inputs)))
 
 
 @dataclass(frozen=True, repr=False)

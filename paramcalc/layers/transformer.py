@@ -45,9 +45,9 @@ from paramcalc import _check
 from paramcalc.containers import ModuleList
 from paramcalc.errors import ConfigError, ConfigTypeError
 from paramcalc.layer import Composite, Layer, Visit
-from paramcalc.layers._layernorm import LayerNorm
 from paramcalc.layers.attention import MultiheadAttention, check_length, check_probability
 from paramcalc.layers.linear import Linear
+from paramcalc.layers.norm import LayerNorm
 from paramcalc.layers.reshape import Dropout
 from paramcalc.shapes import Shape
 
@@ -75,9 +75,9 @@ def _check_layer_args(
     bias: object,
 ) -> None:
     """The arguments a transformer layer passes to MultiheadAttention, Linear, LayerNorm."""
-    _check.positive(layer, "d_model", d_model)
-    _check.positive(layer, "nhead", nhead)
-    if d_model % nhead:  # type: ignore[operator]
+    width = _check.positive(layer, "d_model", d_model)
+    heads = _check.positive(layer, "nhead", nhead)
+    if width % heads:
         raise ConfigError(
             f"{layer}: `d_model` must be divisible by `nhead`. "
             f"Received: d_model={d_model}, nhead={nhead}."
@@ -145,6 +145,21 @@ class _Block(Composite):
 
     def children(self) -> Iterator[tuple[str, Layer]]:
         return iter(self._children)
+
+    def __getattr__(self, name: str) -> Layer:
+        """Children by torch's attribute names: ``layer.linear1``, ``layer.norm2``, ….
+
+        (``dropout`` is the argument, a probability, as in the constructor.)
+
+        >>> TransformerEncoderLayer(512, 8).linear1
+        Linear(512, 2048)
+        """
+        if not name.startswith("_"):  # copy and pickle probe private names first
+            children: Children = self.__dict__.get("_children", ())
+            for key, layer in children:
+                if key == name:
+                    return layer
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def _child(self, name: str) -> Layer:
         for key, layer in self._children:

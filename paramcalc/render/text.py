@@ -1,125 +1,132 @@
-"""The report as a text table with box drawing (or plain ASCII) and a footer.
+"""The report as a text table: a tree of layers, share bars, and the totals.
 
->>> from paramcalc import Linear, Sequential
->>> print(Sequential(Linear(400, 120), Linear(120, 10)).report().render(ascii=True))
-+-------+--------+--------+
-| Layer | Type   | Params |
-+-------+--------+--------+
-| 0     | Linear | 48,120 |
-| 1     | Linear |  1,210 |
-+-------+--------+--------+
+>>> from paramcalc import Linear, ReLU, Sequential
+>>> net = Sequential(Sequential(Linear(400, 120), ReLU()), Linear(120, 10))
+>>> print(render_text(net.report(), ascii=True))
++-------+------------+--------+-----------------+
+| Layer | Type       | Params |           Share |
++-------+------------+--------+-----------------+
+| 0     | Sequential | 48,120 |  97.5% ######## |
+| |- 0  | Linear     | 48,120 |  97.5% ######## |
+| `- 1  | ReLU       |      0 |   0.0%          |
+| 1     | Linear     |  1,210 |   2.5%          |
++-------+------------+--------+-----------------+
 Total params:          49,330 (49.3K)
 Trainable params:      49,330 (49.3K)
 Non-trainable params:       0
 Buffers:                    0
+Parameter memory:     197,320 B (192.70 KiB), fp32
+Buffer memory:        0 B
+Training states (adamw, fp32): 789,280 B (770.78 KiB)
+  = weights 197,320 + gradients 197,320 + optimizer state 394,640
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
-from paramcalc.report import Report, Row
-from paramcalc.units import count, short
+from paramcalc.render.table import Line, Table, build_table, footer
+from paramcalc.report import Report
 
 __all__ = ["render_text"]
 
 _UNICODE = ("┌┬┐", "├┼┤", "└┴┘", "─", "│")
 _ASCII = ("+++", "+++", "+++", "-", "|")
+_TREE_UNICODE = ("│  ", "   ", "├─ ", "└─ ")
+_TREE_ASCII = ("|  ", "   ", "|- ", "`- ")
+_EIGHTHS = " ▏▎▍▌▋▊▉█"
+BAR_WIDTH = 8
+"""Characters of a full (100%) share bar."""
 
 
-def _shape(shape: tuple[int, ...] | None) -> str:
-    if shape is None:
+def tree_prefix(line: Line, ascii: bool = False) -> str:
+    """The branch drawing before a row's name: ``"│  ├─ "`` (3 characters a level)."""
+    if not line.depth:
         return ""
-    return "(" + ", ".join(str(size) for size in shape) + ("," if len(shape) == 1 else "") + ")"
+    down, blank, tee, corner = _TREE_ASCII if ascii else _TREE_UNICODE
+    *ancestors, more = line.branches
+    return "".join(down if go_on else blank for go_on in ancestors) + (tee if more else corner)
 
 
-def _name(row: Row) -> str:
-    return "  " * row.depth + (row.name or row.kind)
+def bar(share: float | None, ascii: bool = False, width: int = BAR_WIDTH) -> str:
+    """A bar of ``share × width`` characters, in eighths unless ``ascii``."""
+    if share is None:
+        return ""
+    if ascii:
+        return "#" * round(share * width)
+    eighths = round(share * width * 8)
+    return "█" * (eighths // 8) + (_EIGHTHS[eighths % 8] if eighths % 8 else "")
 
 
-def _params(row: Row) -> str:
-    if row.shared_with is not None:
-        return f"shared with {row.shared_with}"
-    return count(row.params)
-
-
-def _table(
-    header: Sequence[str], right: Sequence[bool], body: list[list[str]], ascii: bool
-) -> list[str]:
-    top, middle, bottom, line, bar = _ASCII if ascii else _UNICODE
-    widths = [max(len(cell) for cell in column) for column in zip(header, *body, strict=True)]
+def _table(table: Table, ascii: bool) -> list[str]:
+    top, middle, bottom, rule_char, wall = _ASCII if ascii else _UNICODE
+    body: list[list[str]] = []
+    for line in table.lines:
+        cells = list(line.cells)
+        for index, key in enumerate(table.keys):
+            if key == "name":
+                cells[index] = tree_prefix(line, ascii) + cells[index]
+            elif key == "share" and cells[index]:
+                cells[index] = f"{cells[index]:>6} {bar(line.share, ascii):<{BAR_WIDTH}}"
+        body.append(cells)
+    widths = [len(header) for header in table.headers]
+    for cells in body:
+        widths = [max(width, len(cell)) for width, cell in zip(widths, cells, strict=True)]
 
     def rule(chars: str) -> str:
-        return chars[0] + chars[1].join(line * (width + 2) for width in widths) + chars[2]
+        return chars[0] + chars[1].join(rule_char * (width + 2) for width in widths) + chars[2]
 
-    def cells(values: Sequence[str]) -> str:
+    def row(values: Sequence[str]) -> str:
         padded = (
-            value.rjust(width) if align else value.ljust(width)
-            for value, width, align in zip(values, widths, right, strict=True)
+            value.rjust(width) if numeric else value.ljust(width)
+            for value, width, numeric in zip(values, widths, table.numeric, strict=True)
         )
-        return f"{bar} " + f" {bar} ".join(padded) + f" {bar}"
+        return f"{wall} " + f" {wall} ".join(padded) + f" {wall}"
 
     return [
         rule(top),
-        cells(header),
+        row(table.headers),
         rule(middle),
-        *(cells(values) for values in body),
+        *(row(cells) for cells in body),
         rule(bottom),
     ]
 
 
-def _footer(report: Report) -> list[str]:
-    lines = [
-        ("Total params:", report.params),
-        ("Trainable params:", report.trainable),
-        ("Non-trainable params:", report.non_trainable),
-        ("Buffers:", report.buffers),
-    ]
+def render_footer(report: Report) -> list[str]:
+    """The totals, numbers aligned on their last digit, short forms after."""
+    lines = footer(report)
+    counts = [value.partition(" (")[0] for _, value in lines[:4]]
+    width = max(len(text) for text in counts) + 2
     out = []
-    width = max(len(count(value)) for _, value in lines) + 2
-    for label, value in lines:
-        text = f"{label:<21}{count(value):>{width}}"
-        out.append(f"{text} ({short(value)})" if value >= 1000 else text)
-    if report.input_shape is not None and report.macs is not None:
-        batch = f", batch size {report.batch_size}" if report.batch_size != 1 else ""
-        out.append(f"Input shape:          {_shape(report.input_shape)} per sample{batch}")
-        out.append(f"Output shape:         {_shape(report.output_shape)} per sample")
-        out.append(f"Total MACs:           {count(report.macs)} ({short(report.macs)})")
-        out.append(f"Total FLOPs (2×MACs): {count(2 * report.macs)} ({short(2 * report.macs)})")
+    for index, (label, value) in enumerate(lines):
+        if index < 4:
+            number, _, rest = value.partition(" ")
+            text = f"{label + ':':<21}{number:>{width}}"
+            out.append(f"{text} {rest}" if rest else text)
+        else:
+            total, equals, parts = value.partition(" = ")  # a sum gets a line of its own
+            out.append(f"{(label + ':').ljust(21)} {total}")
+            if equals:
+                out.append(f"  = {parts}")
     return out
 
 
 def render_text(
-    report: Report, *, depth: int | None = None, explain: bool = False, ascii: bool = False
+    report: Report,
+    *,
+    columns: Iterable[str] | None = None,
+    depth: int | None = None,
+    include: str | Iterable[str] | None = None,
+    exclude: str | Iterable[str] | None = None,
+    explain: bool = False,
+    ascii: bool = False,
 ) -> str:
-    """Render ``report`` as a table; rows deeper than ``depth`` are folded into their parent."""
-    with_shapes = report.input_shape is not None
-    header = ["Layer", "Type"]
-    right = [False, False]
-    if with_shapes:
-        header.append("Output shape")
-        right.append(False)
-    header.append("Params")
-    right.append(True)
-    if with_shapes:
-        header.append("MACs")
-        right.append(True)
-    if explain:
-        header.append("Formula")
-        right.append(False)
-    body = []
-    for row in report.rows:
-        if depth is not None and row.depth > depth:
-            continue
-        cells = [_name(row), row.kind]
-        if with_shapes:
-            cells.append(_shape(row.output_shape))
-        cells.append(_params(row))
-        if with_shapes:
-            cells.append("" if row.macs is None else count(row.macs))
-        if explain:
-            shown = row.leaf and row.shared_with is None and row.params
-            cells.append(str(row.formula) if shown else "")
-        body.append(cells)
-    lines = _table(header, right, body, ascii) if body else []
-    return "\n".join([*lines, *_footer(report)])
+    """A table of the chosen rows and columns (see :meth:`Report.render`), then the totals.
+
+    Folding rows with ``depth`` or filtering them never changes the totals.
+    """
+    table = build_table(
+        report, columns=columns, depth=depth, include=include, exclude=exclude, explain=explain
+    )
+    lines = _table(table, ascii) if table.lines else []
+    return "\n".join([*lines, *render_footer(report)])

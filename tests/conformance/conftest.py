@@ -14,11 +14,12 @@ import pytest
 
 def _torch() -> ModuleType:
     if os.environ.get("PARAMCALC_REQUIRE_TORCH"):
-        import torch
+        import importlib
 
-        return torch
-    module: ModuleType = pytest.importorskip("torch")
-    return module
+        module: ModuleType = importlib.import_module("torch")
+        return module
+    skipped: ModuleType = pytest.importorskip("torch")
+    return skipped
 
 
 @pytest.fixture(scope="session")

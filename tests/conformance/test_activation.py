@@ -84,6 +84,18 @@ def _none(rng: random.Random) -> Config:
     return (), {}, _shape(rng)
 
 
+def _softmax2d(rng: random.Random) -> Config:
+    return (), {}, _shape(rng, 2, 3) if rng.random() < 0.7 else _shape(rng)
+
+
+def _rrelu(rng: random.Random) -> Config:
+    return (abs(_real(rng)), abs(_real(rng))), {"inplace": rng.random() < 0.5}, _shape(rng)
+
+
+def _shrink(rng: random.Random) -> Config:
+    return (rng.choice([_real(rng), 0.5, float("inf")]),), {}, _shape(rng)
+
+
 GENERATORS: dict[str, Callable[[random.Random], Config]] = {
     "ReLU": _inplace,
     "ReLU6": _inplace,
@@ -105,6 +117,14 @@ GENERATORS: dict[str, Callable[[random.Random], Config]] = {
     "Softmax": _softmax,
     "LogSoftmax": _softmax,
     "GLU": _glu,
+    "RReLU": _rrelu,
+    "Hardshrink": _shrink,
+    "Softshrink": _shrink,
+    "LogSigmoid": _none,
+    "Softsign": _none,
+    "Tanhshrink": _none,
+    "Softmin": _softmax,
+    "Softmax2d": _softmax2d,
 }
 
 
@@ -130,6 +150,9 @@ INVALID: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
     ("PReLU", (2.0,), {}),
     ("Softmax", ("a",), {}),
     ("GLU", (0,), {}),
+    ("RReLU", (0.5, 0.1), {}),
+    ("Softshrink", (-1.0,), {}),
+    ("Softshrink", (float("inf"),), {}),
 ]
 
 

@@ -31,6 +31,7 @@ def test_bilinear_matches_torch(torch: Any) -> None:
         ours, theirs = pc.Bilinear(in1, in2, out, bias), torch.nn.Bilinear(in1, in2, out, bias)
         assert list(ours.named_parameters()) == torch_parameters(theirs)
         assert ours.params() == sum(p.numel() for p in theirs.parameters())
+        assert ours.explain().value == ours.params()
         counter = FlopCounterMode(display=False)
         with torch.no_grad(), counter:
             y = theirs(torch.zeros((1, *lead, in1)), torch.zeros((1, *lead, in2)))

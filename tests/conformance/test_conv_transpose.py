@@ -58,6 +58,7 @@ def test_conv_transpose_matches_torch(torch: Any, dims: int) -> None:
     while checked < CASES:
         kwargs, shape = _config(rng, dims)
         ours, theirs = ours_type(**kwargs), theirs_type(**kwargs)
+        assert ours.explain().value == ours.params()
         try:
             with torch.no_grad():
                 empty = theirs(torch.zeros((1, *shape))).numel() == 0

@@ -47,6 +47,7 @@ def _compare(torch: Any, ours: Any, theirs: Any, shape: tuple[int, ...]) -> bool
     assert list(ours.named_parameters()) == torch_parameters(theirs), ours
     assert list(ours.named_buffers()) == torch_buffers(theirs) == []
     assert ours.params() == sum(p.numel() for p in theirs.parameters())
+    assert ours.explain().value == ours.params()
     assert ours.padding_idx == theirs.padding_idx
     result = _run(torch, theirs, shape)
     if result is None:

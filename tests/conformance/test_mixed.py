@@ -78,6 +78,8 @@ def test_mixed_network_matches_torch(torch: Any) -> None:
     assert ours.params() == sum(p.numel() for p in theirs.parameters())
     assert ours.trainable_params() == sum(p.numel() for p in theirs.parameters() if p.requires_grad)
     assert ours.buffers() == sum(b.numel() for b in theirs.buffers())
+    buffer_bytes = sum(b.numel() * b.element_size() for b in theirs.buffers())
+    assert ours.memory().buffers == buffer_bytes == 256  # int64 num_batches_tracked
     report = ours.report()
     assert (report.params, report.trainable, report.buffers) == (
         ours.params(),

@@ -6,6 +6,7 @@ verdicts are torch's for any batch of more than one sample.
 
 from __future__ import annotations
 
+import copy
 import random
 import warnings
 from collections.abc import Callable
@@ -137,7 +138,10 @@ def test_norm_matches_torch(torch: Any, name: str) -> None:
         assert list(ours.named_parameters()) == torch_parameters(theirs), ours
         assert list(ours.named_buffers()) == torch_buffers(theirs), ours
         assert ours.params() == sum(p.numel() for p in theirs.parameters())
+        assert ours.explain().value == ours.params()
         assert ours.buffers() == sum(b.numel() for b in theirs.buffers())
+        half = [b.numel() * b.element_size() for b in copy.deepcopy(theirs).half().buffers()]
+        assert ours.memory(dtype="fp16").buffers == sum(half)  # int64 counter kept
         expected = _torch_output(torch, theirs, shape)
         unbatched = name.startswith("InstanceNorm") and len(shape) == int(name[-2])
         if expected is None or unbatched:

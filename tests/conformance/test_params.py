@@ -117,6 +117,7 @@ def test_random_modules_match_torch(torch: Any) -> None:
         theirs, ours = _build_torch(torch, spec), _build_ours(spec)
         assert list(ours.named_parameters()) == torch_parameters(theirs), spec
         assert ours.params() == sum(p.numel() for p in theirs.parameters())
+        assert ours.explain().value == ours.params()
         trainable = sum(p.numel() for p in theirs.parameters() if p.requires_grad)
         assert ours.trainable_params() == trainable, spec
 

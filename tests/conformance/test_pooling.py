@@ -26,7 +26,10 @@ def _size(rng: random.Random, dims: int, low: int, high: int, short: bool = True
 def _shape(rng: random.Random, dims: int) -> tuple[int, ...]:
     low, high = (2, 7) if dims == 3 else (1, 10)
     spatial = tuple(rng.randint(low, high) for _ in range(dims))
-    return spatial if rng.random() < 0.15 else (rng.randint(1, 3), *spatial)
+    roll = rng.random()
+    if roll < 0.05:
+        return (1, 2, *spatial)  # one dimension too many
+    return spatial if roll < 0.2 else (rng.randint(1, 3), *spatial)
 
 
 def _avg(rng: random.Random, dims: int) -> tuple[tuple[Any, ...], dict[str, Any], tuple[int, ...]]:
@@ -69,14 +72,43 @@ def _adaptive(
 
 
 def _max(rng: random.Random, dims: int) -> tuple[tuple[Any, ...], dict[str, Any], tuple[int, ...]]:
-    kernel = rng.randint(1, 4)
+    kernel = _size(rng, dims, 1, 3 if dims == 3 else 4)
+    smallest = min(kernel) if isinstance(kernel, tuple) else kernel
     kwargs = {
-        "stride": rng.choice([None, 1, 2, 3]),
-        "padding": rng.randint(0, kernel // 2),
-        "dilation": rng.choice([1, 1, 2]),
+        "stride": rng.choice([None, (), _size(rng, dims, 1, 3)]),
+        "padding": _size(rng, dims, 0, smallest // 2 + (rng.random() < 0.1)),
+        "dilation": rng.choice([1, 1, _size(rng, dims, 1, 2)]),
         "ceil_mode": rng.random() < 0.5,
+        "return_indices": rng.random() < 0.3,
     }
     return (kernel,), kwargs, _shape(rng, dims)
+
+
+def _unpool(
+    rng: random.Random, dims: int
+) -> tuple[tuple[Any, ...], dict[str, Any], tuple[int, ...]]:
+    kwargs: dict[str, Any] = {}
+    if rng.random() < 0.7:
+        kwargs["stride"] = rng.choice([None, _size(rng, dims, 0, 3, short=False)])
+    if rng.random() < 0.6:
+        kwargs["padding"] = _size(rng, dims, -1, 2, short=False)
+    return (_size(rng, dims, 0, 4, short=False),), kwargs, _shape(rng, dims)
+
+
+def _fractional(
+    rng: random.Random, dims: int
+) -> tuple[tuple[Any, ...], dict[str, Any], tuple[int, ...]]:
+    kwargs: dict[str, Any] = {"return_indices": rng.random() < 0.3}
+    if rng.random() < 0.5:
+        kwargs["output_size"] = _size(rng, dims, 0, 3, short=False)
+    else:
+        ratio = rng.choice([0.5, 0.3, 0.9, 0.7])
+        kwargs["output_ratio"] = rng.choice(
+            [ratio, tuple(rng.uniform(0.1, 0.9) for _ in range(dims))]
+        )
+    if rng.random() < 0.05:
+        kwargs["output_size"], kwargs["output_ratio"] = 2, 0.5
+    return (_size(rng, dims, 1, 2, short=False),), kwargs, _shape(rng, dims)
 
 
 FAMILIES = {
@@ -86,6 +118,32 @@ FAMILIES = {
     "AdaptiveMaxPool": lambda rng, dims: _adaptive(rng, dims, True),
     "MaxPool": _max,
 }
+
+
+def _indices(x: Any) -> tuple[Any, ...]:
+    return (x.long(),)  # all-zero indices: every shape check, no out-of-range index
+
+
+@pytest.mark.parametrize("dims", [1, 2, 3])
+def test_max_unpool_matches_torch(torch: Any, dims: int) -> None:
+    """MaxUnpool*d: torch's default output size, and its (few) rejections."""
+    rng = random.Random(f"unpool-{dims}")
+    tally: Counter[str] = Counter()
+    for _ in range(CASES):
+        args, kwargs, shape = _unpool(rng, dims)
+        agree(torch, f"MaxUnpool{dims}d", args, kwargs, shape, tally, extra=_indices)
+    assert tally["ok"] >= CASES // 2, tally
+
+
+@pytest.mark.parametrize("dims", [2, 3])
+def test_fractional_max_pool_matches_torch(torch: Any, dims: int) -> None:
+    """FractionalMaxPool*d: output sizes and ratios, and the region-fit check."""
+    rng = random.Random(f"fractional-{dims}")
+    tally: Counter[str] = Counter()
+    for _ in range(CASES):
+        args, kwargs, shape = _fractional(rng, dims)
+        agree(torch, f"FractionalMaxPool{dims}d", args, kwargs, shape, tally)
+    assert tally["ok"] >= CASES // 3, tally
 
 
 @pytest.mark.parametrize("dims", [1, 2, 3])
@@ -138,3 +196,17 @@ def test_invalid_pool_rejected_like_torch(
     """What torch rejects (at construction or at every forward) raises ConfigError here."""
     dims = int(name[-2])
     assert agree(torch, name, args, kwargs, (2,) + (4,) * dims) == "config"
+
+
+def test_adaptive_window_sizes_match_aten(torch: Any) -> None:
+    """Adaptive pooling's element-wise count uses ATen's windows: read them off one-hot inputs."""
+    import paramcalc as pc
+
+    rng = random.Random("adaptive-windows")
+    for _ in range(60):
+        length, out = rng.randint(1, 12), rng.randint(1, 12)
+        # sample j is one-hot at j: output i is 1/k_i where j lies in window i, else 0
+        pooled = torch.nn.AdaptiveAvgPool1d(out)(torch.eye(length).unsqueeze(1))
+        sizes = [round(1 / float(pooled[:, 0, i].max())) for i in range(out)]
+        assert pc.AdaptiveAvgPool1d(out).elementwise_flops((1, length)) == sum(sizes)
+        assert pc.AdaptiveMaxPool1d(out).elementwise_flops((1, length)) == sum(sizes) - out

@@ -179,3 +179,74 @@ def test_proj_size_for_rnn_and_gru_rejected_like_torch(torch: Any) -> None:
             getattr(torch.nn, name)(4, 6, proj_size=2)
         with pytest.raises(TypeError, match="proj_size"):
             getattr(pc, name)(4, 6, proj_size=2)
+
+
+def _unrolled(torch: Any, module: Any, kind: str, x: Any) -> Any:
+    """torch's documented recurrences, step by step, with F.linear on the module's weights.
+
+    ``x`` is ``(L, H_in)``; returns the output ``(L, D·H_out)``. Its agreement with
+    the module's own output shows these are the products the module computes.
+    """
+    linear = torch.nn.functional.linear
+    directions = 2 if module.bidirectional else 1
+    hidden, proj = module.hidden_size, getattr(module, "proj_size", 0)
+    for layer in range(module.num_layers):
+        outputs = []
+        for direction in range(directions):
+            suffix = f"_l{layer}" + ("_reverse" if direction else "")
+
+            def weight(name: str, suffix: str = suffix) -> Any:
+                return getattr(module, f"{name}{suffix}", None)
+
+            h = torch.zeros(proj or hidden)
+            c = torch.zeros(hidden)
+            steps = []
+            order = range(x.shape[0]) if direction == 0 else reversed(range(x.shape[0]))
+            for t in order:
+                gi = linear(x[t], weight("weight_ih"), weight("bias_ih"))
+                gh = linear(h, weight("weight_hh"), weight("bias_hh"))
+                if kind == "RNN":
+                    h = (
+                        torch.tanh(gi + gh)
+                        if module.nonlinearity == "tanh"
+                        else torch.relu(gi + gh)
+                    )
+                elif kind == "GRU":
+                    ir, iz, in_ = gi.chunk(3)
+                    hr, hz, hn = gh.chunk(3)
+                    r, z = torch.sigmoid(ir + hr), torch.sigmoid(iz + hz)
+                    h = (1 - z) * torch.tanh(in_ + r * hn) + z * h
+                else:
+                    i, f, g, o = (gi + gh).chunk(4)
+                    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+                    h = torch.sigmoid(o) * torch.tanh(c)
+                    if proj:
+                        h = linear(h, weight("weight_hr"))
+                steps.append((t, h))
+            outputs.append(torch.stack([h for _, h in sorted(steps, key=lambda s: s[0])]))
+        x = torch.cat(outputs, dim=-1)
+    return x
+
+
+@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
+def test_macs_equal_an_unrolled_implementation(torch: Any, kind: str) -> None:
+    """The MAC formula is the work of torch's documented recurrences, written out with
+    F.linear on the module's weights (same outputs as the module), counted by FlopCounterMode."""
+    from torch.utils.flop_counter import FlopCounterMode
+
+    rng = random.Random(f"unrolled-{kind}")
+    for _ in range(30):
+        kwargs, shape = _sequence_config(rng, kind)
+        kwargs["batch_first"], kwargs["dropout"] = False, 0.0
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            theirs = getattr(torch.nn, kind)(**kwargs)
+        x = torch.randn(shape, generator=torch.Generator().manual_seed(0))
+        counter = FlopCounterMode(display=False)
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "LSTM with projections is not supported with oneDNN"
+            with counter:
+                out = _unrolled(torch, theirs, kind, x)
+            expected = theirs(x)[0]
+        assert torch.allclose(out, expected, atol=1e-5), kwargs
+        assert getattr(pc, kind)(**kwargs).macs(shape) == counter.get_total_flops() // 2, kwargs

@@ -1,0 +1,1 @@
+"""paramcalc's benchmark suite: ``python -m benchmarks`` (see ``run.py``)."""

@@ -1,0 +1,109 @@
+"""The report as self-contained HTML for notebooks: a styled table with share bars.
+
+Everything shown is escaped with :func:`html.escape`, so a layer named
+``<script>`` stays text. The style sheet is inline and scoped to the
+``paramcalc-report`` class; colors are inherited and backgrounds transparent,
+so the table reads in Jupyter's light and dark themes alike.
+
+>>> from paramcalc import Linear
+>>> page = render_html(Linear(400, 120).report())
+>>> page.startswith('<div class="paramcalc-report">'), "48,120" in page
+(True, True)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from html import escape
+
+from paramcalc.render.table import build_table, footer
+from paramcalc.report import Report
+
+__all__ = ["STYLE", "render_html"]
+
+STYLE = """\
+.paramcalc-report { color: inherit; background: transparent; font-size: 0.9em; }
+.paramcalc-report table { border-collapse: collapse; color: inherit; background: transparent;
+  font-variant-numeric: tabular-nums; }
+.paramcalc-report th, .paramcalc-report td { padding: 0.15em 0.6em; text-align: left;
+  border-bottom: 1px solid rgba(127, 127, 127, 0.35); background: transparent; color: inherit;
+  white-space: nowrap; }
+.paramcalc-report th { font-weight: 600; border-bottom-width: 2px; }
+.paramcalc-report td.num, .paramcalc-report th.num { text-align: right; }
+.paramcalc-report tr.container td { font-weight: 600; }
+.paramcalc-report .tree { opacity: 0.55; font-family: monospace; white-space: pre; }
+.paramcalc-report .bar { display: inline-block; width: 5em; height: 0.7em;
+  margin-left: 0.4em; vertical-align: middle; background: rgba(127, 127, 127, 0.18); }
+.paramcalc-report .bar > span { display: block; height: 100%;
+  background: rgba(66, 133, 244, 0.75); }
+.paramcalc-report code { background: transparent; color: inherit; }
+.paramcalc-report dl { display: grid; grid-template-columns: max-content max-content;
+  gap: 0 1em; margin: 0.6em 0 0 0; }
+.paramcalc-report dt { font-weight: 600; }
+.paramcalc-report dd { margin: 0; text-align: right; font-variant-numeric: tabular-nums; }
+@media (prefers-color-scheme: dark) {
+  .paramcalc-report .bar > span { background: rgba(138, 180, 248, 0.8); }
+}
+[data-jp-theme-light="false"] .paramcalc-report .bar > span,
+body.vscode-dark .paramcalc-report .bar > span { background: rgba(138, 180, 248, 0.8); }
+"""
+"""The scoped style sheet of every rendered report."""
+
+_BRANCH = {True: "├─ ", False: "└─ "}
+_DOWN = {True: "│  ", False: "   "}
+
+
+def render_html(
+    report: Report,
+    *,
+    columns: Iterable[str] | None = None,
+    depth: int | None = None,
+    include: str | Iterable[str] | None = None,
+    exclude: str | Iterable[str] | None = None,
+    explain: bool = False,
+    ascii: bool = False,
+) -> str:
+    """A ``<div>`` holding its ``<style>``, the table and the totals (see :meth:`Report.render`)."""
+    table = build_table(
+        report, columns=columns, depth=depth, include=include, exclude=exclude, explain=explain
+    )
+    out = ['<div class="paramcalc-report">', f"<style>\n{STYLE}</style>"]
+    if table.lines:
+        out.append("<table>")
+        out.append(
+            "<thead><tr>"
+            + "".join(
+                f'<th class="num">{escape(header)}</th>'
+                if numeric
+                else f"<th>{escape(header)}</th>"
+                for header, numeric in zip(table.headers, table.numeric, strict=True)
+            )
+            + "</tr></thead>"
+        )
+        out.append("<tbody>")
+        for line in table.lines:
+            cells = []
+            for key, cell, numeric in zip(table.keys, line.cells, table.numeric, strict=True):
+                text = escape(cell)
+                if key == "name":
+                    if line.depth:
+                        *ancestors, more = line.branches
+                        tree = "".join(_DOWN[go_on] for go_on in ancestors) + _BRANCH[more]
+                        text = f'<span class="tree">{tree}</span>{text}'
+                    text = f'<span title="{escape(line.row.path)}">{text}</span>'
+                elif key == "share" and line.share is not None:
+                    width = f"{100 * line.share:.1f}%"
+                    text += f'<span class="bar"><span style="width: {width}"></span></span>'
+                elif key == "formula" and cell:
+                    text = f"<code>{text}</code>"
+                cells.append(f'<td class="num">{text}</td>' if numeric else f"<td>{text}</td>")
+            kind = ' class="container"' if not line.row.leaf else ""
+            out.append(f"<tr{kind}>" + "".join(cells) + "</tr>")
+        out.append("</tbody>")
+        out.append("</table>")
+    out.append("<dl>")
+    for label, value in footer(report):
+        out.append(f"<dt>{escape(label)}</dt><dd>{escape(value)}</dd>")
+    out.append("</dl>")
+    out.append("</div>")
+    return "\n".join(out)

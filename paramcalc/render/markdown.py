@@ -1,0 +1,123 @@
+"""The report as a GitHub-flavoured Markdown table and a list of totals.
+
+Cells are escaped, so a layer name holding ``|``, ``*`` or ``<`` stays text.
+
+>>> from paramcalc import Conv2d, Flatten, Linear, Sequential
+>>> net = Sequential(Conv2d(1, 6, 5), Flatten(), Linear(4704, 10))
+>>> print(render_markdown(net.report((1, 32, 32)), columns=("name", "kind", "params")))
+| Layer | Type    | Params |
+|:------|:--------|-------:|
+| 0     | Conv2d  |    156 |
+| 1     | Flatten |      0 |
+| 2     | Linear  | 47,050 |
+<BLANKLINE>
+- Total params: **47,206** (47.2K)
+- Trainable params: **47,206** (47.2K)
+- Non-trainable params: **0**
+- Buffers: **0**
+- Input shape: **(1, 32, 32)** per sample
+- Output shape: **(10,)** per sample
+- Total MACs: **164,640** (165K)
+- Total FLOPs (2×MACs): **329,280** (329K)
+- Element-wise FLOPs: **4,714** (4.71K)
+- Parameter memory: **188,824 B** (184.40 KiB), fp32
+- Buffer memory: **0 B**
+- Input memory: **4,096 B** (4.00 KiB)
+- Activation memory: **37,672 B** (36.79 KiB) (every layer's output)
+- Training memory (adamw, fp32): **797,064 B** (778.38 KiB)
+  - = weights 188,824 + gradients 188,824 + optimizer state 377,648 + ...
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+
+from paramcalc.render.table import build_table, footer
+from paramcalc.render.text import bar, tree_prefix
+from paramcalc.report import Report
+
+__all__ = ["escape", "render_markdown"]
+
+_SPECIAL = str.maketrans({char: "\\" + char for char in "\\|*_`[]#~"})
+
+
+def escape(text: str) -> str:
+    r"""Text safe in a table cell: HTML-escaped, Markdown punctuation backslashed.
+
+    >>> escape("<b>|x*")
+    '&lt;b&gt;\\|x\\*'
+    """
+    return html.escape(text, quote=False).translate(_SPECIAL)
+
+
+def _value(value: str) -> str:
+    number, _, rest = value.partition(" (")
+    if rest:
+        return f"**{escape(number)}** ({escape(rest)}"
+    number, _, rest = value.partition(" per ")
+    return f"**{escape(number)}**" + (f" per {escape(rest)}" if rest else "")
+
+
+def render_markdown(
+    report: Report,
+    *,
+    columns: Iterable[str] | None = None,
+    depth: int | None = None,
+    include: str | Iterable[str] | None = None,
+    exclude: str | Iterable[str] | None = None,
+    explain: bool = False,
+    ascii: bool = False,
+) -> str:
+    """A Markdown table of the chosen rows and columns, then the totals as a list.
+
+    Nested rows carry the same tree branches as the text table.
+    """
+    table = build_table(
+        report, columns=columns, depth=depth, include=include, exclude=exclude, explain=explain
+    )
+    body = []
+    for line in table.lines:
+        cells = []
+        for key, cell in zip(table.keys, line.cells, strict=True):
+            if key == "name":
+                cell = tree_prefix(line, ascii) + cell
+            elif key == "share" and cell:
+                cell = f"{cell} {bar(line.share, ascii)}".rstrip()
+            elif key == "formula" and cell:
+                cell = f"`{cell}`"
+                cells.append(cell)
+                continue
+            cells.append(escape(cell))
+        body.append(cells)
+    headers = list(table.headers)
+    numerics = [
+        numeric and key != "share" for key, numeric in zip(table.keys, table.numeric, strict=True)
+    ]
+    widths = [max(3, len(header)) for header in headers]
+    for cells in body:
+        widths = [max(width, len(cell)) for width, cell in zip(widths, cells, strict=True)]
+
+    def row(values: list[str], header: bool = False) -> str:
+        padded = (
+            value.rjust(width) if numeric and not header else value.ljust(width)
+            for value, width, numeric in zip(values, widths, numerics, strict=True)
+        )
+        return "| " + " | ".join(padded) + " |"
+
+    rule = (
+        "|"
+        + "|".join(
+            ":" + "-" * (width + 1) if not numeric else "-" * (width + 1) + ":"
+            for width, numeric in zip(widths, numerics, strict=True)
+        )
+        + "|"
+    )
+    lines = [row(headers, header=True), rule, *(row(cells) for cells in body), ""]
+    totals = []
+    for label, value in footer(report):
+        total, equals, parts = value.partition(" = ")  # a sum's terms go on a line below
+        totals.append(f"- {escape(label)}: {_value(total)}")
+        if equals:
+            totals.append(f"  - = {escape(parts)}")
+    return "\n".join((lines if body else []) + totals)

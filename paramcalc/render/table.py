@@ -1,0 +1,339 @@
+"""What every renderer shows: the chosen columns, the chosen rows, the totals.
+
+A :class:`Table` is the renderer-neutral middle step: plain-text cells, the
+tree position of each row and its share of the parameters. Text, Markdown and
+HTML draw the same table, so they always agree.
+
+>>> from paramcalc import Linear, ReLU, Sequential
+>>> net = Sequential(Sequential(Linear(4, 4), ReLU()), Linear(4, 2))
+>>> table = build_table(net.report(), depth=0)
+>>> table.headers
+('Layer', 'Type', 'Params', 'Share')
+>>> [line.cells for line in table.lines]
+[['0', 'Sequential', '20', '66.7%'], ['1', 'Linear', '10', '33.3%']]
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from paramcalc.errors import ConfigError
+from paramcalc.report import Report, Row
+from paramcalc.units import count, iec_bytes, short
+
+__all__ = ["COLUMNS", "Column", "Line", "Table", "build_table", "footer", "shape_text"]
+
+
+def shape_text(shape: tuple[int, ...] | None) -> str:
+    """``(6, 28, 28)``; ``(120,)``; empty without a shape."""
+    if shape is None:
+        return ""
+    return "(" + ", ".join(str(size) for size in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def _kind(row: Row, report: Report) -> str:
+    return row.kind if row.shared_with is None else f"{row.kind} (shared with {row.shared_with})"
+
+
+def _share(row: Row, report: Report) -> str:
+    if row.shared_with is not None or not report.params:
+        return ""
+    percent = 100 * row.params / report.params
+    return "<0.1%" if 0 < percent < 0.05 else f"{percent:.1f}%"
+
+
+def _formula(row: Row, report: Report) -> str:
+    if not row.leaf or row.shared_with is not None or not row.params:
+        return ""
+    return str(row.formula)
+
+
+def _optional_int(value: object, unit: Callable[[int], str] = count) -> str:
+    return unit(value) if isinstance(value, int) and not isinstance(value, bool) else ""
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column: its key, header, alignment, how to write a cell, when it applies."""
+
+    key: str
+    header: str
+    numeric: bool
+    cell: Callable[[Row, Report], str]
+    applies: Callable[[Report], bool]
+
+
+def _always(report: Report) -> bool:
+    return True
+
+
+def _has_shapes(report: Report) -> bool:
+    return report.input_shape is not None
+
+
+def _row_attribute(name: str, unit: Callable[[int], str]) -> Column:
+    """A column for a row attribute that a report may carry (memory figures)."""
+    return Column(
+        name,
+        name.replace("_", " ").capitalize(),
+        True,
+        lambda row, report: _optional_int(getattr(row, name, None), unit),
+        lambda report: any(getattr(row, name, None) is not None for row in report.rows[:1]),
+    )
+
+
+COLUMNS: dict[str, Column] = {
+    column.key: column
+    for column in (
+        Column("name", "Layer", False, lambda row, report: row.name or row.kind, _always),
+        Column("kind", "Type", False, _kind, _always),
+        Column(
+            "shape",
+            "Output shape",
+            False,
+            lambda row, report: shape_text(row.output_shape),
+            _has_shapes,
+        ),
+        Column("params", "Params", True, lambda row, report: count(row.params), _always),
+        Column("share", "Share", True, _share, _always),
+        Column(
+            "trainable",
+            "Trainable",
+            True,
+            lambda row, report: "" if row.shared_with else count(row.trainable),
+            _always,
+        ),
+        Column("buffers", "Buffers", True, lambda row, report: count(row.buffers), _always),
+        Column("macs", "MACs", True, lambda row, report: _optional_int(row.macs), _has_shapes),
+        _row_attribute("memory", iec_bytes),
+        Column("formula", "Formula", False, _formula, _always),
+    )
+}
+"""Every column by key. ``memory`` shows a row attribute of that name when the
+report carries one (bytes, in IEC units); otherwise it is left out."""
+
+
+def default_columns(report: Report, explain: bool = False) -> tuple[str, ...]:
+    """Layer, type, output shape and MACs (with an input shape), params, share.
+
+    ``trainable`` joins when some parameters are frozen, ``buffers`` when the
+    network has any, ``formula`` with ``explain``.
+    """
+    keys = ["name", "kind", "shape", "params", "share"]
+    if report.non_trainable:
+        keys.append("trainable")
+    if report.buffers:
+        keys.append("buffers")
+    keys += ["macs", "memory"]
+    if explain:
+        keys.append("formula")
+    return tuple(key for key in keys if COLUMNS[key].applies(report))
+
+
+@dataclass(frozen=True)
+class Line:
+    """One shown row: its cells, its tree position and its share of the parameters.
+
+    ``branches`` holds, for each ancestor level below the top, whether that
+    ancestor has a later sibling (draw ``│``) — then whether this row does.
+    """
+
+    row: Row
+    cells: list[str]
+    depth: int
+    branches: tuple[bool, ...]
+    share: float | None
+
+
+@dataclass(frozen=True)
+class Table:
+    """Headers, column keys and alignment, and the shown lines."""
+
+    keys: tuple[str, ...]
+    headers: tuple[str, ...]
+    numeric: tuple[bool, ...]
+    lines: list[Line]
+
+
+def _patterns(value: str | Iterable[str] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _matches(path: str, patterns: tuple[str, ...]) -> bool:
+    """``path`` or one of its ancestors matches a glob."""
+    parts = path.split(".")
+    return any(
+        fnmatch.fnmatchcase(".".join(parts[:end]), pattern)
+        for end in range(1, len(parts) + 1)
+        for pattern in patterns
+    )
+
+
+def select_rows(
+    report: Report,
+    *,
+    depth: int | None = None,
+    include: str | Iterable[str] | None = None,
+    exclude: str | Iterable[str] | None = None,
+) -> list[Row]:
+    """The rows to show.
+
+    ``depth`` keeps rows of that nesting depth or less (0: top-level layers
+    only; a folded container shows its subtree's totals). ``include`` keeps
+    rows whose path, or an ancestor's, matches a glob — and their ancestors,
+    for context; ``exclude`` drops matching rows and their subtrees.
+    """
+    if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int) or depth < 0):
+        raise ConfigError(f"render: `depth` must be an int >= 0. Received: depth={depth!r}.")
+    keep = _patterns(include)
+    drop = _patterns(exclude)
+    rows = [
+        row
+        for row in report.rows
+        if (depth is None or row.depth <= depth) and not (drop and _matches(row.path, drop))
+    ]
+    if keep:
+        wanted = {row.path for row in rows if _matches(row.path, keep)}
+        ancestors: set[str] = set()
+        for path in wanted:
+            parts = path.split(".")
+            ancestors.update(".".join(parts[:end]) for end in range(1, len(parts)))
+        rows = [row for row in rows if row.path in wanted or row.path in ancestors]
+    return rows
+
+
+def _branches(rows: list[Row]) -> list[tuple[bool, ...]]:
+    """For each row: does each ancestor level (below the top) and the row continue?"""
+    later: list[bool] = []  # later[d]: a later row at depth d before a shallower one
+    continues: list[bool] = [False] * len(rows)
+    for index in range(len(rows) - 1, -1, -1):
+        depth = rows[index].depth
+        del later[depth + 1 :]
+        while len(later) <= depth:
+            later.append(False)
+        continues[index] = later[depth]
+        later[depth] = True
+    result: list[tuple[bool, ...]] = []
+    stack: list[bool] = []
+    for row, more in zip(rows, continues, strict=True):
+        del stack[row.depth :]
+        stack.append(more)
+        result.append(tuple(stack[1:]))
+    return result
+
+
+def build_table(
+    report: Report,
+    *,
+    columns: Iterable[str] | None = None,
+    depth: int | None = None,
+    include: str | Iterable[str] | None = None,
+    exclude: str | Iterable[str] | None = None,
+    explain: bool = False,
+) -> Table:
+    """The cells of the chosen columns for the chosen rows (see :meth:`Report.render`)."""
+    if columns is None:
+        keys = default_columns(report, explain)
+    else:
+        keys = tuple(columns) if not isinstance(columns, str) else (columns,)
+        unknown = [key for key in keys if key not in COLUMNS]
+        if unknown:
+            raise ConfigError(
+                f"render: unknown column {', '.join(map(repr, unknown))}. "
+                f"Known: {', '.join(COLUMNS)}."
+            )
+        if explain and "formula" not in keys:
+            keys = (*keys, "formula")
+        keys = tuple(key for key in keys if COLUMNS[key].applies(report))
+    chosen = [COLUMNS[key] for key in keys]
+    rows = select_rows(report, depth=depth, include=include, exclude=exclude)
+    total = report.params
+    lines = [
+        Line(
+            row,
+            [column.cell(row, report) for column in chosen],
+            row.depth,
+            branches,
+            row.params / total if total and row.shared_with is None else None,
+        )
+        for row, branches in zip(rows, _branches(rows), strict=True)
+    ]
+    return Table(
+        keys,
+        tuple(column.header for column in chosen),
+        tuple(column.numeric for column in chosen),
+        lines,
+    )
+
+
+def footer(report: Report) -> list[tuple[str, str]]:
+    """``(label, value)`` lines of the totals; they never depend on the rows shown.
+
+    >>> from paramcalc import Linear
+    >>> footer(Linear(400, 120).report((400,)))[0]
+    ('Total params', '48,120 (48.1K)')
+    """
+
+    def amount(value: int) -> str:
+        return f"{count(value)} ({short(value)})" if abs(value) >= 1000 else count(value)
+
+    lines = [
+        ("Total params", amount(report.params)),
+        ("Trainable params", amount(report.trainable)),
+        ("Non-trainable params", amount(report.non_trainable)),
+        ("Buffers", amount(report.buffers)),
+    ]
+    keras = report.keras()
+    if keras.total != report.params:
+        lines.append(
+            (
+                "Keras view",
+                f"{count(keras.total)} params, {count(keras.non_trainable)} non-trainable "
+                "(moving statistics as weights)",
+            )
+        )
+    if report.input_shape is not None and report.macs is not None:
+        batch = f", batch size {report.batch_size}" if report.batch_size != 1 else ""
+        lines += [
+            ("Input shape", f"{shape_text(report.input_shape)} per sample{batch}"),
+            ("Output shape", f"{shape_text(report.output_shape)} per sample"),
+            ("Total MACs", amount(report.macs)),
+            ("Total FLOPs (2×MACs)", amount(2 * report.macs)),
+        ]
+    if report.elementwise is not None:
+        lines.append(("Element-wise FLOPs", amount(report.elementwise)))
+    return lines + _memory_lines(report)
+
+
+def _bytes(value: int) -> str:
+    return f"{count(value)} B ({iec_bytes(value)})" if value >= 1024 else f"{value} B"
+
+
+def _memory_lines(report: Report) -> list[tuple[str, str]]:
+    """Storage, activations and the training estimate (see docs/memory.md)."""
+    memory = report.memory
+    if memory is None:
+        return []
+    lines = [
+        ("Parameter memory", f"{_bytes(memory.parameters)}, {memory.dtype}"),
+        ("Buffer memory", _bytes(memory.buffers)),
+    ]
+    if memory.input is not None and memory.activations is not None:
+        lines.append(("Input memory", _bytes(memory.input)))
+        lines.append(("Activation memory", f"{_bytes(memory.activations)} (every layer's output)"))
+    mode = f"mixed {memory.dtype}/fp32" if memory.mixed_precision else memory.dtype
+    parts = [("weights", memory.parameters), ("master weights", memory.master_weights)]
+    parts += [("gradients", memory.gradients), ("optimizer state", memory.optimizer_state)]
+    parts += [("buffers", memory.buffers)]
+    if memory.training is not None and memory.input is not None:
+        parts += [("input", memory.input), ("activations", memory.activations or 0)]
+        total, label = memory.training, "Training memory"
+    else:
+        total, label = memory.states, "Training states"
+    shown = " + ".join(f"{name} {count(value)}" for name, value in parts if value)
+    lines.append((f"{label} ({memory.optimizer}, {mode})", f"{_bytes(total)} = {shown or 0}"))
+    return lines

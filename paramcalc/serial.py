@@ -1,0 +1,233 @@
+"""Layers as plain data and back: the ``spec`` entries of a JSON report.
+
+A layer's spec is its type name and its constructor arguments, read
+generically from its dataclass fields; containers are rebuilt from the rows
+that follow them in a report. :func:`from_dict` turns a report's
+``to_dict()`` back into a network:
+
+>>> from paramcalc import Conv2d, Flatten, Linear, Sequential, from_dict
+>>> net = Sequential(Conv2d(1, 6, 5), Flatten(), Linear(3456, 10))
+>>> layer_spec(net[0])
+{'type': 'Conv2d', 'args': {'in_channels': 1, 'out_channels': 6, 'kernel_size': [5, 5], \
+'stride': [1, 1], 'padding': [0, 0], 'dilation': [1, 1], 'groups': 1, 'bias': True, \
+'padding_mode': 'zeros', 'trainable': True}}
+>>> copy = from_dict(net.report().to_dict())
+>>> copy == net, copy.params()
+(True, 34726)
+
+Layer names are looked up among paramcalc's exports (:func:`layer_types`), so
+every layer paramcalc offers is known here without a list to keep in step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any, cast
+
+from paramcalc.containers import Module, ModuleDict, ModuleList, Sequential
+from paramcalc.errors import ConfigError
+from paramcalc.layer import Layer
+from paramcalc.params import ParameterDict, ParameterList
+
+__all__ = ["custom_module", "from_dict", "layer_spec", "layer_types"]
+
+_CHILD = "$child"
+_LAYER = "$layer"
+
+
+def layer_types() -> dict[str, type[Layer]]:
+    """Every layer class paramcalc exports, by exported name (aliases included).
+
+    >>> layer_types()["Linear"].__name__, layer_types()["MaxPool"].__name__
+    ('Linear', 'MaxPool2d')
+    """
+    import paramcalc
+
+    found: dict[str, type[Layer]] = {}
+    for name in paramcalc.__all__:
+        value = getattr(paramcalc, name, None)
+        if isinstance(value, type) and issubclass(value, Layer) and value is not Layer:
+            found[name] = value
+    return found
+
+
+def custom_module(name: str, classes: dict[str, type[Module]] | None = None) -> Module:
+    """An empty :class:`~paramcalc.Module` whose type is named ``name``.
+
+    It stands for a custom ``nn.Module`` subclass (``BasicBlock``, ``Net``)
+    seen in a report or in ``print(model)`` output; fill it with
+    :func:`add_child`. ``classes`` shares one class per name within a network.
+
+    >>> block = custom_module("BasicBlock")
+    >>> type(block).__name__, block.params()
+    ('BasicBlock', 0)
+    """
+    if not name.isidentifier():
+        raise ConfigError(f"a module type name must be an identifier. Received: {name!r}.")
+    known = {} if classes is None else classes
+    if name not in known:
+        known[name] = cast(
+            "type[Module]",
+            type(name, (Module,), {"__doc__": f"``{name}``, rebuilt from its children."}),
+        )
+    return known[name]()
+
+
+def add_child(module: Module, name: str, child: Layer) -> None:
+    """Register ``child`` under ``name``, as ``setattr`` in ``__init__`` would.
+
+    Names that would hide a method (``params``, ``report``) are registered
+    without becoming attributes.
+    """
+    if hasattr(type(module), name) or name.startswith("_"):
+        from paramcalc.containers import _check_entry
+
+        _check_entry(type(module).__name__, name, child)
+        module._modules[name] = child
+        module.__dict__.pop("_counts", None)
+    else:
+        setattr(module, name, child)
+
+
+def _encode(value: object, names: Mapping[int, str]) -> object:
+    if isinstance(value, Layer):
+        name = names.get(id(value))
+        return {_CHILD: name} if name is not None else {_LAYER: layer_spec(value)}
+    if isinstance(value, tuple | list):
+        return [_encode(item, names) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _encode(item, names) for key, item in value.items()}
+    return value
+
+
+def _decode(value: object, children: Mapping[str, Layer]) -> object:
+    if isinstance(value, list):
+        return tuple(_decode(item, children) for item in value)
+    if isinstance(value, dict):
+        if set(value) == {_CHILD}:
+            return children[cast(str, value[_CHILD])]
+        if set(value) == {_LAYER}:
+            return _build(cast(Mapping[str, Any], value[_LAYER]), [], layer_types(), {})
+        return {key: _decode(item, children) for key, item in value.items()}
+    return value
+
+
+def layer_spec(layer: Layer) -> dict[str, Any]:
+    """``{"type": name, "args": {...}}``: what it takes to build ``layer`` again.
+
+    Arguments come from the dataclass fields (tuples become lists); a
+    sub-layer argument of a composite is ``{"$child": name}``. Containers
+    (``Sequential``, ``ModuleList``, ``ModuleDict``, ``Module``,
+    ``ParameterList``, ``ParameterDict``) have no ``args``: their children are
+    the report rows below them. A sub-layer argument that is not
+    a child is written out in full as ``{"$layer": spec}``.
+    """
+    kind = type(layer).__name__
+    if isinstance(layer, Sequential | Module | ModuleDict | ParameterList | ParameterDict):
+        return {"type": kind}
+    names = {id(child): name for name, child in layer.children()}
+    fields = [item for item in dataclasses.fields(layer) if item.init]
+    fields.sort(key=lambda item: item.kw_only is True)  # `trainable` (keyword-only) last
+    args = {item.name: _encode(getattr(layer, item.name), names) for item in fields}
+    return {"type": kind, "args": args}
+
+
+class _Node:
+    __slots__ = ("children", "row")
+
+    def __init__(self, row: Mapping[str, Any]) -> None:
+        self.row = row
+        self.children: list[_Node] = []
+
+
+def _build(
+    spec: Mapping[str, Any],
+    children: list[tuple[str, Layer]],
+    types: Mapping[str, type[Layer]],
+    classes: dict[str, type[Module]],
+) -> Layer:
+    kind = spec.get("type")
+    if not isinstance(kind, str):
+        raise ConfigError(f"a layer spec needs a 'type' name. Received: {dict(spec)!r}.")
+    cls = types.get(kind)
+    if cls is None or cls is Module or (issubclass(cls, Module) and "args" not in spec):
+        module = custom_module(kind, classes)
+        for name, child in children:
+            add_child(module, name, child)
+        return module
+    if issubclass(cls, ModuleList | ParameterList):
+        return cls([child for _, child in children])  # type: ignore[misc]
+    if issubclass(cls, ModuleDict | ParameterDict):
+        return cls(children)  # type: ignore[arg-type]
+    if issubclass(cls, Sequential):
+        return cls(dict(children))
+    args = spec.get("args", {})
+    if not isinstance(args, Mapping):
+        raise ConfigError(f"{kind}: 'args' must be an object. Received: {args!r}.")
+    try:
+        return cls(**cast(dict[str, Any], _decode(dict(args), dict(children))))
+    except TypeError as error:
+        raise ConfigError(f"{kind}: cannot be built from {dict(args)!r}: {error}") from None
+
+
+def from_dict(data: Mapping[str, Any]) -> Layer:
+    """Rebuild the network of a report's :meth:`~paramcalc.Report.to_dict` (schema 1).
+
+    Custom module types (``Net``, ``BasicBlock``) come back as
+    :class:`~paramcalc.Module` subclasses of the same name; a layer used twice
+    comes back as one object used twice.
+
+    >>> from paramcalc import Linear, Sequential
+    >>> fc = Linear(4, 4)
+    >>> copy = from_dict(Sequential(fc, fc).report().to_dict())
+    >>> copy[0] is copy[1], copy.params()
+    (True, 20)
+    """
+    try:
+        return _from_dict(data)
+    except (KeyError, TypeError, AttributeError) as problem:
+        raise ConfigError(
+            f"from_dict: a malformed report ({type(problem).__name__}: {problem})."
+        ) from None
+
+
+def _from_dict(data: Mapping[str, Any]) -> Layer:
+    schema = data.get("schema")
+    if schema != 1:
+        raise ConfigError(f"from_dict: unknown report schema {schema!r}; expected 1.")
+    rows = data.get("rows")
+    root_spec = data.get("spec")
+    if not isinstance(rows, list) or not isinstance(root_spec, Mapping):
+        raise ConfigError("from_dict: a report needs 'rows' (a list) and 'spec' (an object).")
+    types = layer_types()
+    classes: dict[str, type[Module]] = {}
+    if len(rows) == 1 and rows[0].get("path") == "":
+        return _build(root_spec, [], types, classes)
+    root = _Node({})
+    stack: list[tuple[int, _Node]] = [(-1, root)]
+    for row in rows:
+        depth = row["depth"]
+        if not isinstance(depth, int) or not 0 <= depth <= stack[-1][0] + 1 or depth > 200:
+            raise ConfigError(f"from_dict: row {row.get('path')!r} has a wrong depth {depth!r}.")
+        while stack[-1][0] >= depth:
+            stack.pop()
+        node = _Node(row)
+        stack[-1][1].children.append(node)
+        stack.append((depth, node))
+    built: dict[str, Layer] = {}
+
+    def make(node: _Node) -> tuple[str, Layer]:
+        row = node.row
+        path: str = row["path"]
+        name = path.rpartition(".")[2]
+        shared = row.get("shared_with")
+        if shared is not None:
+            if shared not in built:
+                raise ConfigError(f"from_dict: {path} is shared with unknown {shared!r}.")
+            return name, built[shared]
+        layer = _build(row["spec"], [make(child) for child in node.children], types, classes)
+        built[path] = layer
+        return name, layer
+
+    return _build(root_spec, [make(child) for child in root.children], types, classes)
