@@ -34,6 +34,8 @@ Entries = tuple[tuple[str, Layer], ...]
 
 def _entries(kind: str, argument: str, value: object, default: str) -> Entries:
     """A layer becomes ``((default, layer),)``; a mapping's entries are taken as named."""
+    if isinstance(value, tuple) and all(isinstance(item, tuple) for item in value):
+        value = dict(value)  # ((name, layer), ...): the form a report stores
     if isinstance(value, Mapping):
         entries = tuple(_check_entry(kind, name, layer) for name, layer in value.items())
         if not entries:
@@ -89,30 +91,33 @@ class Residual(Composite):
     paramcalc.errors.ShapeError: Residual adds the block's output (8, 30, 30) to the shortcut's ...
     """
 
-    body: Entries = field(default=())
-    shortcut: tuple[tuple[str, Layer], ...] = field(default=())
+    block: Entries = field(default=())
+    shortcut: Entries = field(default=())
 
     def __init__(
         self,
-        block: Layer | Mapping[str, Layer],
-        shortcut: Layer | Mapping[str, Layer] | None = None,
+        block: Layer | Mapping[str, Layer] | Entries,
+        shortcut: Layer | Mapping[str, Layer] | Entries | None = None,
+        *,
+        trainable: bool = True,
     ) -> None:
         body = _entries("Residual", "block", block, "block")
-        short = () if shortcut is None else _entries("Residual", "shortcut", shortcut, "shortcut")
+        short = () if not shortcut else _entries("Residual", "shortcut", shortcut, "shortcut")
         if len(short) > 1:
             raise ConfigError(
                 "Residual: `shortcut` must be one layer or a dict with one named layer. "
                 f"Received: {len(short)} layers ({', '.join(name for name, _ in short)})."
             )
         _unique_names("Residual", body + short)
-        object.__setattr__(self, "body", body)
+        object.__setattr__(self, "block", body)
         object.__setattr__(self, "shortcut", short)
+        object.__setattr__(self, "trainable", _check.boolean("Residual", "trainable", trainable))
 
     def children(self) -> Iterator[tuple[str, Layer]]:
-        return iter(self.body + self.shortcut)
+        return iter(self.block + self.shortcut)
 
     def forward_shapes(self, visit: Visit, shape: Shape | None) -> Shape | None:
-        main = _run(visit, self.body, shape)
+        main = _run(visit, self.block, shape)
         skip = _run(visit, self.shortcut, shape)
         if main is not None and skip is not None and main != skip:
             raise ShapeError(
@@ -122,14 +127,14 @@ class Residual(Composite):
         return main
 
     def rebuild(self, children: list[Layer]) -> Residual:
-        names = [name for name, _ in self.body + self.shortcut]
+        names = [name for name, _ in self.block + self.shortcut]
         pairs = dict(zip(names, children, strict=True))
-        body = {name: pairs[name] for name, _ in self.body}
+        body = {name: pairs[name] for name, _ in self.block}
         short = {name: pairs[name] for name, _ in self.shortcut}
         return type(self)(body, short or None)
 
     def __repr__(self) -> str:
-        parts = [_entries_repr(self.body, "block")]
+        parts = [_entries_repr(self.block, "block")]
         if self.shortcut:
             parts.append(_entries_repr(self.shortcut, "shortcut"))
         return f"{type(self).__name__}({', '.join(_indent(part) for part in parts)})"
@@ -156,13 +161,23 @@ class Concat(Composite):
     branches: Entries = field(default=())
     dim: int = 0
 
-    def __init__(self, *branches: Layer | Mapping[str, Layer], dim: int = 0) -> None:
-        if len(branches) == 1 and isinstance(branches[0], Mapping):
-            entries = _entries("Concat", "branches", branches[0], "0")
+    def __init__(
+        self,
+        *layers: Layer | Mapping[str, Layer],
+        dim: int = 0,
+        branches: Entries | None = None,
+        trainable: bool = True,
+    ) -> None:
+        if branches is not None:  # ((name, layer), ...): the form a report stores
+            if layers:
+                raise ConfigError("Concat: give the branches as arguments or as `branches`.")
+            layers = (dict(branches),)
+        if len(layers) == 1 and isinstance(layers[0], Mapping):
+            entries = _entries("Concat", "branches", layers[0], "0")
         else:
             entries = tuple(
                 _entries("Concat", "branches", branch, str(index))[0]
-                for index, branch in enumerate(branches)
+                for index, branch in enumerate(layers)
             )
         if not entries:
             raise ConfigError("Concat: give at least one branch.")
@@ -170,6 +185,7 @@ class Concat(Composite):
         _check.integer("Concat", "dim", dim)
         object.__setattr__(self, "branches", entries)
         object.__setattr__(self, "dim", dim)
+        object.__setattr__(self, "trainable", _check.boolean("Concat", "trainable", trainable))
 
     def children(self) -> Iterator[tuple[str, Layer]]:
         return iter(self.branches)
@@ -250,7 +266,7 @@ class Repeat(Composite):
     n: int = 1
     prefix: str = ""
 
-    def __init__(self, block: Layer, n: int, *, prefix: str = "") -> None:
+    def __init__(self, block: Layer, n: int, *, prefix: str = "", trainable: bool = True) -> None:
         if not isinstance(block, Layer):
             raise ConfigTypeError(
                 f"Repeat: `block` must be a paramcalc layer. "
@@ -262,6 +278,7 @@ class Repeat(Composite):
         object.__setattr__(self, "block", block)
         object.__setattr__(self, "n", n)
         object.__setattr__(self, "prefix", prefix)
+        object.__setattr__(self, "trainable", _check.boolean("Repeat", "trainable", trainable))
 
     def children(self) -> Iterator[tuple[str, Layer]]:
         """Lazily: ``("0", block)``, …, ``(str(n - 1), block)`` (after the ``prefix``)."""

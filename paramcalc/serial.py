@@ -43,12 +43,22 @@ def layer_types() -> dict[str, type[Layer]]:
     ('Linear', 'MaxPool2d')
     """
     import paramcalc
+    from paramcalc import zoo
+    from paramcalc.layer import Composite
 
     found: dict[str, type[Layer]] = {}
     for name in paramcalc.__all__:
         value = getattr(paramcalc, name, None)
         if isinstance(value, type) and issubclass(value, Layer) and value is not Layer:
             found[name] = value
+    for name in zoo.__all__:  # the zoo's own leaf layers (GPT-2's Conv1D, …)
+        value = getattr(zoo, name, None)
+        if (
+            isinstance(value, type)
+            and issubclass(value, Layer)
+            and not issubclass(value, Composite)
+        ):
+            found.setdefault(name, value)
     return found
 
 
@@ -222,7 +232,9 @@ def _from_dict(data: Mapping[str, Any]) -> Layer:
         path: str = row["path"]
         name = path.rpartition(".")[2]
         shared = row.get("shared_with")
-        if shared is not None:
+        spec = row.get("spec")
+        tied = isinstance(spec, Mapping) and spec.get("type") == "Tied"
+        if shared is not None and not tied:  # a Tied row names the tensor it uses instead
             if shared not in built:
                 raise ConfigError(f"from_dict: {path} is shared with unknown {shared!r}.")
             return name, built[shared]

@@ -317,3 +317,33 @@ def test_repeat_of_a_module() -> None:
         "0.fc2.weight",
     ]
     assert repeated.output_shape((8,)) == (8,)
+
+
+class TestRoundTrip:
+    def test_graph_blocks_from_dict(self) -> None:
+        """A JSON report of graph blocks rebuilds the same network (from_dict)."""
+        import json
+
+        from paramcalc.serial import from_dict
+
+        fc = pc.Linear(4, 4)
+        net = pc.Sequential(
+            Residual({"fc": pc.Linear(4, 4)}, pc.Linear(4, 4)),
+            Repeat(pc.Sequential(fc, fc), 3, prefix="layer"),
+            Concat(pc.Linear(4, 2), pc.Linear(4, 3), dim=-1),
+            pc.Linear(5, 5),
+        )
+        back = from_dict(json.loads(json.dumps(net.report((4,)).to_dict())))
+        assert back == net
+        assert back.report((4,)).rows == net.report((4,)).rows
+
+    def test_tie_from_dict(self) -> None:
+        """A tied head comes back tied: its row names the target, not a shared layer."""
+        import json
+
+        from paramcalc.serial import from_dict
+
+        net = pc.Sequential({"emb": pc.Linear(4, 4), "head": pc.Linear(4, 4).tied_to("emb.weight")})
+        back = from_dict(json.loads(json.dumps(net.report().to_dict())))
+        assert back == net
+        assert back.report().params_per_use == 40

@@ -23,9 +23,19 @@ from typing import Any, NamedTuple
 from paramcalc.errors import ConfigError
 from paramcalc.layer import Layer
 from paramcalc.shapes import Shape
-from paramcalc.zoo._common import Conv1D, Net, ScaledDotProductAttention, StochasticDepth
+from paramcalc.zoo._common import (
+    Conv1D,
+    FirstToken,
+    Net,
+    Permute,
+    Pooled,
+    ScaledDotProductAttention,
+    StochasticDepth,
+    Tokens,
+)
 from paramcalc.zoo.language import bert, gpt2, llama, mistral, qwen2
 from paramcalc.zoo.vision import (
+    LayerNorm2d,
     alexnet,
     convnext_tiny,
     densenet,
@@ -42,9 +52,14 @@ from paramcalc.zoo.vision import (
 __all__ = [
     "Conv1D",
     "Entry",
+    "FirstToken",
+    "LayerNorm2d",
     "Net",
+    "Permute",
+    "Pooled",
     "ScaledDotProductAttention",
     "StochasticDepth",
+    "Tokens",
     "alexnet",
     "bert",
     "convnext_tiny",

@@ -19,7 +19,21 @@ from paramcalc.formula import Formula, num, product, total
 from paramcalc.layer import Composite, Layer, Visit
 from paramcalc.shapes import Shape, numel
 
-__all__ = ["Conv1D", "Net", "ScaledDotProductAttention", "StochasticDepth", "pooled"]
+__all__ = [
+    "Conv1D",
+    "FirstToken",
+    "GatedMLP",
+    "Net",
+    "Permute",
+    "Pooled",
+    "ResidualNet",
+    "ScaledDotProductAttention",
+    "SelfAttention",
+    "Step",
+    "StochasticDepth",
+    "Tokens",
+    "pooled",
+]
 
 Step = str | tuple[str, Layer]
 """A registered module's name, or ``(call name, layer)`` for a functional step."""

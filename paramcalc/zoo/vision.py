@@ -39,6 +39,7 @@ __all__ = [
     "DenseNet",
     "EfficientNet",
     "GoogLeNet",
+    "LayerNorm2d",
     "LeNet",
     "MobileNetV2",
     "ResNet",
