@@ -31,6 +31,7 @@ examples:
   paramcalc report.json --format markdown            # a JSON report, rendered again
   paramcalc net.txt --format html --output report.html
   paramcalc net.txt --columns name,kind,params --include "features.*" --explain
+  paramcalc --zoo resnet50 --depth 1                 # a reference network (--zoo list)
 
 A model is one or more layer calls (separated by spaces, commas or lines; an
 optional nn. or torch.nn. prefix is fine), a file holding such calls, the text
@@ -90,8 +91,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "model",
+        nargs="?",
         help='layer calls ("Conv2d(1, 6, 5) Linear(400, 120)"), a file (calls, print(model) '
         "output or a JSON report), or - for standard input",
+    )
+    parser.add_argument(
+        "--zoo",
+        metavar="NAME",
+        help="a reference network instead of a model (resnet50, gpt2, llama2-7b, …) at its "
+        "standard input unless --input is given; --zoo list shows the names",
     )
     parser.add_argument(
         "-i", "--input", type=_shape, metavar="SHAPE", help="per-sample input shape, e.g. 1,32,32"
@@ -249,6 +257,52 @@ def _fits(stream: TextIO) -> bool:
     return True
 
 
+def _zoo(options: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
+    """``--zoo NAME``: report a reference network; ``--zoo list``: the names and totals."""
+    from paramcalc import zoo
+
+    if options.zoo == "list":
+        for name in zoo.names():
+            entry = zoo.entry(name)
+            print(f"{name:16} {entry.published:>15,}  {entry.source}: {entry.note}", file=stdout)
+        return 0
+    try:
+        entry = zoo.entry(options.zoo)
+    except ParamcalcError as problem:
+        print(f"paramcalc: error: {problem}", file=stderr)
+        return 2
+    network = entry.build()
+    if options.total:
+        print(network.params(), file=stdout)
+        return 0
+    try:
+        report = network.report(
+            options.input or entry.input_shape, batch_size=options.batch_size or 1
+        )
+    except ShapeError as problem:
+        print(f"paramcalc: error: the model does not fit the input shape: {problem}", file=stderr)
+        return 1
+    output = report.render(
+        options.format,
+        columns=_columns(options.columns),
+        depth=options.depth,
+        include=options.include,
+        exclude=options.exclude,
+        explain=options.explain,
+        ascii=options.ascii or (options.output is None and not _fits(stdout)),
+    )
+    if options.output:
+        try:
+            with open(options.output, "w", encoding="utf-8") as handle:
+                handle.write(output + "\n")
+        except OSError as problem:
+            print(f"paramcalc: error: cannot write {options.output}: {problem}", file=stderr)
+            return 1
+    else:
+        print(output, file=stdout)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
     stdout, stderr = sys.stdout, sys.stderr
@@ -262,6 +316,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         options = parser.parse_args(arguments)
         _columns(options.columns)
+        if options.model is None and options.zoo is None:
+            raise _UsageError("the following arguments are required: model (or --zoo NAME)")
+        if options.model is not None and options.zoo is not None:
+            raise _UsageError("give a model or --zoo NAME, not both")
+        if options.zoo is not None:
+            return _zoo(options, stdout, stderr)
         name, text = _read(options.model, sys.stdin)
     except SystemExit as done:  # --help
         return done.code if isinstance(done.code, int) else 0
