@@ -33,6 +33,8 @@ class TestRepeat:
         ours = [(r.path, r.params, r.output_shape, r.macs) for r in repeated.report((7, 16)).rows]
         theirs = [(r.path, r.params, r.output_shape, r.macs) for r in explicit.report((7, 16)).rows]
         assert ours == theirs
+        assert repeated.elementwise_flops((7, 16)) == explicit.elementwise_flops((7, 16))
+        assert repeated.memory((7, 16)) == explicit.memory((7, 16))
 
     def test_shape_changing_block(self) -> None:
         """A block that shrinks its input is walked copy by copy until the shape settles."""
@@ -67,6 +69,7 @@ class TestRepeat:
             assert net.trainable_params() == n * 1072
             assert net.output_shape((5, 16)) == (5, 16)
             assert net.macs((5, 16)) == n * 5 * 1024
+            assert net.elementwise_flops((5, 16)) == n * net.block.elementwise_flops((5, 16))
             work[n] = len(calls)
         assert work[10] == work[10_000]
 
