@@ -549,9 +549,12 @@ def densenet(
 # -- GoogLeNet ----------------------------------------------------------------------
 
 
-def _basic_conv(cin: int, cout: int, kernel: int, stride: int = 1, padding: int = 0) -> Net:
+class BasicConv2d(Net):
     """Torchvision's GoogLeNet ``BasicConv2d``: conv (no bias), BN (eps 0.001), ReLU."""
-    return Net(
+
+
+def _basic_conv(cin: int, cout: int, kernel: int, stride: int = 1, padding: int = 0) -> BasicConv2d:
+    return BasicConv2d(
         {
             "conv": pc.Conv2d(cin, cout, kernel, stride=stride, padding=padding, bias=False),
             "bn": pc.BatchNorm2d(cout, eps=0.001),
@@ -758,6 +761,10 @@ class VisionTransformer(Net):
         return visit("heads", self.module("heads"), x)
 
 
+class EncoderBlock(ResidualNet):
+    """Torchvision's ViT ``EncoderBlock``: pre-norm attention and MLP with shortcuts."""
+
+
 class ViTEncoder(Net):
     """torchvision's ViT ``Encoder``: adds the position table, runs the blocks, normalizes."""
 
@@ -797,7 +804,7 @@ def vit_b_16(
             f"Received: image_size={image_size}, patch_size={patch_size}."
         )
     length = (image_size // patch_size) ** 2 + 1
-    block = ResidualNet(
+    block = EncoderBlock(
         {
             "ln_1": pc.LayerNorm(hidden_dim, eps=1e-6),
             "self_attention": pc.MultiheadAttention(
