@@ -438,7 +438,7 @@ class Walk:
         self.macs = 0
         self.elementwise = 0
         self._last: tuple[str, Layer, Shape] | None = None
-        self._scopes: dict[tuple[int, str], dict[int, str]] = {}
+        self._scopes: dict[tuple[int, int, str], dict[int, str]] = {}
 
     def visit(self, path: str, layer: Layer, shape: Shape | None, depth: int = 0) -> Shape | None:
         """Run ``layer`` (at ``path``) on ``shape`` and return its output shape."""
@@ -521,7 +521,8 @@ class Walk:
         steps = [0] * len(self.TOTALS)
         while done < copies:
             copy_name = f"{name}{done}"
-            self.seen = self._scopes.setdefault((id(owner), copy_name), {})
+            # a copy's scope: per enclosing scope, so nested repeats get one per outer copy
+            self.seen = self._scopes.setdefault((id(outer), id(owner), copy_name), {})
             given = out
             start = len(self.rows)
             before = [getattr(self, total) for total in self.TOTALS]

@@ -350,3 +350,21 @@ class TestRoundTrip:
         back = from_dict(json.loads(json.dumps(net.report().to_dict())))
         assert back == net
         assert back.report().params_per_use == 40
+
+
+def test_nested_repeats_with_changing_shapes() -> None:
+    """Repeat of a Repeat whose shape shrinks: every copy counted once, rows add up."""
+    inner = Repeat(pc.Conv2d(4, 4, 3, stride=2, padding=1), 2)
+    nested = Repeat(inner, 3)
+    explicit = pc.Sequential(
+        *(
+            pc.Sequential(*(pc.Conv2d(4, 4, 3, stride=2, padding=1) for _ in range(2)))
+            for _ in range(3)
+        )
+    )
+    report = nested.report((4, 64, 64))
+    assert report.params == nested.params() == explicit.params() == 6 * 148
+    assert sum(row.params for row in report.leaves()) == report.params
+    assert [(r.path, r.params, r.output_shape, r.macs) for r in report.rows] == [
+        (r.path, r.params, r.output_shape, r.macs) for r in explicit.report((4, 64, 64)).rows
+    ]
