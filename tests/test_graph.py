@@ -368,3 +368,49 @@ def test_nested_repeats_with_changing_shapes() -> None:
     assert [(r.path, r.params, r.output_shape, r.macs) for r in report.rows] == [
         (r.path, r.params, r.output_shape, r.macs) for r in explicit.report((4, 64, 64)).rows
     ]
+
+
+def _random_graph(rng: Any, width: int, depth: int) -> Layer:
+    """A random network of Linear/ReLU, shared layers, residuals, concats and repeats."""
+    shared = pc.Linear(width, width, bias=rng.random() < 0.5)
+    parts: list[Layer] = []
+    for _ in range(rng.randint(1, 4)):
+        choice = rng.randrange(6)
+        if choice == 0 or depth == 0:
+            parts.append(pc.Linear(width, width, bias=rng.random() < 0.5))
+        elif choice == 1:
+            parts.append(shared)
+        elif choice == 2:
+            parts.append(Residual(_random_graph(rng, width, depth - 1)))
+        elif choice == 3:
+            half = pc.Linear(width, width // 2)
+            parts.append(Concat(half, pc.Linear(width, width - width // 2), dim=-1))
+        elif choice == 4:
+            parts.append(Repeat(_random_graph(rng, width, depth - 1), rng.randint(1, 5)))
+        else:
+            parts.append(pc.ReLU())
+    return pc.Sequential(*parts)
+
+
+def test_random_graph_invariants() -> None:
+    """Rows add up to the totals, the formula to params(), names to the counts; JSON round trip."""
+    import json
+    import random
+
+    from paramcalc.serial import from_dict
+    from paramcalc.shapes import numel
+
+    rng = random.Random(7)
+    for _ in range(150):
+        width = rng.randint(2, 9)
+        net = _random_graph(rng, width, 2)
+        report = net.report((3, width))
+        assert sum(row.params for row in report.leaves()) == report.params == net.params()
+        assert sum(row.macs or 0 for row in report.leaves()) == report.macs == net.macs((3, width))
+        assert net.explain().value == net.params()
+        assert sum(numel(shape) for _, shape in net.named_parameters()) == net.params()
+        assert report.params_per_use >= report.params
+        back = from_dict(json.loads(json.dumps(report.to_dict())))
+        assert back.params() == net.params()
+        assert list(back.named_parameters()) == list(net.named_parameters())
+        assert back.macs((3, width)) == net.macs((3, width))
