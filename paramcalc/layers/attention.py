@@ -208,6 +208,18 @@ class MultiheadAttention(Layer):
     def count_macs(self, shape: Shape, output: Shape) -> int:
         return self.macs_for(shape[0], self.key_len)
 
+    def count_elementwise(self, shape: Shape, output: Shape) -> int:
+        """Bias adds of the four projections, the query's 1/√d scale, softmax 5 per score.
+
+        >>> MultiheadAttention(8, 2).elementwise_flops((5, 8))  # 4·5·8 + 5·8 + 5·2·5·5
+        450
+        """
+        e, length = self.embed_dim, shape[0]
+        source = length if self.key_len is None else self.key_len
+        keys = source + self.add_bias_kv + self.add_zero_attn
+        biases = (2 * length + 2 * source) * e if self.bias else 0
+        return biases + length * e + 5 * self.num_heads * length * keys
+
     def __repr__(self) -> str:
         parts = [repr(self.embed_dim), repr(self.num_heads)]
         defaults = (

@@ -71,6 +71,13 @@ def _check_dropout(layer: str, dropout: object) -> float:
     return float(value)
 
 
+STEP_ELEMENTWISE = {"RNN": (4, 2), "LSTM": (21, 13), "GRU": (17, 11)}
+"""Element-wise FLOPs per hidden unit per step, (with bias, without): each gate's
+``W_i·x + W_h·h`` sum 1, its two biases 2, its activation 1; LSTM adds
+``c = f·c + i·g`` (3) and ``h = o·tanh(c)`` (2); GRU's ``n`` gate adds the
+product ``r·(W_hn·h + b_hn)`` (1), and ``h = (1 − z)·n + z·h`` costs 4."""
+
+
 class _Recurrent(Layer):
     """What ``RNN``, ``LSTM`` and ``GRU`` share (torch's ``RNNBase``)."""
 
@@ -178,6 +185,15 @@ class _Recurrent(Layer):
 
     def count_macs(self, shape: Shape, output: Shape) -> int:
         return shape[0] * self.step_macs()
+
+    def count_elementwise(self, shape: Shape, output: Shape) -> int:
+        """Gate sums, biases, activations and state updates: see ``docs/flops.md``.
+
+        >>> LSTM(10, 20).elementwise_flops((5, 10))  # 5 steps · 20 · 21
+        2100
+        """
+        per_unit = STEP_ELEMENTWISE[type(self).__name__.removesuffix("Cell")][not self.bias]
+        return shape[0] * self.num_layers * self.directions * self.hidden_size * per_unit
 
 
 @dataclass(frozen=True, repr=False)
@@ -318,6 +334,15 @@ class _Cell(Layer):
 
     def count_macs(self, shape: Shape, output: Shape) -> int:
         return self.gates * self.hidden_size * (self.input_size + self.hidden_size)
+
+    def count_elementwise(self, shape: Shape, output: Shape) -> int:
+        """One step of its recurrent layer's element-wise work (``docs/flops.md``).
+
+        >>> GRUCell(10, 20, bias=False).elementwise_flops((10,))  # 20 · 11
+        220
+        """
+        per_unit = STEP_ELEMENTWISE[type(self).__name__.removesuffix("Cell")][not self.bias]
+        return self.hidden_size * per_unit
 
     def formula(self) -> Formula:
         """``G·H·(H_in + H + 2)``, without ``+ 2`` if not ``bias``.
