@@ -60,7 +60,7 @@ def _indent(text: str) -> str:
     return text.replace("\n", "\n  ")
 
 
-@dataclass(frozen=True, init=False, repr=False)
+@dataclass(frozen=True, init=False, repr=False, eq=False)
 class Sequential(Composite):
     """Layers applied one after another; mirrors ``torch.nn.Sequential``.
 
@@ -133,7 +133,7 @@ class Sequential(Composite):
         return f"{kind}({{{lines}\n}})"
 
 
-@dataclass(frozen=True, init=False, repr=False)
+@dataclass(frozen=True, init=False, repr=False, eq=False)
 class ModuleList(Sequential):
     """A list of layers; mirrors ``torch.nn.ModuleList``.
 
@@ -160,7 +160,7 @@ class ModuleList(Sequential):
         return f"ModuleList([{body}\n])" if body else "ModuleList()"
 
 
-@dataclass(frozen=True, init=False, repr=False)
+@dataclass(frozen=True, init=False, repr=False, eq=False)
 class ModuleDict(Composite):
     """Layers by name; mirrors ``torch.nn.ModuleDict``.
 

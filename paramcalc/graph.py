@@ -68,7 +68,7 @@ def _entries_repr(entries: Entries, default: str) -> str:
     return f"{{{lines}\n}}"
 
 
-@dataclass(frozen=True, init=False, repr=False)
+@dataclass(frozen=True, init=False, repr=False, eq=False)
 class Residual(Composite):
     """``block(x) + shortcut(x)``: a skip connection (ResNet, transformers).
 
@@ -140,7 +140,7 @@ class Residual(Composite):
         return f"{type(self).__name__}({', '.join(_indent(part) for part in parts)})"
 
 
-@dataclass(frozen=True, init=False, repr=False)
+@dataclass(frozen=True, init=False, repr=False, eq=False)
 class Concat(Composite):
     """Runs every branch on the same input and concatenates the outputs (Inception).
 
@@ -239,7 +239,7 @@ def concat_shapes(outputs: list[tuple[str, Shape | None]], dim: int) -> Shape | 
     return (*first[:axis], size, *first[axis + 1 :])
 
 
-@dataclass(frozen=True, init=False, repr=False)
+@dataclass(frozen=True, init=False, repr=False, eq=False)
 class Repeat(Composite):
     """``n`` distinct copies of ``block`` applied in order, never materialized.
 
@@ -332,7 +332,7 @@ class Repeat(Composite):
         return f"{type(self).__name__}({_indent(repr(self.block))}, {self.n}{prefix})"
 
 
-@dataclass(frozen=True, init=False, repr=False)
+@dataclass(frozen=True, init=False, repr=False, eq=False)
 class Tied(Layer):
     """A layer some of whose tensors are another layer's parameters (weight tying).
 

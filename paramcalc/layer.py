@@ -31,7 +31,7 @@ from paramcalc.formula import Formula, num, product, total
 from paramcalc.shapes import Shape, as_shape, numel, product_text
 
 if TYPE_CHECKING:
-    from paramcalc.memory import Memory
+    from paramcalc.footprint import Memory
     from paramcalc.report import Report
 
 __all__ = ["Composite", "Counts", "Layer", "Visit"]
@@ -72,7 +72,7 @@ class _Tally:
         self.params = self.trainable = self.buffers = 0
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class Layer:
     """Base of every layer and container.
 
@@ -310,7 +310,7 @@ class Layer:
         >>> Linear(400, 120).memory(dtype="bf16").parameters  # 48,120 × 2 bytes
         96240
         """
-        from paramcalc.memory import memory
+        from paramcalc.footprint import memory
 
         return memory(
             self,
@@ -334,6 +334,21 @@ class Layer:
 
     def __str__(self) -> str:
         return repr(self)
+
+    # Equality and hashing by value, written once here: subclasses are declared
+    # with ``eq=False``, which spares generating two methods per layer class at
+    # import time (the bulk of the import cost of a hundred dataclasses).
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return _field_values(self) == _field_values(other)
+
+    def __hash__(self) -> int:
+        return hash((self.__class__, _field_values(self)))
+
+
+def _field_values(layer: object) -> tuple[object, ...]:
+    return tuple(getattr(layer, item.name) for item in dataclasses.fields(layer))  # type: ignore[arg-type]
 
 
 class Composite(Layer):

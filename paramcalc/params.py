@@ -33,7 +33,7 @@ from paramcalc.shapes import Shape
 __all__ = ["Parameter", "ParameterDict", "ParameterList"]
 
 
-@dataclass(frozen=True, init=False, repr=False)
+@dataclass(frozen=True, init=False, repr=False, eq=False)
 class Parameter(Layer):
     """A learnable tensor of ``shape``; mirrors ``torch.nn.Parameter``.
 
@@ -109,7 +109,7 @@ def _indent(text: str) -> str:
     return text.replace("\n", "\n  ")
 
 
-@dataclass(frozen=True, init=False, repr=False)
+@dataclass(frozen=True, init=False, repr=False, eq=False)
 class _ParameterContainer(Composite):
     """Named parameters, no forward: shapes pass through unchanged."""
 
@@ -127,7 +127,7 @@ class _ParameterContainer(Composite):
         return f"{kind}({lines}\n)" if lines else f"{kind}()"
 
 
-@dataclass(frozen=True, init=False, repr=False)
+@dataclass(frozen=True, init=False, repr=False, eq=False)
 class ParameterList(_ParameterContainer):
     """A list of parameters named ``"0"``, ``"1"``, …; mirrors ``torch.nn.ParameterList``.
 
@@ -159,7 +159,7 @@ class ParameterList(_ParameterContainer):
         return cast(Parameter, self.entries[index][1])
 
 
-@dataclass(frozen=True, init=False, repr=False)
+@dataclass(frozen=True, init=False, repr=False, eq=False)
 class ParameterDict(_ParameterContainer):
     """Parameters by name; mirrors ``torch.nn.ParameterDict``.
 

@@ -17,10 +17,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from paramcalc import _check
+from paramcalc.footprint import (
+    Memory,
+    buffer_bytes,
+    estimate,
+    normalize_dtype,
+    parameter_bytes,
+    tensor_bytes as _tensor_bytes,
+)
 from paramcalc.formula import Formula
 from paramcalc.layer import Walk
-from paramcalc.memory import Memory, buffer_bytes, estimate, normalize_dtype, parameter_bytes
-from paramcalc.memory import tensor_bytes as _tensor_bytes
 from paramcalc.shapes import Shape, as_shape, numel
 
 if TYPE_CHECKING:

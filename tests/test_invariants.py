@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from paramcalc import Conv2d, Flatten, Layer, Linear, MaxPool2d, ReLU, Sequential
 from paramcalc.shapes import numel

@@ -7,12 +7,11 @@ import random
 from dataclasses import dataclass
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 import paramcalc as pc
 from paramcalc import ConfigError, ConfigTypeError, Layer, memory, transformer_activation_bytes
-from paramcalc.memory import normalize_dtype, tensor_bytes
+from paramcalc.footprint import normalize_dtype, tensor_bytes
 from paramcalc.shapes import Shape
 
 

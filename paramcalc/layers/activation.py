@@ -46,7 +46,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class _Elementwise(Layer):
     """An element-wise activation: 1 FLOP per element (docs/flops.md)."""
 
@@ -55,7 +55,7 @@ class _Elementwise(Layer):
         return numel(output)
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class _Inplace(_Elementwise):
     """An element-wise activation whose only argument is ``inplace``."""
 
@@ -66,7 +66,7 @@ class _Inplace(_Elementwise):
         _check.boolean(type(self).__name__, "inplace", self.inplace)
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class ReLU(_Inplace):
     """``max(0, x)``; mirrors ``torch.nn.ReLU``.
 
@@ -75,7 +75,7 @@ class ReLU(_Inplace):
     """
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class ReLU6(_Inplace):
     """``min(max(0, x), 6)``; mirrors ``torch.nn.ReLU6``.
 
@@ -84,7 +84,7 @@ class ReLU6(_Inplace):
     """
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class SELU(_Inplace):
     """Scaled ELU; mirrors ``torch.nn.SELU``.
 
@@ -93,7 +93,7 @@ class SELU(_Inplace):
     """
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class SiLU(_Inplace):
     """``x·σ(x)`` (swish); mirrors ``torch.nn.SiLU``.
 
@@ -102,7 +102,7 @@ class SiLU(_Inplace):
     """
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class Mish(_Inplace):
     """``x·tanh(softplus(x))``; mirrors ``torch.nn.Mish``.
 
@@ -111,7 +111,7 @@ class Mish(_Inplace):
     """
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class Hardswish(_Inplace):
     """``x·relu6(x + 3)/6``; mirrors ``torch.nn.Hardswish``.
 
@@ -120,7 +120,7 @@ class Hardswish(_Inplace):
     """
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class Hardsigmoid(_Inplace):
     """``relu6(x + 3)/6``; mirrors ``torch.nn.Hardsigmoid``.
 
@@ -129,7 +129,7 @@ class Hardsigmoid(_Inplace):
     """
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class Sigmoid(_Elementwise):
     """``1/(1 + e^−x)``; mirrors ``torch.nn.Sigmoid``.
 
@@ -138,7 +138,7 @@ class Sigmoid(_Elementwise):
     """
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class Tanh(_Elementwise):
     """``tanh(x)``; mirrors ``torch.nn.Tanh``.
 
@@ -147,7 +147,7 @@ class Tanh(_Elementwise):
     """
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class LogSigmoid(_Elementwise):
     """``log(1/(1 + e^−x))``; mirrors ``torch.nn.LogSigmoid``.
 
@@ -156,7 +156,7 @@ class LogSigmoid(_Elementwise):
     """
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class Softsign(_Elementwise):
     """``x/(1 + |x|)``; mirrors ``torch.nn.Softsign``.
 
@@ -165,7 +165,7 @@ class Softsign(_Elementwise):
     """
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class Tanhshrink(_Elementwise):
     """``x − tanh(x)``; mirrors ``torch.nn.Tanhshrink``.
 
@@ -174,7 +174,7 @@ class Tanhshrink(_Elementwise):
     """
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class Hardshrink(_Elementwise):
     """``x`` where ``|x| > lambd``, else 0; mirrors ``torch.nn.Hardshrink``.
 
@@ -192,7 +192,7 @@ class Hardshrink(_Elementwise):
 _FLOAT32_MAX = 3.4028234663852886e38
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class Softshrink(_Elementwise):
     """``x ∓ lambd`` where ``|x| > lambd``, else 0; mirrors ``torch.nn.Softshrink``.
 
@@ -216,7 +216,7 @@ class Softshrink(_Elementwise):
             )
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class RReLU(_Elementwise):
     """Leaky ReLU with a random slope in ``[lower, upper]``; mirrors ``torch.nn.RReLU``.
 
@@ -244,7 +244,7 @@ class RReLU(_Elementwise):
             )
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class LeakyReLU(_Elementwise):
     """``max(0, x) + negative_slope·min(0, x)``; mirrors ``torch.nn.LeakyReLU``.
 
@@ -261,7 +261,7 @@ class LeakyReLU(_Elementwise):
         _check.boolean("LeakyReLU", "inplace", self.inplace)
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class ELU(_Elementwise):
     """``x`` if ``x > 0`` else ``alpha·(eˣ − 1)``; mirrors ``torch.nn.ELU``.
 
@@ -278,7 +278,7 @@ class ELU(_Elementwise):
         _check.boolean(type(self).__name__, "inplace", self.inplace)
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class CELU(ELU):
     """``max(0, x) + min(0, alpha·(e^(x/alpha) − 1))``; mirrors ``torch.nn.CELU``.
 
@@ -299,7 +299,7 @@ class CELU(ELU):
             )
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class GELU(_Elementwise):
     """``x·Φ(x)``, exact or with the tanh approximation; mirrors ``torch.nn.GELU``.
 
@@ -314,7 +314,7 @@ class GELU(_Elementwise):
         _check.one_of("GELU", "approximate", self.approximate, ("none", "tanh"))
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class Hardtanh(_Elementwise):
     """``x`` clipped to ``[min_val, max_val]``; mirrors ``torch.nn.Hardtanh``.
 
@@ -352,7 +352,7 @@ class Hardtanh(_Elementwise):
             )
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class Softplus(_Elementwise):
     """``log(1 + e^(beta·x))/beta``; mirrors ``torch.nn.Softplus``.
 
@@ -369,7 +369,7 @@ class Softplus(_Elementwise):
         _check.real("Softplus", "threshold", self.threshold)
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class Threshold(_Elementwise):
     """``x`` if ``x > threshold`` else ``value``; mirrors ``torch.nn.Threshold``.
 
@@ -388,7 +388,7 @@ class Threshold(_Elementwise):
         _check.boolean("Threshold", "inplace", self.inplace)
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class PReLU(_Elementwise):
     """Leaky ReLU with a learned slope per channel; mirrors ``torch.nn.PReLU``.
 
@@ -435,7 +435,7 @@ class PReLU(_Elementwise):
         return shape
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class _SoftmaxBase(Layer):
     """``Softmax``/``LogSoftmax``: normalize along torch's ``dim``.
 
@@ -464,7 +464,7 @@ class _SoftmaxBase(Layer):
         return 5 * numel(output)
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class Softmax(_SoftmaxBase):
     """``exp(xᵢ)/Σⱼ exp(xⱼ)`` along torch's ``dim`` (batch = 0); mirrors ``torch.nn.Softmax``.
 
@@ -477,7 +477,7 @@ class Softmax(_SoftmaxBase):
     """
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class LogSoftmax(_SoftmaxBase):
     """``log(softmax(x))`` along torch's ``dim``; mirrors ``torch.nn.LogSoftmax``.
 
@@ -486,7 +486,7 @@ class LogSoftmax(_SoftmaxBase):
     """
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class Softmin(_SoftmaxBase):
     """``softmax(−x)`` along torch's ``dim``; mirrors ``torch.nn.Softmin``.
 
@@ -499,7 +499,7 @@ class Softmin(_SoftmaxBase):
         return 6 * numel(output)
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class Softmax2d(Layer):
     """Softmax over the channels of ``(C, H, W)``; mirrors ``torch.nn.Softmax2d``.
 
@@ -523,7 +523,7 @@ class Softmax2d(Layer):
         return 5 * numel(output)
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class GLU(Layer):
     """``a·σ(b)`` for the two halves of torch's ``dim``; mirrors ``torch.nn.GLU``.
 

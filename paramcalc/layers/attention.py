@@ -65,7 +65,7 @@ def check_length(layer: str, name: str, value: object) -> None:
         _check.positive(layer, name, value)
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class MultiheadAttention(Layer):
     """Multi-head scaled dot-product attention; mirrors ``torch.nn.MultiheadAttention``.
 

@@ -33,7 +33,7 @@ PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 _KERNEL_SYMBOLS = {1: ("K",), 2: ("K", "K"), 3: ("K", "K", "K")}
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class _ConvNd(Layer):
     """Shared fields and checks of ``Conv1d/2d/3d`` (torch's ``_ConvNd``)."""
 
@@ -161,7 +161,7 @@ class _ConvNd(Layer):
         return Formula(product(weights, out))
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class Conv1d(_ConvNd):
     """1-d convolution over ``(C_in, L)``; mirrors ``torch.nn.Conv1d``.
 
@@ -178,7 +178,7 @@ class Conv1d(_ConvNd):
     dims: ClassVar[int] = 1
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class Conv2d(_ConvNd):
     """2-d convolution over ``(C_in, H, W)``; mirrors ``torch.nn.Conv2d``.
 
@@ -198,7 +198,7 @@ class Conv2d(_ConvNd):
     dims: ClassVar[int] = 2
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class Conv3d(_ConvNd):
     """3-d convolution over ``(C_in, D, H, W)``; mirrors ``torch.nn.Conv3d``.
 
@@ -215,7 +215,7 @@ class Conv3d(_ConvNd):
     dims: ClassVar[int] = 3
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class _ConvTransposeNd(Layer):
     """Shared fields and checks of ``ConvTranspose1d/2d/3d`` (torch's ``_ConvTransposeNd``).
 
@@ -384,7 +384,7 @@ class _ConvTransposeNd(Layer):
         return Formula(weights)
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class ConvTranspose1d(_ConvTransposeNd):
     """1-d transposed convolution over ``(C_in, L)``; mirrors ``torch.nn.ConvTranspose1d``.
 
@@ -403,7 +403,7 @@ class ConvTranspose1d(_ConvTransposeNd):
     dims: ClassVar[int] = 1
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class ConvTranspose2d(_ConvTransposeNd):
     """2-d transposed convolution over ``(C_in, H, W)``; mirrors ``torch.nn.ConvTranspose2d``.
 
@@ -423,7 +423,7 @@ class ConvTranspose2d(_ConvTransposeNd):
     dims: ClassVar[int] = 2
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class ConvTranspose3d(_ConvTransposeNd):
     """3-d transposed convolution over ``(C_in, D, H, W)``; mirrors ``torch.nn.ConvTranspose3d``.
 

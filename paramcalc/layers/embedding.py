@@ -55,7 +55,7 @@ def _check_no_weight(layer: str, value: object) -> None:
         )
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class Embedding(Layer):
     """A table of ``num_embeddings`` vectors; mirrors ``torch.nn.Embedding``.
 
@@ -104,7 +104,7 @@ class Embedding(Layer):
 MODES = ("sum", "mean", "max")
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class EmbeddingBag(Layer):
     """Sums, averages or maxes a bag of embeddings; mirrors ``torch.nn.EmbeddingBag``.
 

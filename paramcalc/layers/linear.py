@@ -13,7 +13,7 @@ from paramcalc.shapes import Shape, numel
 __all__ = ["Bilinear", "Identity", "Linear"]
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class Linear(Layer):
     """Applies ``y = x Aᵀ + b`` to the last dimension; mirrors ``torch.nn.Linear``.
 
@@ -71,7 +71,7 @@ class Linear(Layer):
         return Formula(total(weights, out) if self.bias else weights)
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class Bilinear(Layer):
     """Applies ``y_k = x1ᵀ·A_k·x2 + b_k``; mirrors ``torch.nn.Bilinear``.
 
@@ -135,7 +135,7 @@ class Bilinear(Layer):
         return Formula(total(weights, out) if self.bias else weights)
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class Identity(Layer):
     """Returns its input; mirrors ``torch.nn.Identity`` (whose arguments it ignores too).
 

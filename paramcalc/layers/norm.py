@@ -61,7 +61,7 @@ def _channel_error(expected: int, shape: Shape) -> ShapeError:
     )
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class _NormBase(Layer):
     """Fields, tensors and checks shared by batch and instance norms (torch's ``_NormBase``)."""
 
@@ -110,7 +110,7 @@ class _NormBase(Layer):
             raise _channel_error(self.num_features, shape)
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class _BatchNorm(_NormBase):
     """Batch norm: ``eps`` must be positive (torch checks it in training)."""
 
@@ -131,7 +131,7 @@ class _BatchNorm(_NormBase):
         return numel(output) * (2 if self.affine else 1)
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class BatchNorm1d(_BatchNorm):
     """Batch normalization over ``(C,)`` or ``(C, L)``; mirrors ``torch.nn.BatchNorm1d``.
 
@@ -146,7 +146,7 @@ class BatchNorm1d(_BatchNorm):
     ranks: ClassVar[tuple[int, ...]] = (1, 2)
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class BatchNorm2d(_BatchNorm):
     """Batch normalization over ``(C, H, W)``; mirrors ``torch.nn.BatchNorm2d``.
 
@@ -157,7 +157,7 @@ class BatchNorm2d(_BatchNorm):
     ranks: ClassVar[tuple[int, ...]] = (3,)
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class BatchNorm3d(_BatchNorm):
     """Batch normalization over ``(C, D, H, W)``; mirrors ``torch.nn.BatchNorm3d``.
 
@@ -168,7 +168,7 @@ class BatchNorm3d(_BatchNorm):
     ranks: ClassVar[tuple[int, ...]] = (4,)
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class SyncBatchNorm(_BatchNorm):
     """Batch normalization synchronized across processes; mirrors ``torch.nn.SyncBatchNorm``.
 
@@ -186,7 +186,7 @@ class SyncBatchNorm(_BatchNorm):
             raise _rank_error("1 or more", shape)
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class _InstanceNorm(_NormBase):
     """Instance norm: torch's defaults are ``affine=False, track_running_stats=False``."""
 
@@ -213,7 +213,7 @@ class _InstanceNorm(_NormBase):
         return numel(output) * (5 if self.affine else 4)
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class InstanceNorm1d(_InstanceNorm):
     """Instance normalization over ``(C, L)``; mirrors ``torch.nn.InstanceNorm1d``.
 
@@ -224,7 +224,7 @@ class InstanceNorm1d(_InstanceNorm):
     dims: ClassVar[int] = 1
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class InstanceNorm2d(_InstanceNorm):
     """Instance normalization over ``(C, H, W)``; mirrors ``torch.nn.InstanceNorm2d``.
 
@@ -235,7 +235,7 @@ class InstanceNorm2d(_InstanceNorm):
     dims: ClassVar[int] = 2
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class InstanceNorm3d(_InstanceNorm):
     """Instance normalization over ``(C, D, H, W)``; mirrors ``torch.nn.InstanceNorm3d``.
 
@@ -286,7 +286,7 @@ def _check_trailing(normalized: tuple[int, ...], shape: Shape) -> None:
         )
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class LayerNorm(Layer):
     """Layer normalization over the trailing dims; mirrors ``torch.nn.LayerNorm``.
 
@@ -331,7 +331,7 @@ class LayerNorm(Layer):
         return _repr_normalized(self)
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class RMSNorm(Layer):
     """Root-mean-square normalization over the trailing dims; mirrors ``torch.nn.RMSNorm``.
 
@@ -369,7 +369,7 @@ class RMSNorm(Layer):
         return _repr_normalized(self)
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class GroupNorm(Layer):
     """Group normalization over ``(C, *)``; mirrors ``torch.nn.GroupNorm``.
 
@@ -424,7 +424,7 @@ class GroupNorm(Layer):
         return shape
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class LocalResponseNorm(Layer):
     """Normalization across nearby channels over ``(C, *)``; mirrors ``torch.nn.LocalResponseNorm``.
 

@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class _PadNd(Layer):
     """Shared field, checks and shape rule of every padding layer.
 
@@ -164,7 +164,7 @@ def _circular_problem(length: int, before: int, after: int) -> str:
     return ""
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class _ConstantPadNd(_PadNd):
     """Constant padding with ``value`` (torch's ``_ConstantPadNd``)."""
 
@@ -175,7 +175,7 @@ class _ConstantPadNd(_PadNd):
         _check.real(type(self).__name__, "value", self.value)
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class ZeroPad1d(_PadNd):
     """Pads the last dimension with zeros; mirrors ``torch.nn.ZeroPad1d``.
 
@@ -184,7 +184,7 @@ class ZeroPad1d(_PadNd):
     """
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class ZeroPad2d(_PadNd):
     """Pads the last two dimensions with zeros; mirrors ``torch.nn.ZeroPad2d``.
 
@@ -195,7 +195,7 @@ class ZeroPad2d(_PadNd):
     dims: ClassVar[int] = 2
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class ZeroPad3d(_PadNd):
     """Pads the last three dimensions with zeros; mirrors ``torch.nn.ZeroPad3d``.
 
@@ -206,7 +206,7 @@ class ZeroPad3d(_PadNd):
     dims: ClassVar[int] = 3
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class ConstantPad1d(_ConstantPadNd):
     """Pads the last dimension with ``value``; mirrors ``torch.nn.ConstantPad1d``.
 
@@ -215,7 +215,7 @@ class ConstantPad1d(_ConstantPadNd):
     """
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class ConstantPad2d(_ConstantPadNd):
     """Pads the last two dimensions with ``value``; mirrors ``torch.nn.ConstantPad2d``.
 
@@ -226,7 +226,7 @@ class ConstantPad2d(_ConstantPadNd):
     dims: ClassVar[int] = 2
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class ConstantPad3d(_ConstantPadNd):
     """Pads the last three dimensions with ``value``; mirrors ``torch.nn.ConstantPad3d``.
 
@@ -237,7 +237,7 @@ class ConstantPad3d(_ConstantPadNd):
     dims: ClassVar[int] = 3
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class ReflectionPad1d(_PadNd):
     """Pads ``(C, L)`` with its reflection; mirrors ``torch.nn.ReflectionPad1d``.
 
@@ -252,7 +252,7 @@ class ReflectionPad1d(_PadNd):
     mode: ClassVar[str] = "reflect"
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class ReflectionPad2d(_PadNd):
     """Pads ``(C, H, W)`` with its reflection; mirrors ``torch.nn.ReflectionPad2d``.
 
@@ -264,7 +264,7 @@ class ReflectionPad2d(_PadNd):
     mode: ClassVar[str] = "reflect"
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class ReflectionPad3d(_PadNd):
     """Pads ``(C, D, H, W)`` with its reflection; mirrors ``torch.nn.ReflectionPad3d``.
 
@@ -276,7 +276,7 @@ class ReflectionPad3d(_PadNd):
     mode: ClassVar[str] = "reflect"
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class ReplicationPad1d(_PadNd):
     """Pads ``(C, L)`` by repeating the edge; mirrors ``torch.nn.ReplicationPad1d``.
 
@@ -287,7 +287,7 @@ class ReplicationPad1d(_PadNd):
     mode: ClassVar[str] = "replicate"
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class ReplicationPad2d(_PadNd):
     """Pads ``(C, H, W)`` by repeating the edge; mirrors ``torch.nn.ReplicationPad2d``.
 
@@ -299,7 +299,7 @@ class ReplicationPad2d(_PadNd):
     mode: ClassVar[str] = "replicate"
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class ReplicationPad3d(_PadNd):
     """Pads ``(C, D, H, W)`` by repeating the edge; mirrors ``torch.nn.ReplicationPad3d``.
 
@@ -311,7 +311,7 @@ class ReplicationPad3d(_PadNd):
     mode: ClassVar[str] = "replicate"
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class CircularPad1d(_PadNd):
     """Pads ``(C, L)`` by wrapping around; mirrors ``torch.nn.CircularPad1d``.
 
@@ -322,7 +322,7 @@ class CircularPad1d(_PadNd):
     mode: ClassVar[str] = "circular"
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class CircularPad2d(_PadNd):
     """Pads ``(C, H, W)`` by wrapping around; mirrors ``torch.nn.CircularPad2d``.
 
@@ -334,7 +334,7 @@ class CircularPad2d(_PadNd):
     mode: ClassVar[str] = "circular"
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class CircularPad3d(_PadNd):
     """Pads ``(C, D, H, W)`` by wrapping around; mirrors ``torch.nn.CircularPad3d``.
 

@@ -127,7 +127,7 @@ def _collapse(values: tuple[int, ...]) -> int | tuple[int, ...]:
     return values[0] if len(set(values)) == 1 else values
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class _MaxPoolNd(Layer):
     """Shared fields and checks of ``MaxPool1d/2d/3d`` (torch's ``_MaxPoolNd``)."""
 
@@ -173,7 +173,7 @@ class _MaxPoolNd(Layer):
         return numel(output) * (numel(_expand(self.kernel_size, self.dims)) - 1)
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class MaxPool1d(_MaxPoolNd):
     """1-d max pooling over ``(C, L)``; mirrors ``torch.nn.MaxPool1d``.
 
@@ -184,7 +184,7 @@ class MaxPool1d(_MaxPoolNd):
     dims: ClassVar[int] = 1
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class MaxPool2d(_MaxPoolNd):
     """2-d max pooling over ``(C, H, W)``; mirrors ``torch.nn.MaxPool2d``.
 
@@ -199,7 +199,7 @@ class MaxPool2d(_MaxPoolNd):
     dims: ClassVar[int] = 2
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class MaxPool3d(_MaxPoolNd):
     """3-d max pooling over ``(C, D, H, W)``; mirrors ``torch.nn.MaxPool3d``.
 
@@ -214,7 +214,7 @@ MaxPool = MaxPool2d
 """``MaxPool`` is the 2-d one, as in the seed post."""
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class _AvgPoolNd(Layer):
     """Shared fields and checks of ``AvgPool1d/2d/3d`` (torch's ``_AvgPoolNd``).
 
@@ -259,7 +259,7 @@ class _AvgPoolNd(Layer):
         return numel(output) * numel(_expand(self.kernel_size, self.dims))
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class _AvgPoolDivNd(_AvgPoolNd):
     """``AvgPool2d/3d``: ``divisor_override``, a non-zero int, replaces the window size."""
 
@@ -276,7 +276,7 @@ class _AvgPoolDivNd(_AvgPoolNd):
                 )
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class AvgPool1d(_AvgPoolNd):
     """1-d average pooling over ``(C, L)``; mirrors ``torch.nn.AvgPool1d``.
 
@@ -297,7 +297,7 @@ class AvgPool1d(_AvgPoolNd):
         super().__post_init__()
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class AvgPool2d(_AvgPoolDivNd):
     """2-d average pooling over ``(C, H, W)``; mirrors ``torch.nn.AvgPool2d``.
 
@@ -312,7 +312,7 @@ class AvgPool2d(_AvgPoolDivNd):
     dims: ClassVar[int] = 2
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class AvgPool3d(_AvgPoolDivNd):
     """3-d average pooling over ``(C, D, H, W)``; mirrors ``torch.nn.AvgPool3d``.
 
@@ -323,7 +323,7 @@ class AvgPool3d(_AvgPoolDivNd):
     dims: ClassVar[int] = 3
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class _LPPoolNd(Layer):
     """Shared fields of ``LPPool1d/2d/3d`` (torch's ``_LPPoolNd``).
 
@@ -379,7 +379,7 @@ class _LPPoolNd(Layer):
         return numel(shape) + numel(output) * (k + 2)
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class LPPool1d(_LPPoolNd):
     """1-d power-average pooling over ``(C, L)``; mirrors ``torch.nn.LPPool1d``.
 
@@ -390,7 +390,7 @@ class LPPool1d(_LPPoolNd):
     dims: ClassVar[int] = 1
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class LPPool2d(_LPPoolNd):
     """2-d power-average pooling over ``(C, H, W)``; mirrors ``torch.nn.LPPool2d``.
 
@@ -401,7 +401,7 @@ class LPPool2d(_LPPoolNd):
     dims: ClassVar[int] = 2
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class LPPool3d(_LPPoolNd):
     """3-d power-average pooling over ``(C, D, H, W)``; mirrors ``torch.nn.LPPool3d``.
 
@@ -412,7 +412,7 @@ class LPPool3d(_LPPoolNd):
     dims: ClassVar[int] = 3
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class _AdaptivePoolNd(Layer):
     """Pools to a fixed ``output_size`` whatever the input size.
 
@@ -478,7 +478,7 @@ class _AdaptivePoolNd(Layer):
         return total - (numel(output) if self.maximum else 0)
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class _AdaptiveMaxPoolNd(_AdaptivePoolNd):
     """Adaptive max pooling: ``output_size`` and ``return_indices``."""
 
@@ -491,7 +491,7 @@ class _AdaptiveMaxPoolNd(_AdaptivePoolNd):
         _check.boolean(type(self).__name__, "return_indices", self.return_indices)
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class AdaptiveAvgPool1d(_AdaptivePoolNd):
     """1-d adaptive average pooling to ``output_size``; mirrors ``torch.nn.AdaptiveAvgPool1d``.
 
@@ -502,7 +502,7 @@ class AdaptiveAvgPool1d(_AdaptivePoolNd):
     dims: ClassVar[int] = 1
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class AdaptiveAvgPool2d(_AdaptivePoolNd):
     """2-d adaptive average pooling; mirrors ``torch.nn.AdaptiveAvgPool2d``.
 
@@ -516,7 +516,7 @@ class AdaptiveAvgPool2d(_AdaptivePoolNd):
     mean_shortcut: ClassVar[bool] = True
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class AdaptiveAvgPool3d(_AdaptivePoolNd):
     """3-d adaptive average pooling; mirrors ``torch.nn.AdaptiveAvgPool3d``.
 
@@ -528,7 +528,7 @@ class AdaptiveAvgPool3d(_AdaptivePoolNd):
     mean_shortcut: ClassVar[bool] = True
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
     """1-d adaptive max pooling; mirrors ``torch.nn.AdaptiveMaxPool1d``.
 
@@ -539,7 +539,7 @@ class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
     dims: ClassVar[int] = 1
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
     """2-d adaptive max pooling; mirrors ``torch.nn.AdaptiveMaxPool2d``.
 
@@ -550,7 +550,7 @@ class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
     dims: ClassVar[int] = 2
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
     """3-d adaptive max pooling; mirrors ``torch.nn.AdaptiveMaxPool3d``.
 
@@ -564,7 +564,7 @@ class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
 _ANY = -(2**63)  # torch checks these sizes only through the output they give
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class _MaxUnpoolNd(Layer):
     """Shared fields of ``MaxUnpool1d/2d/3d`` (torch's ``_MaxUnpoolNd``).
 
@@ -612,7 +612,7 @@ class _MaxUnpoolNd(Layer):
         return (*shape[:-n], *outputs)
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class MaxUnpool1d(_MaxUnpoolNd):
     """Inverse of ``MaxPool1d`` (zeros off the maxima); mirrors ``torch.nn.MaxUnpool1d``.
 
@@ -623,7 +623,7 @@ class MaxUnpool1d(_MaxUnpoolNd):
     dims: ClassVar[int] = 1
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class MaxUnpool2d(_MaxUnpoolNd):
     """Inverse of ``MaxPool2d``; mirrors ``torch.nn.MaxUnpool2d``.
 
@@ -634,7 +634,7 @@ class MaxUnpool2d(_MaxUnpoolNd):
     dims: ClassVar[int] = 2
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class MaxUnpool3d(_MaxUnpoolNd):
     """Inverse of ``MaxPool3d``; mirrors ``torch.nn.MaxUnpool3d``.
 
@@ -645,7 +645,7 @@ class MaxUnpool3d(_MaxUnpoolNd):
     dims: ClassVar[int] = 3
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class _FractionalMaxPoolNd(Layer):
     """Shared fields and checks of ``FractionalMaxPool2d/3d``.
 
@@ -722,7 +722,7 @@ class _FractionalMaxPoolNd(Layer):
         return numel(output) * (numel(_expand(self.kernel_size, self.dims)) - 1)
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class FractionalMaxPool2d(_FractionalMaxPoolNd):
     """Max pooling over pseudo-random regions; mirrors ``torch.nn.FractionalMaxPool2d``.
 
@@ -733,7 +733,7 @@ class FractionalMaxPool2d(_FractionalMaxPoolNd):
     dims: ClassVar[int] = 2
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class FractionalMaxPool3d(_FractionalMaxPoolNd):
     """3-d fractional max pooling; mirrors ``torch.nn.FractionalMaxPool3d``.
 

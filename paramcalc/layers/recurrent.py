@@ -196,7 +196,7 @@ class _Recurrent(Layer):
         return shape[0] * self.num_layers * self.directions * self.hidden_size * per_unit
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class RNN(_Recurrent):
     """An Elman RNN with tanh or ReLU; mirrors ``torch.nn.RNN``.
 
@@ -226,7 +226,7 @@ class RNN(_Recurrent):
         self._validate()
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class LSTM(_Recurrent):
     """A long short-term memory RNN; mirrors ``torch.nn.LSTM``.
 
@@ -269,7 +269,7 @@ class LSTM(_Recurrent):
         return self.proj_size
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class GRU(_Recurrent):
     """A gated recurrent unit RNN; mirrors ``torch.nn.GRU``.
 
@@ -357,7 +357,7 @@ class _Cell(Layer):
         return Formula(product(num(self.gates), hidden, total(*inputs)))
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class RNNCell(_Cell):
     """One step of an Elman RNN; mirrors ``torch.nn.RNNCell``.
 
@@ -382,7 +382,7 @@ class RNNCell(_Cell):
         _check.one_of("RNNCell", "nonlinearity", self.nonlinearity, NONLINEARITIES)
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class LSTMCell(_Cell):
     """One step of an LSTM; mirrors ``torch.nn.LSTMCell``.
 
@@ -405,7 +405,7 @@ class LSTMCell(_Cell):
         self._validate()
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class GRUCell(_Cell):
     """One step of a GRU; mirrors ``torch.nn.GRUCell``.
 

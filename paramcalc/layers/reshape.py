@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class Flatten(Layer):
     """Flattens dimensions ``start_dim..end_dim``; mirrors ``torch.nn.Flatten``.
 
@@ -80,7 +80,7 @@ class Flatten(Layer):
         return (*shape[: start - 1], numel(shape[start - 1 : end]), *shape[end:])
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class Unflatten(Layer):
     """Splits torch's ``dim`` into ``unflattened_size``; mirrors ``torch.nn.Unflatten``.
 
@@ -133,7 +133,7 @@ class Unflatten(Layer):
         return (*shape[:axis], *sizes, *shape[axis + 1 :])
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class _DropoutNd(Layer):
     """Shared fields of the dropouts (torch's ``_DropoutNd``): ``p`` in [0, 1], ``inplace``.
 
@@ -169,7 +169,7 @@ class _DropoutNd(Layer):
         return shape
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class Dropout(_DropoutNd):
     """Zeroes elements with probability ``p`` in training; mirrors ``torch.nn.Dropout``.
 
@@ -178,7 +178,7 @@ class Dropout(_DropoutNd):
     """
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class Dropout1d(_DropoutNd):
     """Zeroes whole channels of ``(C, L)`` (or ``(L,)``); mirrors ``torch.nn.Dropout1d``.
 
@@ -189,7 +189,7 @@ class Dropout1d(_DropoutNd):
     ranks: ClassVar[tuple[int, int | None]] = (1, 2)
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class Dropout2d(_DropoutNd):
     """Zeroes whole channels of ``(C, H, W)``; mirrors ``torch.nn.Dropout2d``.
 
@@ -204,7 +204,7 @@ class Dropout2d(_DropoutNd):
     feature: ClassVar[bool] = True
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class Dropout3d(_DropoutNd):
     """Zeroes whole channels of ``(C, D, H, W)``; mirrors ``torch.nn.Dropout3d``.
 
@@ -213,7 +213,7 @@ class Dropout3d(_DropoutNd):
     """
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class AlphaDropout(_DropoutNd):
     """Dropout that keeps SELU's self-normalization; mirrors ``torch.nn.AlphaDropout``.
 
@@ -222,7 +222,7 @@ class AlphaDropout(_DropoutNd):
     """
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class FeatureAlphaDropout(_DropoutNd):
     """Alpha dropout of whole channels; mirrors ``torch.nn.FeatureAlphaDropout``.
 
@@ -234,7 +234,7 @@ class FeatureAlphaDropout(_DropoutNd):
     feature: ClassVar[bool] = True
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class PixelShuffle(Layer):
     """``(*, C·r², H, W)`` → ``(*, C, H·r, W·r)``; mirrors ``torch.nn.PixelShuffle``.
 
@@ -261,7 +261,7 @@ class PixelShuffle(Layer):
         return drop_batch((*lead, channels // (r * r), height * r, width * r), shape)
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class PixelUnshuffle(Layer):
     """``(*, C, H·r, W·r)`` → ``(*, C·r², H, W)``; mirrors ``torch.nn.PixelUnshuffle``.
 
@@ -288,7 +288,7 @@ class PixelUnshuffle(Layer):
         return drop_batch((*lead, channels * r * r, height // r, width // r), shape)
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class ChannelShuffle(Layer):
     """Interleaves ``groups`` channel groups of ``(C, *)``; mirrors ``torch.nn.ChannelShuffle``.
 
@@ -327,7 +327,7 @@ def _pair(value: int | tuple[int, ...]) -> tuple[int, int]:
     return (value, value) if isinstance(value, int) else (value[0], value[1])
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class Fold(Layer):
     """Sums sliding blocks ``(C·kH·kW, L)`` into ``(C, *output_size)``; mirrors ``torch.nn.Fold``.
 
@@ -381,7 +381,7 @@ class Fold(Layer):
         return drop_batch((*lead, channels // kernel, *_pair(self.output_size)), shape)
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class Unfold(Layer):
     """Extracts sliding blocks: ``(C, H, W)`` → ``(C·kH·kW, L)``; mirrors ``torch.nn.Unfold``.
 
@@ -422,7 +422,7 @@ _MODE_RANK = {"linear": 2, "bilinear": 3, "bicubic": 3, "trilinear": 4}
 """Per-sample ranks the interpolating modes need (torch's 3-d, 4-d, 5-d)."""
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class _Interpolate(Layer):
     """``size`` or ``scale_factor`` of torch's ``Upsample`` and its 2-d subclasses.
 
@@ -514,7 +514,7 @@ class _Interpolate(Layer):
         return (shape[0], *outputs)
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class Upsample(_Interpolate):
     """Resizes ``(C, *spatial)`` to ``size`` or ``⌊L·scale_factor⌋``; mirrors ``torch.nn.Upsample``.
 
@@ -548,7 +548,7 @@ class Upsample(_Interpolate):
         super().__post_init__()
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class UpsamplingNearest2d(_Interpolate):
     """Nearest-neighbour upsampling; mirrors ``torch.nn.UpsamplingNearest2d``.
 
@@ -557,7 +557,7 @@ class UpsamplingNearest2d(_Interpolate):
     """
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class UpsamplingBilinear2d(_Interpolate):
     """Bilinear upsampling with ``align_corners=True``; mirrors ``torch.nn.UpsamplingBilinear2d``.
 

@@ -193,7 +193,7 @@ def _activation_names(layer: _Block) -> tuple[str, ...]:
     return ("activation",) if any(name == "activation" for name, _ in layer._children) else ()
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class TransformerEncoderLayer(_Block):
     """Self-attention and a feed-forward block; mirrors ``torch.nn.TransformerEncoderLayer``.
 
@@ -268,7 +268,7 @@ class TransformerEncoderLayer(_Block):
         return self._run(visit, order, shape)
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class TransformerDecoderLayer(_Block):
     """Self-attention, cross-attention and a feed-forward block.
 
@@ -368,7 +368,7 @@ class TransformerDecoderLayer(_Block):
         return self._run(visit, order, shape)
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class TransformerEncoder(_Block):
     """``num_layers`` copies of ``encoder_layer``, then ``norm``.
 
@@ -408,7 +408,7 @@ class TransformerEncoder(_Block):
         return cast(ModuleList, self._child("layers"))
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class TransformerDecoder(_Block):
     """``num_layers`` copies of ``decoder_layer``, then ``norm``.
 
@@ -448,7 +448,7 @@ def _stack(layer: Layer, count: int, norm: Layer | None) -> Children:
     return layers if norm is None else (*layers, ("norm", norm))
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class Transformer(_Block):
     """An encoder-decoder transformer; mirrors ``torch.nn.Transformer``.
 

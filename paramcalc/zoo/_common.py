@@ -39,7 +39,7 @@ Step = str | tuple[str, Layer]
 """A registered module's name, or ``(call name, layer)`` for a functional step."""
 
 
-@dataclass(frozen=True, init=False, repr=False)
+@dataclass(frozen=True, init=False, repr=False, eq=False)
 class Net(Composite):
     """Registered modules (torch's names and order) and the forward's steps.
 
@@ -98,7 +98,7 @@ class Net(Composite):
         return f"{type(self).__name__}({lines}\n)"
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class Pooled(Layer):
     """``F.adaptive_avg_pool2d(x, 1)`` then ``torch.flatten(x, 1)``: ``(C, H, W) -> (C,)``.
 
@@ -117,7 +117,7 @@ def pooled() -> Pooled:
     return Pooled()
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class StochasticDepth(Layer):
     """Drops whole residual branches in training; mirrors ``torchvision.ops.StochasticDepth``.
 
@@ -134,7 +134,7 @@ class StochasticDepth(Layer):
         _check.one_of("StochasticDepth", "mode", self.mode, ("batch", "row"))
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class Conv1D(Layer):
     """Hugging Face's GPT-2 ``Conv1D(nf, nx)``: a linear layer with a transposed weight.
 
@@ -171,7 +171,7 @@ class Conv1D(Layer):
         return Formula(total(product(num(self.nx, "nx"), nf), nf))
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class ScaledDotProductAttention(Layer):
     """``softmax(QKᵀ/√d)·V`` over the heads of a projected ``(L, heads·head_dim)`` query.
 
@@ -205,7 +205,7 @@ class ScaledDotProductAttention(Layer):
         return 2 * self.num_heads * length * length * self.head_dim
 
 
-@dataclass(frozen=True, init=False, repr=False)
+@dataclass(frozen=True, init=False, repr=False, eq=False)
 class ResidualNet(Net):
     """A block whose forward adds each group of steps to its input (pre-norm transformers).
 
@@ -234,7 +234,7 @@ class ResidualNet(Net):
         return shape
 
 
-@dataclass(frozen=True, init=False, repr=False)
+@dataclass(frozen=True, init=False, repr=False, eq=False)
 class SelfAttention(Net):
     """Projections of one input, scaled dot-product attention, then output steps.
 
@@ -285,7 +285,7 @@ class SelfAttention(Net):
         return out
 
 
-@dataclass(frozen=True, init=False, repr=False)
+@dataclass(frozen=True, init=False, repr=False, eq=False)
 class GatedMLP(Net):
     """``down(act(gate(x)) · up(x))``: the SwiGLU feed-forward of Llama, Mistral and Qwen2."""
 
@@ -298,7 +298,7 @@ class GatedMLP(Net):
         return visit("down_proj", self.module("down_proj"), gate)
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class FirstToken(Layer):
     """``hidden[:, 0]``: the first position of a sequence, ``(L, E) -> (E,)``.
 
@@ -312,7 +312,7 @@ class FirstToken(Layer):
         return shape[1:]
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class Tokens(Layer):
     """``x.flatten(2).transpose(1, 2)`` plus ``extra`` tokens: ``(C, H, W) -> (HW+extra, C)``.
 
@@ -330,7 +330,7 @@ class Tokens(Layer):
         return (shape[1] * shape[2] + self.extra, shape[0])
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class Permute(Layer):
     """``torch.permute`` with torch's dims (0 = batch); mirrors ``torchvision.ops.Permute``.
 

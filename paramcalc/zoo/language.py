@@ -64,7 +64,7 @@ GPT2_SIZES = {
 }
 
 
-@dataclass(frozen=True, init=False, repr=False)
+@dataclass(frozen=True, init=False, repr=False, eq=False)
 class SummedEmbeddings(Net):
     """Token, position (and token-type) embeddings of the same ids, added up, then the rest.
 

@@ -394,7 +394,7 @@ def mobilenet_v2(
 # -- SqueezeNet ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True, init=False, repr=False)
+@dataclass(frozen=True, init=False, repr=False, eq=False)
 class Fire(Net):
     """torchvision's ``Fire``: squeeze, then 1×1 and 3×3 expands concatenated."""
 
@@ -465,7 +465,7 @@ def squeezenet(version: str = "1_0", num_classes: int = 1000, dropout: float = 0
 # -- DenseNet -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True, init=False, repr=False)
+@dataclass(frozen=True, init=False, repr=False, eq=False)
 class DenseBlock(Net):
     """torchvision's ``_DenseBlock``: each layer sees all earlier feature maps, concatenated."""
 
@@ -626,7 +626,7 @@ def googlenet(num_classes: int = 1000, dropout: float = 0.2) -> GoogLeNet:
 # -- EfficientNet -------------------------------------------------------------------
 
 
-@dataclass(frozen=True, init=False, repr=False)
+@dataclass(frozen=True, init=False, repr=False, eq=False)
 class SqueezeExcitation(Net):
     """torchvision's ``SqueezeExcitation``: ``x · sigmoid(fc2(act(fc1(avgpool(x)))))``."""
 
@@ -640,7 +640,7 @@ class SqueezeExcitation(Net):
         return shape
 
 
-@dataclass(frozen=True, init=False, repr=False)
+@dataclass(frozen=True, init=False, repr=False, eq=False)
 class MBConv(Net):
     """torchvision's ``MBConv``: expand, depthwise, squeeze-excite, project (+ shortcut)."""
 
@@ -859,7 +859,7 @@ class CNBlock(Net):
         return out
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, repr=False, eq=False)
 class LayerNorm2d(pc.LayerNorm):
     """torchvision's ``LayerNorm2d``: a LayerNorm over the channels of ``(C, H, W)``.
 
