@@ -118,7 +118,8 @@ def tensor_bytes(elements: int, dtype: object) -> int:
     >>> tensor_bytes(48000, "fp32"), tensor_bytes(120, "bf16"), tensor_bytes(5, "int4")
     (192000, 240, 3)
     """
-    return -(-elements * dtype_bits(dtype) // 8)
+    bits = DTYPE_BITS.get(dtype) if isinstance(dtype, str) else None  # the usual, short name
+    return -(-elements * (bits or dtype_bits(dtype)) // 8)
 
 
 def _optimizer(optimizer: object) -> str:
@@ -252,6 +253,9 @@ def parameter_bytes(layer: Layer, dtype: str) -> int:
     >>> parameter_bytes(Linear(3, 1), "int4")  # weight: 3 elements in 2 bytes; bias: 1 in 1
     3
     """
+    bits = DTYPE_BITS.get(dtype) or dtype_bits(dtype)
+    if bits % 8 == 0:  # whole bytes per element: no tensor rounds, the count says it all
+        return layer.params() * bits // 8
     return sum(tensor_bytes(numel(shape), dtype) for _, shape in layer.parameter_shapes())
 
 
@@ -262,6 +266,8 @@ def buffer_bytes(layer: Layer, dtype: str) -> int:
     >>> buffer_bytes(Linear(3, 1), "fp32")
     0
     """
+    if not layer.buffers():
+        return 0
     return sum(
         tensor_bytes(numel(shape), layer.buffer_dtype(name) or dtype)
         for name, shape in layer.buffer_shapes()
@@ -303,14 +309,13 @@ def estimate(
     parameters = buffers = master = gradients = state = 0
     for leaf in _unique_leaves(net, set()):
         buffers += buffer_bytes(leaf, name)
-        for _, shape in leaf.parameter_shapes():
-            elements = numel(shape)
-            parameters += tensor_bytes(elements, name)
-            if leaf.trainable:
-                gradients += tensor_bytes(elements, name)
-                state += slots * tensor_bytes(elements, state_dtype)
-                if mixed_precision:
-                    master += tensor_bytes(elements, "fp32")
+        weights = parameter_bytes(leaf, name)
+        parameters += weights
+        if leaf.trainable:
+            gradients += weights
+            state += slots * parameter_bytes(leaf, state_dtype)
+            if mixed_precision:
+                master += parameter_bytes(leaf, "fp32")
     given = None if input_shape is None else tensor_bytes(numel(input_shape) * batch_size, name)
     activations = None
     if outputs is not None and input_shape is not None:

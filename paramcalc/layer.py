@@ -62,6 +62,10 @@ class Counts(NamedTuple):
     buffers: int
 
 
+_NOTHING = Counts(0, 0, 0)
+"""What the second use of a shared layer adds."""
+
+
 class _Tally:
     """Adds up counts over a tree, counting each layer object once."""
 
@@ -441,13 +445,28 @@ class Walk:
     its input came from.
     """
 
-    __slots__ = ("_last", "_scopes", "batch_size", "elementwise", "macs", "record", "rows", "seen")
+    __slots__ = (
+        "_last",
+        "_row",
+        "_scopes",
+        "batch_size",
+        "elementwise",
+        "macs",
+        "record",
+        "rows",
+        "seen",
+    )
 
     TOTALS: ClassVar[tuple[str, ...]] = ("macs", "elementwise")
     """The per-forward sums a walk accumulates; repeated copies multiply each."""
 
     def __init__(self, *, record: bool = False) -> None:
         self.record = record
+        self._row: Any = None
+        if record:
+            from paramcalc.report import Row  # report imports this module: bind it late, once
+
+            self._row = Row
         self.rows: list[Any] = []
         self.seen: dict[int, str] = {}
         self.macs = 0
@@ -474,15 +493,15 @@ class Walk:
             self.elementwise += elementwise
             self._last = (path, layer, shape)
         if self.record:
-            from paramcalc.report import Row
-
             first = self.seen.get(id(layer))
-            counts = layer._counts if first is None else Counts(0, 0, 0)
+            counts = layer._counts if first is None else _NOTHING
             if first is None:
                 self.seen[id(layer)] = path
-            ties = ", ".join(target for _, target in layer.ties())
+                ties = layer.ties()
+                if ties:
+                    first = ", ".join(target for _, target in ties)
             self.rows.append(
-                Row(
+                self._row(
                     path,
                     type(layer).__name__,
                     depth,
@@ -491,10 +510,10 @@ class Walk:
                     counts.buffers,
                     out,
                     macs,
-                    first if first is not None or not ties else ties,
+                    first,
                     True,
                     layer,
-                    elementwise=elementwise,
+                    elementwise,
                 )
             )
         return shape if layer.bare_tensor else out

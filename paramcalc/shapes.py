@@ -12,6 +12,7 @@ A shape is a plain tuple of ints without the batch dimension, channels first:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from math import prod
 
 from paramcalc.errors import ConfigTypeError, ShapeError
 
@@ -39,11 +40,12 @@ def as_shape(value: object, *, name: str = "input_shape") -> Shape:
 
 
 def numel(shape: Shape) -> int:
-    """The number of elements of a shape (1 for ``()``)."""
-    total = 1
-    for size in shape:
-        total *= size
-    return total
+    """The number of elements of a shape (1 for ``()``).
+
+    >>> numel((16, 5, 5)), numel(())
+    (400, 1)
+    """
+    return prod(shape)
 
 
 def conv_length(
