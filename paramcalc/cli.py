@@ -305,6 +305,15 @@ def _zoo(options: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # the reader (head, less) went away: stop quietly, as Unix tools do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
+
+
+def _main(argv: Sequence[str] | None) -> int:
     stdout, stderr = sys.stdout, sys.stderr
     parser = _parser()
     arguments = list(sys.argv[1:] if argv is None else argv)
@@ -329,6 +338,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_usage(stderr)
         print(f"paramcalc: error: {problem}", file=stderr)
         return 2
+    except BrokenPipeError:
+        raise
     except (SpecError, OSError, UnicodeDecodeError) as problem:
         print(f"paramcalc: error: {problem}", file=stderr)
         return 1

@@ -208,3 +208,22 @@ def test_subprocess() -> None:
     assert done.returncode == 1
     assert done.stderr.startswith("paramcalc: error: <model>:1:1: `Nope` is not a layer")
     assert "Traceback" not in done.stderr
+
+
+def test_closed_pipe_is_quiet() -> None:
+    """`paramcalc --zoo resnet152 | head -1`: nothing on stderr when the reader leaves early."""
+    import subprocess
+    import sys
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "paramcalc", "--zoo", "resnet152", "--format", "html"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        bufsize=0,
+    )
+    assert process.stdout is not None
+    assert process.stderr is not None
+    process.stdout.read(8)
+    process.stdout.close()
+    process.wait(timeout=60)
+    assert process.stderr.read() == b""
