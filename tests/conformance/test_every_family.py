@@ -7,9 +7,7 @@ from typing import Any
 import paramcalc as pc
 
 from .compare import torch_buffers, torch_parameters
-from .test_mixed import FROZEN as MIXED_FROZEN
-from .test_mixed import Net as Mixed
-from .test_mixed import _torch_net as _torch_mixed
+from .test_mixed import FROZEN as MIXED_FROZEN, Net as Mixed, _torch_net as _torch_mixed
 
 
 def _torch_net(torch: Any) -> Any:
