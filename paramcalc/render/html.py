@@ -40,7 +40,7 @@ STYLE = """\
 .paramcalc-report dl { display: grid; grid-template-columns: max-content max-content;
   gap: 0 1em; margin: 0.6em 0 0 0; }
 .paramcalc-report dt { font-weight: 600; }
-.paramcalc-report dd { margin: 0; text-align: right; font-variant-numeric: tabular-nums; }
+.paramcalc-report dd { margin: 0; font-variant-numeric: tabular-nums; }
 @media (prefers-color-scheme: dark) {
   .paramcalc-report .bar > span { background: rgba(138, 180, 248, 0.8); }
 }
@@ -103,7 +103,10 @@ def render_html(
         out.append("</table>")
     out.append("<dl>")
     for label, value in footer(report):
-        out.append(f"<dt>{escape(label)}</dt><dd>{escape(value)}</dd>")
+        total, equals, parts = value.partition(" = ")  # a sum's terms go on a line below
+        out.append(f"<dt>{escape(label)}</dt><dd>{escape(total)}</dd>")
+        if equals:
+            out.append(f"<dt></dt><dd>= {escape(parts)}</dd>")
     out.append("</dl>")
     out.append("</div>")
     return "\n".join(out)
