@@ -46,6 +46,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "Residual",
         "Tied",
     ),
+    "paramcalc.hf": ("from_hf_config",),
     "paramcalc.layer": ("Layer",),
     "paramcalc.layers.activation": (
         "CELU",
@@ -333,6 +334,7 @@ __all__ = [
     "ZeroPad3d",
     "__version__",
     "from_dict",
+    "from_hf_config",
     "memory",
     "transformer_activation_bytes",
 ]
@@ -378,6 +380,7 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
         Residual as Residual,
         Tied as Tied,
     )
+    from paramcalc.hf import from_hf_config as from_hf_config
     from paramcalc.layer import Layer as Layer
     from paramcalc.layers.activation import (
         CELU as CELU,
