@@ -17,7 +17,7 @@ from paramcalc import ConfigError, ShapeError
 from .golden_rows import GoldenRow, check_golden, row_id
 
 GOLDEN: list[GoldenRow] = [
-    # from torch 2.13.0+cpu on a batch of one; re-checked live in tests/conformance/test_activation.py
+    # torch 2.13.0+cpu, batch of one; re-checked live in tests/conformance/test_activation.py
     ("ReLU", (), {}, (6, 28, 28), [], [], (6, 28, 28), 0),
     ("ReLU6", (True,), {}, (32, 7, 7), [], [], (32, 7, 7), 0),
     ("LeakyReLU", (0.2,), {}, (64, 16, 16), [], [], (64, 16, 16), 0),

@@ -17,7 +17,7 @@ from paramcalc import ConfigError, ShapeError
 from .golden_rows import GoldenRow, check_golden, row_id
 
 GOLDEN: list[GoldenRow] = [
-    # from torch 2.13.0+cpu on a batch of one; re-checked live in tests/conformance/test_padding.py
+    # torch 2.13.0+cpu, batch of one; re-checked live in tests/conformance/test_padding.py
     ("ZeroPad1d", ((1, 2),), {}, (4, 10), [], [], (4, 13), 0),
     ("ZeroPad2d", (1,), {}, (3, 32, 32), [], [], (3, 34, 34), 0),
     ("ZeroPad2d", ((1, 1, 2, 0),), {}, (3, 32, 32), [], [], (3, 34, 34), 0),

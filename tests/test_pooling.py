@@ -19,7 +19,7 @@ from .golden_rows import GoldenRow, check_golden, row_id
 inf = float("inf")
 
 GOLDEN: list[GoldenRow] = [
-    # from torch 2.13.0+cpu on a batch of one; re-checked live in tests/conformance/test_pooling.py
+    # torch 2.13.0+cpu, batch of one; re-checked live in tests/conformance/test_pooling.py
     ("AvgPool1d", (3,), {"stride": 2, "padding": 1}, (16, 50), [], [], (16, 25), 0),
     ("AvgPool1d", (4,), {"ceil_mode": True}, (3, 10), [], [], (3, 3), 0),
     ("AvgPool1d", (2,), {}, (9,), [], [], (4,), 0),

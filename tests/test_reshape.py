@@ -17,7 +17,7 @@ from paramcalc import ConfigError, ShapeError
 from .golden_rows import GoldenRow, check_golden, row_id
 
 GOLDEN: list[GoldenRow] = [
-    # from torch 2.13.0+cpu on a batch of one; re-checked live in tests/conformance/test_reshape.py
+    # torch 2.13.0+cpu, batch of one; re-checked live in tests/conformance/test_reshape.py
     ("Unflatten", (1, (16, 5, 5)), {}, (400,), [], [], (16, 5, 5), 0),
     ("Unflatten", (-1, (2, -1)), {}, (3, 8), [], [], (3, 2, 4), 0),
     ("Unflatten", (2, [3, 1]), {}, (4, 3, 5), [], [], (4, 3, 1, 5), 0),
