@@ -830,3 +830,122 @@ def test_mirrors_are_independent(torch: Any) -> None:
     """A deep copy of a mirror is a separate module (sanity of the harness)."""
     model = _gpt2(torch, 1, 8, 2, 10, 4, True)
     assert copy.deepcopy(model) is not model
+
+
+def _bert(torch: Any, layers: int, width: int, heads: int, inter: int, vocab: int) -> Any:
+    nn: Any = torch.nn
+
+    class SelfAttention(nn.Module):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.query = nn.Linear(width, width)
+            self.key = nn.Linear(width, width)
+            self.value = nn.Linear(width, width)
+            self.dropout = nn.Dropout(0.1)
+
+        def forward(self, x: Any) -> Any:
+            q, k, v = self.query(x), self.key(x), self.value(x)
+            batch, length, _ = x.shape
+            dim = width // heads
+            q, k, v = (t.view(batch, length, heads, dim).transpose(1, 2) for t in (q, k, v))
+            scores = torch.matmul(q, k.transpose(-1, -2)).softmax(-1)
+            out = torch.matmul(self.dropout(scores), v)
+            return out.transpose(1, 2).reshape(batch, length, width)
+
+    class Output(nn.Module):  # type: ignore[misc]
+        def __init__(self, cin: int) -> None:
+            super().__init__()
+            self.dense = nn.Linear(cin, width)
+            self.LayerNorm = nn.LayerNorm(width, eps=1e-12)
+            self.dropout = nn.Dropout(0.1)
+
+        def forward(self, x: Any, residual: Any) -> Any:
+            return self.LayerNorm(self.dropout(self.dense(x)) + residual)
+
+    class Attention(nn.Module):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.self = SelfAttention()
+            self.output = Output(width)
+
+        def forward(self, x: Any) -> Any:
+            return self.output(self.self(x), x)
+
+    class Intermediate(nn.Module):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.dense = nn.Linear(width, inter)
+            self.intermediate_act_fn = nn.GELU()
+
+        def forward(self, x: Any) -> Any:
+            return self.intermediate_act_fn(self.dense(x))
+
+    class BertLayer(nn.Module):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.attention = Attention()
+            self.intermediate = Intermediate()
+            self.output = Output(inter)
+
+        def forward(self, x: Any) -> Any:
+            x = self.attention(x)
+            return self.output(self.intermediate(x), x)
+
+    class Embeddings(nn.Module):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.word_embeddings = nn.Embedding(vocab, width, padding_idx=0)
+            self.position_embeddings = nn.Embedding(64, width)
+            self.token_type_embeddings = nn.Embedding(2, width)
+            self.LayerNorm = nn.LayerNorm(width, eps=1e-12)
+            self.dropout = nn.Dropout(0.1)
+
+        def forward(self, ids: Any) -> Any:
+            positions = torch.arange(ids.shape[1]).unsqueeze(0)
+            types = torch.zeros_like(ids)
+            x = self.word_embeddings(ids) + self.position_embeddings(positions)
+            return self.dropout(self.LayerNorm(x + self.token_type_embeddings(types)))
+
+    class Encoder(nn.Module):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.layer = nn.ModuleList([BertLayer() for _ in range(layers)])
+
+        def forward(self, x: Any) -> Any:
+            for layer in self.layer:
+                x = layer(x)
+            return x
+
+    class Pooler(nn.Module):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.dense = nn.Linear(width, width)
+            self.activation = nn.Tanh()
+
+        def forward(self, x: Any) -> Any:
+            return self.activation(self.dense(x[:, 0]))
+
+    class BertModel(nn.Module):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.embeddings = Embeddings()
+            self.encoder = Encoder()
+            self.pooler = Pooler()
+
+        def forward(self, ids: Any) -> Any:
+            return self.pooler(self.encoder(self.embeddings(ids)))
+
+    return BertModel()
+
+
+@pytest.mark.parametrize(("layers", "width", "heads", "inter"), [(2, 64, 4, 96), (1, 48, 6, 32)])
+def test_bert_matches_torch_mirror(
+    torch: Any, layers: int, width: int, heads: int, inter: int
+) -> None:
+    """Small BertModel configurations: names, totals, pooled output shape and MACs."""
+    theirs = _bert(torch, layers, width, heads, inter, 91).eval()
+    ours = zoo.bert(
+        vocab_size=91, hidden_size=width, num_hidden_layers=layers, num_attention_heads=heads,
+        intermediate_size=inter, max_position_embeddings=64,
+    )  # fmt: skip
+    _assert_lm_matches(torch, ours, theirs, 17)
