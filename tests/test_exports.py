@@ -52,3 +52,13 @@ def test_import_loads_no_layer_module() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_zoo_loads_only_the_family_used() -> None:
+    """`zoo.get("gpt2")` loads the language models, not the vision ones."""
+    code = (
+        "import sys; from paramcalc import zoo; zoo.get('gpt2'); "
+        "print('paramcalc.zoo.vision' in sys.modules, 'paramcalc.zoo.language' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]

@@ -16,38 +16,103 @@ True
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
-from functools import partial
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from paramcalc.errors import ConfigError
 from paramcalc.layer import Layer
 from paramcalc.shapes import Shape
-from paramcalc.zoo._common import (
-    Conv1D,
-    FirstToken,
-    Net,
-    Permute,
-    Pooled,
-    ScaledDotProductAttention,
-    StochasticDepth,
-    Tokens,
-)
-from paramcalc.zoo.language import bert, gpt2, llama, mistral, qwen2
-from paramcalc.zoo.vision import (
-    LayerNorm2d,
-    alexnet,
-    convnext_tiny,
-    densenet,
-    efficientnet_b0,
-    googlenet,
-    lenet5,
-    mobilenet_v2,
-    resnet,
-    squeezenet,
-    vgg,
-    vit_b_16,
-)
+
+# Each family loads on first use: sizing Llama never imports the vision models.
+_HOMES: dict[str, tuple[str, ...]] = {
+    "paramcalc.zoo._common": (
+        "Conv1D",
+        "FirstToken",
+        "Net",
+        "Permute",
+        "Pooled",
+        "ScaledDotProductAttention",
+        "StochasticDepth",
+        "Tokens",
+    ),
+    "paramcalc.zoo.language": (
+        "bert",
+        "gpt2",
+        "llama",
+        "mistral",
+        "qwen2",
+    ),
+    "paramcalc.zoo.vision": (
+        "LayerNorm2d",
+        "alexnet",
+        "convnext_tiny",
+        "densenet",
+        "efficientnet_b0",
+        "googlenet",
+        "lenet5",
+        "mobilenet_v2",
+        "resnet",
+        "squeezenet",
+        "vgg",
+        "vit_b_16",
+    ),
+}
+_WHERE = {name: module for module, names in _HOMES.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    """Load a model family's module the first time one of its names is used."""
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'paramcalc.zoo' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def _lazy(name: str, *args: Any, **preset: Any) -> Callable[..., Layer]:
+    """A builder that loads ``name``'s module only when a network is built."""
+
+    def build(**kwargs: Any) -> Layer:
+        function: Callable[..., Layer] = __getattr__(name)
+        return function(*args, **{**preset, **kwargs})
+
+    return build
+
+
+if TYPE_CHECKING:
+    from paramcalc.zoo._common import (
+        Conv1D as Conv1D,
+        FirstToken as FirstToken,
+        Net as Net,
+        Permute as Permute,
+        Pooled as Pooled,
+        ScaledDotProductAttention as ScaledDotProductAttention,
+        StochasticDepth as StochasticDepth,
+        Tokens as Tokens,
+    )
+    from paramcalc.zoo.language import (
+        bert as bert,
+        gpt2 as gpt2,
+        llama as llama,
+        mistral as mistral,
+        qwen2 as qwen2,
+    )
+    from paramcalc.zoo.vision import (
+        LayerNorm2d as LayerNorm2d,
+        alexnet as alexnet,
+        convnext_tiny as convnext_tiny,
+        densenet as densenet,
+        efficientnet_b0 as efficientnet_b0,
+        googlenet as googlenet,
+        lenet5 as lenet5,
+        mobilenet_v2 as mobilenet_v2,
+        resnet as resnet,
+        squeezenet as squeezenet,
+        vgg as vgg,
+        vit_b_16 as vit_b_16,
+    )
 
 __all__ = [
     "Conv1D",
@@ -86,7 +151,7 @@ class Entry(NamedTuple):
     """A named reference network: how to build it and what its sources say."""
 
     name: str
-    build: Callable[[], Layer]
+    build: Callable[..., Layer]
     published: int
     input_shape: Shape
     source: str
@@ -96,52 +161,73 @@ class Entry(NamedTuple):
 _IMAGE = (3, 224, 224)
 
 _ENTRIES: tuple[Entry, ...] = (
-    Entry("lenet5", lenet5, 61706, (1, 32, 32), "the seed post", "conv1–fc3, 10 classes"),
-    Entry("alexnet", alexnet, 61100840, _IMAGE, "torchvision", "1000 classes"),
-    Entry("vgg11", partial(vgg, 11), 132863336, _IMAGE, "torchvision", "no BatchNorm"),
-    Entry("vgg16", partial(vgg, 16), 138357544, _IMAGE, "torchvision", "no BatchNorm"),
+    Entry("lenet5", _lazy("lenet5"), 61706, (1, 32, 32), "the seed post", "conv1–fc3, 10 classes"),
+    Entry("alexnet", _lazy("alexnet"), 61100840, _IMAGE, "torchvision", "1000 classes"),
+    Entry("vgg11", _lazy("vgg", 11), 132863336, _IMAGE, "torchvision", "no BatchNorm"),
+    Entry("vgg16", _lazy("vgg", 16), 138357544, _IMAGE, "torchvision", "no BatchNorm"),
     Entry(
         "vgg16_bn",
-        partial(vgg, 16, batch_norm=True),
+        _lazy("vgg", 16, batch_norm=True),
         138365992,
         _IMAGE,
         "torchvision",
         "BatchNorm weights and biases; running statistics are buffers",
     ),
-    Entry("resnet18", partial(resnet, 18), 11689512, _IMAGE, "torchvision", "BatchNorm affine"),
-    Entry("resnet34", partial(resnet, 34), 21797672, _IMAGE, "torchvision", "BatchNorm affine"),
-    Entry("resnet50", partial(resnet, 50), 25557032, _IMAGE, "torchvision", "BatchNorm affine"),
-    Entry("resnet101", partial(resnet, 101), 44549160, _IMAGE, "torchvision", "BatchNorm affine"),
-    Entry("resnet152", partial(resnet, 152), 60192808, _IMAGE, "torchvision", "BatchNorm affine"),
-    Entry("mobilenet_v2", mobilenet_v2, 3504872, _IMAGE, "torchvision", "width 1.0"),
+    Entry("resnet18", _lazy("resnet", 18), 11689512, _IMAGE, "torchvision", "BatchNorm affine"),
+    Entry("resnet34", _lazy("resnet", 34), 21797672, _IMAGE, "torchvision", "BatchNorm affine"),
+    Entry("resnet50", _lazy("resnet", 50), 25557032, _IMAGE, "torchvision", "BatchNorm affine"),
+    Entry("resnet101", _lazy("resnet", 101), 44549160, _IMAGE, "torchvision", "BatchNorm affine"),
+    Entry("resnet152", _lazy("resnet", 152), 60192808, _IMAGE, "torchvision", "BatchNorm affine"),
+    Entry("mobilenet_v2", _lazy("mobilenet_v2"), 3504872, _IMAGE, "torchvision", "width 1.0"),
     Entry(
-        "squeezenet1_0", partial(squeezenet, "1_0"), 1248424, _IMAGE, "torchvision", "version 1.0"
+        "squeezenet1_0", _lazy("squeezenet", "1_0"), 1248424, _IMAGE, "torchvision", "version 1.0"
     ),
-    Entry("densenet121", partial(densenet, 121), 7978856, _IMAGE, "torchvision", "growth 32"),
+    Entry("densenet121", _lazy("densenet", 121), 7978856, _IMAGE, "torchvision", "growth 32"),
     Entry(
-        "googlenet", googlenet, 6624904, _IMAGE, "torchvision", "without the auxiliary classifiers"
+        "googlenet",
+        _lazy("googlenet"),
+        6624904,
+        _IMAGE,
+        "torchvision",
+        "without the auxiliary classifiers",
     ),
-    Entry("efficientnet_b0", efficientnet_b0, 5288548, _IMAGE, "torchvision", "with SE blocks"),
-    Entry("vit_b_16", vit_b_16, 86567656, _IMAGE, "torchvision", "class token and position table"),
-    Entry("convnext_tiny", convnext_tiny, 28589128, _IMAGE, "torchvision", "layer scales"),
-    Entry("bert-base", bert, 109482240, (128,), "Hugging Face", "BertModel with the pooler"),
-    Entry("gpt2", gpt2, 124439808, (1024,), "Hugging Face", "LM head tied to wte"),
+    Entry(
+        "efficientnet_b0",
+        _lazy("efficientnet_b0"),
+        5288548,
+        _IMAGE,
+        "torchvision",
+        "with SE blocks",
+    ),
+    Entry(
+        "vit_b_16",
+        _lazy("vit_b_16"),
+        86567656,
+        _IMAGE,
+        "torchvision",
+        "class token and position table",
+    ),
+    Entry("convnext_tiny", _lazy("convnext_tiny"), 28589128, _IMAGE, "torchvision", "layer scales"),
+    Entry(
+        "bert-base", _lazy("bert"), 109482240, (128,), "Hugging Face", "BertModel with the pooler"
+    ),
+    Entry("gpt2", _lazy("gpt2"), 124439808, (1024,), "Hugging Face", "LM head tied to wte"),
     Entry(
         "gpt2-untied",
-        partial(gpt2, tie_word_embeddings=False),
+        _lazy("gpt2", tie_word_embeddings=False),
         163037184,
         (1024,),
         "Hugging Face",
         "LM head counted apart",
     ),
-    Entry("gpt2-medium", partial(gpt2, "medium"), 354823168, (1024,), "Hugging Face", "tied"),
-    Entry("gpt2-large", partial(gpt2, "large"), 774030080, (1024,), "Hugging Face", "tied"),
-    Entry("gpt2-xl", partial(gpt2, "xl"), 1557611200, (1024,), "Hugging Face", "tied"),
-    Entry("llama2-7b", llama, 6738415616, (4096,), "Hugging Face", "untied LM head"),
+    Entry("gpt2-medium", _lazy("gpt2", "medium"), 354823168, (1024,), "Hugging Face", "tied"),
+    Entry("gpt2-large", _lazy("gpt2", "large"), 774030080, (1024,), "Hugging Face", "tied"),
+    Entry("gpt2-xl", _lazy("gpt2", "xl"), 1557611200, (1024,), "Hugging Face", "tied"),
+    Entry("llama2-7b", _lazy("llama"), 6738415616, (4096,), "Hugging Face", "untied LM head"),
     Entry(
         "llama2-13b",
-        partial(
-            llama,
+        _lazy(
+            "llama",
             hidden_size=5120,
             intermediate_size=13824,
             num_hidden_layers=40,
@@ -154,8 +240,8 @@ _ENTRIES: tuple[Entry, ...] = (
     ),
     Entry(
         "llama2-70b",
-        partial(
-            llama,
+        _lazy(
+            "llama",
             hidden_size=8192,
             intermediate_size=28672,
             num_hidden_layers=80,
@@ -169,8 +255,8 @@ _ENTRIES: tuple[Entry, ...] = (
     ),
     Entry(
         "llama3-8b",
-        partial(
-            llama,
+        _lazy(
+            "llama",
             vocab_size=128256,
             intermediate_size=14336,
             num_key_value_heads=8,
@@ -180,8 +266,15 @@ _ENTRIES: tuple[Entry, ...] = (
         "Hugging Face",
         "128,256-token vocabulary, 8 KV heads",
     ),
-    Entry("mistral-7b", mistral, 7241732096, (4096,), "Hugging Face", "v0.1, 8 KV heads"),
-    Entry("qwen2-0.5b", qwen2, 494032768, (4096,), "Hugging Face", "tied LM head, q/k/v biases"),
+    Entry("mistral-7b", _lazy("mistral"), 7241732096, (4096,), "Hugging Face", "v0.1, 8 KV heads"),
+    Entry(
+        "qwen2-0.5b",
+        _lazy("qwen2"),
+        494032768,
+        (4096,),
+        "Hugging Face",
+        "tied LM head, q/k/v biases",
+    ),
 )
 
 
