@@ -22,6 +22,7 @@ import textwrap
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
@@ -302,10 +303,9 @@ def bench_render(repeats: int) -> Iterator[Figure]:
 
     net = Sequential(*(Linear(64, 64) if i % 2 == 0 else ReLU() for i in range(10_000)))
     report = net.report((64,))
-    formats: dict[str, Callable[[], object]] = {"text": lambda: str(report)}
-    for name, method in (("markdown", "to_markdown"), ("HTML", "to_html"), ("JSON", "to_json")):
-        if hasattr(report, method):
-            formats[name] = getattr(report, method)
+    formats: dict[str, Callable[[], object]] = {
+        name: partial(report.render, name) for name in ("text", "markdown", "html", "json")
+    }
     for name, render in formats.items():
         samples = timed(render, repeats)
         yield Figure(f"render 10,000-row report: {name}", "ms", tuple(s * 1e3 for s in samples))
