@@ -13,7 +13,14 @@ Conv2d: `in_channels` must be divisible by `groups`. Received: in_channels=30, g
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "ConfigTypeError", "ParamcalcError", "ShapeError", "SpecError"]
+__all__ = [
+    "ConfigError",
+    "ConfigTypeError",
+    "ParamcalcError",
+    "ParamcalcWarning",
+    "ShapeError",
+    "SpecError",
+]
 
 
 class ParamcalcError(ValueError):
@@ -72,3 +79,11 @@ class SpecError(ConfigError):
         self.column = column
         self.source = source
         super().__init__(f"line {line}, column {column}: {message}")
+
+
+class ParamcalcWarning(UserWarning):
+    """A figure paramcalc gives may be off: the message names what is uncertain and by how much.
+
+    Shown only when something specific is in doubt (an unknown config key, a
+    printed class whose tensors the text does not show), never on every input.
+    """

@@ -132,6 +132,16 @@ class Layer:
         """
         return 0
 
+    def cache_shapes(self, tokens: int, encoder_tokens: int = 0) -> tuple[tuple[str, Shape], ...]:
+        """``(name, shape)`` of the tensors an inference cache holds for this layer (default none).
+
+        Per sample, after a prefill of ``tokens`` tokens (and, for
+        cross-attention, an encoder output of ``encoder_tokens``): an attention
+        layer's keys and values, as ``transformers``' cache stores them.
+        KV-cache planning adds them up over a network.
+        """
+        return ()
+
     def buffer_dtype(self, name: str) -> str | None:
         """The fixed dtype of buffer ``name`` (``"int64"``), or None to follow the model's.
 

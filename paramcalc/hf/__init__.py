@@ -1,0 +1,141 @@
+"""Networks from Hugging Face ``config.json`` files, without ``transformers`` or a download.
+
+``from_hf_config`` reads a local ``config.json`` (a file, a folder holding
+one, or an already-parsed dict) and builds the network its ``model_type``
+and ``architectures[0]`` describe, with ``transformers``' parameter names,
+order and shapes, so the counts are exact before a single weight exists:
+
+>>> net = from_hf_config({"model_type": "llama", "vocab_size": 32000, "hidden_size": 4096,
+...     "intermediate_size": 11008, "num_hidden_layers": 32, "num_attention_heads": 32})
+>>> net.params()
+6738415616
+
+Keys the ``transformers`` config classes default are optional here with the
+same defaults; the sizes are required, and a missing one is named. A key
+that changes a tensor is honoured, or refused when it holds a value
+paramcalc does not build; a key paramcalc does not know is named in a
+:class:`~paramcalc.errors.ParamcalcWarning`.
+
+Layout: :mod:`paramcalc.hf.config` reads configs; each family group has one
+module (``paramcalc.hf.<group>``) with a ``build_<model_type>(config)``
+function per ``model_type``, registered in :data:`MODEL_TYPES` and imported
+only when that type is asked for.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import warnings
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from paramcalc.errors import ConfigError, ParamcalcWarning
+from paramcalc.hf.config import HFConfig, load
+from paramcalc.layer import Layer
+
+__all__ = ["GENERIC_KEYS", "MODEL_TYPES", "from_hf_config"]
+
+MODEL_TYPES: Mapping[str, str] = {
+    "llama": "paramcalc.hf.decoders:build_llama",
+    "mistral": "paramcalc.hf.decoders:build_mistral",
+    "qwen2": "paramcalc.hf.decoders:build_qwen2",
+    "gpt2": "paramcalc.hf.decoders:build_gpt2",
+    "bert": "paramcalc.hf.encoders:build_bert",
+}
+"""The supported ``model_type`` values and the builder of each (``module:function``)."""
+
+GENERIC_KEYS = frozenset(
+    {
+        # PretrainedConfig's own keys, and generation and tokenizer settings: no tensor
+        "_name_or_path",
+        "_attn_implementation",
+        "attn_implementation",
+        "architectures",
+        "model_type",
+        "torch_dtype",
+        "dtype",
+        "transformers_version",
+        "bos_token_id",
+        "eos_token_id",
+        "pad_token_id",
+        "sep_token_id",
+        "decoder_start_token_id",
+        "use_cache",
+        "initializer_range",
+        "initializer_factor",
+        "output_attentions",
+        "output_hidden_states",
+        "return_dict",
+        "is_encoder_decoder",
+        "tokenizer_class",
+        "task_specific_params",
+        "problem_type",
+        "finetuning_task",
+        "max_length",
+        "min_length",
+        "do_sample",
+        "num_beams",
+        "temperature",
+        "top_k",
+        "top_p",
+        "repetition_penalty",
+        "length_penalty",
+        "no_repeat_ngram_size",
+        "early_stopping",
+        "forced_bos_token_id",
+        "forced_eos_token_id",
+        "bad_words_ids",
+        "begin_suppress_tokens",
+        "suppress_tokens",
+        "chunk_size_feed_forward",
+        "gradient_checkpointing",
+        "quantization_config",  # sizes the stored weights, not the parameter count
+        "prefix",
+        "license",
+    }
+)
+"""Keys of any config that change no parameter tensor."""
+
+
+def _builder(model_type: str) -> Callable[[HFConfig], Layer]:
+    target = MODEL_TYPES.get(model_type)
+    if target is None:
+        raise ConfigError(
+            f"from_hf_config: unsupported model_type {model_type!r}; "
+            f"supported: {', '.join(sorted(MODEL_TYPES))}."
+        )
+    module, _, function = target.partition(":")
+    build: Callable[[HFConfig], Layer] = getattr(importlib.import_module(module), function)
+    return build
+
+
+def from_hf_config(source: str | os.PathLike[str] | Mapping[str, Any]) -> Layer:
+    """Build the network a Hugging Face ``config.json`` describes (local, no network).
+
+    The class in ``architectures[0]`` decides the head, as ``AutoModel`` does.
+
+    >>> from_hf_config({"model_type": "nope"})
+    Traceback (most recent call last):
+    ...
+    paramcalc.errors.ConfigError: from_hf_config: unsupported model_type 'nope'; supported: ...
+    >>> from_hf_config({"model_type": "gpt2", "vocab_size": 50257})
+    Traceback (most recent call last):
+    ...
+    paramcalc.errors.ConfigError: from_hf_config: a gpt2 config needs `n_positions`, which ...
+    """
+    data = load(source)
+    config = HFConfig(data, "config")
+    model_type = config.model_type
+    config.where = f"{model_type} config"
+    network = _builder(model_type)(config)
+    unknown = [key for key in config.unread() if key not in GENERIC_KEYS]
+    if unknown:
+        warnings.warn(
+            ParamcalcWarning(
+                f"from_hf_config: the {config.where} has keys paramcalc does not know: "
+                f"{', '.join(unknown)}; if they change a tensor, the count may be wrong."
+            ),
+            stacklevel=2,
+        )
+    return network

@@ -1,0 +1,196 @@
+"""A Hugging Face ``config.json``, read key by key, remembering which keys were read.
+
+Every family builder reads its config through :class:`HFConfig`, so that a
+key nobody read can be reported: a key that changes a tensor is either
+honoured or refused, never silently ignored.
+
+>>> config = HFConfig({"model_type": "llama", "hidden_size": 64, "rope_theta": 1e4})
+>>> config.size("hidden_size"), config.option("attention_bias", False)
+(64, False)
+>>> sorted(config.unread())
+['rope_theta']
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+from paramcalc.errors import ConfigError, ConfigTypeError
+
+__all__ = ["MAX_CONFIG_BYTES", "HFConfig", "load"]
+
+T = TypeVar("T")
+
+MAX_CONFIG_BYTES = 16 * 1024 * 1024
+"""The largest ``config.json`` read (real ones are a few KiB; vocabularies are not configs)."""
+
+
+class HFConfig:
+    """The values of one config (or one of its sub-configs), with typed, tracked reads.
+
+    ``where`` names the config in messages (``"llama config"``,
+    ``"gemma3 config: text_config"``).
+    """
+
+    __slots__ = ("data", "read", "where")
+
+    def __init__(self, data: Mapping[str, Any], where: str = "config") -> None:
+        self.data = data
+        self.where = where
+        self.read: set[str] = {"model_type", "architectures"}
+
+    # -- what the config says about itself ----------------------------------------
+
+    @property
+    def model_type(self) -> str:
+        """The ``model_type`` string (a ConfigError when missing or not a string)."""
+        value = self.data.get("model_type")
+        if not isinstance(value, str):
+            raise ConfigError(f"from_hf_config: the {self.where} has no `model_type`.")
+        return value
+
+    @property
+    def architecture(self) -> str | None:
+        """``architectures[0]`` (the class ``AutoModel`` would build), or None."""
+        value = self.data.get("architectures")
+        if value is None:
+            return None
+        if (
+            not isinstance(value, list)
+            or not value
+            or not all(isinstance(item, str) for item in value)
+        ):
+            raise ConfigError(
+                f"from_hf_config: `architectures` in the {self.where} must be a list of class "
+                f"names. Received: {value!r}."
+            )
+        first: str = value[0]
+        return first
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.data and self.data[key] is not None
+
+    # -- typed reads ------------------------------------------------------------
+
+    def _value(self, key: str) -> Any:
+        self.read.add(key)
+        return self.data.get(key)
+
+    def _fail(self, key: str, rule: str, value: object) -> ConfigError:
+        return ConfigError(
+            f"from_hf_config: {self.where}: `{key}` {rule}. Received: {key}={value!r}."
+        )
+
+    def size(self, key: str, default: int | None = None, *, minimum: int = 1) -> int:
+        """An integer size (``hidden_size``); required when ``default`` is None."""
+        value = self._value(key)
+        if value is None:
+            if default is None:
+                raise ConfigError(
+                    f"from_hf_config: a {self.where} needs `{key}`, which is missing."
+                )
+            return default
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigTypeError(
+                f"from_hf_config: `{key}` in the {self.where} must be an integer. "
+                f"Received: {value!r} ({type(value).__name__})."
+            )
+        if value < minimum:
+            raise self._fail(key, f"must be at least {minimum}", value)
+        return value
+
+    def option(self, key: str, default: T) -> T:
+        """A value of the same type as ``default`` (bool, int, float, str), or ``default``."""
+        value = self._value(key)
+        if value is None:
+            return default
+        expected = type(default)
+        ok = (
+            isinstance(value, (int, float)) and not isinstance(value, bool)
+            if expected is float
+            else type(value) is expected
+        )
+        if not ok:
+            raise ConfigTypeError(
+                f"from_hf_config: `{key}` in the {self.where} must be a {expected.__name__}. "
+                f"Received: {value!r} ({type(value).__name__})."
+            )
+        return value  # type: ignore[no-any-return]
+
+    def maybe(self, key: str) -> Any:
+        """The raw value (None when absent), marked as read: the caller checks it."""
+        return self._value(key)
+
+    def choice(self, key: str, default: T, allowed: Iterable[T]) -> T:
+        """``option`` restricted to the values paramcalc builds; others are refused by name."""
+        value = self.option(key, default)
+        allowed = tuple(allowed)
+        if value not in allowed:
+            raise ConfigError(
+                f"from_hf_config: `{key}`={value!r} in the {self.where} is not built by "
+                f"paramcalc; supported: {', '.join(map(repr, allowed))}."
+            )
+        return value
+
+    def sub(self, key: str) -> HFConfig:
+        """A nested config (``text_config``, ``vision_config``) as its own HFConfig."""
+        value = self._value(key)
+        if not isinstance(value, Mapping):
+            raise ConfigError(
+                f"from_hf_config: the {self.where} needs `{key}` as an object. Received: {value!r}."
+            )
+        return HFConfig(value, f"{self.where}: {key}")
+
+    def ignore(self, *keys: str) -> None:
+        """Mark keys that change no tensor in this family (``rope_theta``, dropouts)."""
+        self.read.update(keys)
+
+    def unread(self) -> list[str]:
+        """Keys present (and not null) that no builder read."""
+        read = self.read
+        return [key for key, value in self.data.items() if key not in read and value is not None]
+
+
+def load(source: str | os.PathLike[str] | Mapping[str, Any]) -> Mapping[str, Any]:
+    """The parsed JSON object of a ``config.json`` path, a model folder, or a dict.
+
+    Reads regular files only, of at most :data:`MAX_CONFIG_BYTES`.
+    """
+    if isinstance(source, Mapping):
+        return source
+    if not isinstance(source, (str, os.PathLike)):
+        raise ConfigTypeError(
+            "from_hf_config: give a path to a config.json or a dict. "
+            f"Received: {source!r} ({type(source).__name__})."
+        )
+    path = Path(source)
+    try:
+        if path.is_dir():
+            path = path / "config.json"
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise ConfigError(f"from_hf_config: {str(path)!r} is not a regular file.")
+        if info.st_size > MAX_CONFIG_BYTES:
+            raise ConfigError(
+                f"from_hf_config: {str(path)!r} has {info.st_size:,} bytes; a config.json is "
+                f"read up to {MAX_CONFIG_BYTES:,}."
+            )
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_CONFIG_BYTES + 1)
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise ConfigError(f"from_hf_config: cannot read {str(path)!r}: {reason}.") from None
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"from_hf_config: {str(path)!r} is not UTF-8 text.") from None
+    except (json.JSONDecodeError, RecursionError) as error:
+        raise ConfigError(f"from_hf_config: {str(path)!r} is not valid JSON: {error}.") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"from_hf_config: {str(path)!r} holds no JSON object.")
+    return data
