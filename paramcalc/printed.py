@@ -32,10 +32,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from paramcalc import _check
 from paramcalc.containers import Module, ModuleDict, ModuleList, Sequential
-from paramcalc.errors import ParamcalcError, SpecError
+from paramcalc.errors import ConfigError, ParamcalcError, SpecError
+from paramcalc.graph import Repeat
 from paramcalc.layer import Composite, Layer
 from paramcalc.params import Parameter, ParameterDict, ParameterList
+from paramcalc.printed_classes import AS_LAYER, LEAVES, MODULES, Seen, base_by_name, norm_rule
+from paramcalc.printed_holding import holding, in_width, out_width
+from paramcalc.printed_names import KNOWN_EMPTY
+from paramcalc.printed_ties import tie_printed
 from paramcalc.serial import add_child, custom_module, layer_types
 from paramcalc.spec import MAX_DEPTH, MAX_SIZE, Position, _Reader, build
 
@@ -158,13 +164,40 @@ def _structure(text: str) -> _Node:
     return root
 
 
+class _Pending(NamedTuple):
+    """A child whose tensors depend on the width of the layers beside it."""
+
+    node: _Node
+    path: str
+
+
+_MAX_COPIES = 10_000
+"""Copies of a compressed repeat expanded one by one (a repeat that is a whole
+ModuleList or Sequential stays one :class:`~paramcalc.Repeat`, whatever its count)."""
+
+
+_MOE = (
+    "fused mixture-of-experts tensors print no sizes (the number of experts and their width "
+    "are in the config, not the text)"
+)
+
+
 class _Builder:
-    def __init__(self, text: str, types: Mapping[str, type[Layer]]) -> None:
+    def __init__(
+        self, text: str, types: Mapping[str, type[Layer]], image_size: int | None
+    ) -> None:
         self.text = text
         self.types = types
+        self.image_size = image_size
         self.warnings: list[str] = []
         self.classes: dict[str, type[Module]] = {}
         self.unknown: dict[str, list[str]] = {}
+        self.guessed: dict[str, list[str]] = {}
+        self.custom: dict[str, list[str]] = {}
+        self.missed: dict[str, tuple[str, list[str]]] = {}
+        self.copies = 0
+        self.root = ""
+        self.attentions: list[str] = []
 
     def warn(self, message: str) -> None:
         if message not in self.warnings:
@@ -192,13 +225,7 @@ class _Builder:
             raise Position(self.text, 0).error(f"cannot read the arguments of {node.kind}", offset)
         return _Reader(segment, where, self.types, bare_names=True).arguments(call)
 
-    def leaf(self, node: _Node, path: str) -> Layer | None:
-        kind = ALIASES.get(node.kind, node.kind)
-        where = path or node.kind
-        cls = self.types.get(kind)
-        if cls is None:
-            self.unknown.setdefault(node.kind, []).append(where)
-            return None
+    def printed_arguments(self, node: _Node) -> tuple[str, list[object], dict[str, object]]:
         if node.args is not None:
             text, offset = node.args, node.args_offset
         elif node.extra:
@@ -206,14 +233,65 @@ class _Builder:
         else:
             text, offset = "", 0
         args, kwargs = self.arguments(node, text, offset) if text else ([], {})
+        return text, args, kwargs
+
+    def make(self, node: _Node, path: str, base: str) -> Layer | None:
+        """``base`` (a paramcalc layer's name) built from ``node``'s printed arguments."""
+        cls = self.types.get(base)
+        if cls is None:
+            return None
+        text, args, kwargs = self.printed_arguments(node)
         try:
-            return build(cls, kind, args, kwargs, lambda message: SpecError(message))
+            return build(cls, base, args, kwargs, lambda message: SpecError(message))
         except SpecError as problem:
             self.warn(
-                f"{where} (line {node.line}): {node.kind}({text}) cannot be built by paramcalc "
-                f"({problem.message}); left out, its parameters are not counted"
+                f"{path or node.kind} (line {node.line}): {node.kind}({text}) cannot be built by "
+                f"paramcalc ({problem.message}); left out, its parameters are not counted"
             )
             return None
+
+    def miss(self, kind: str, path: str, reason: str) -> None:
+        self.missed.setdefault(kind, (reason, []))[1].append(path or kind)
+
+    def leaf(self, node: _Node, path: str, width: int | None = None) -> Layer | None:
+        kind = ALIASES.get(node.kind, node.kind)
+        where = path or node.kind
+        if kind in LEAVES:
+            base, rule = LEAVES[kind]
+            layer = self.make(node, where, base) if base is not None else None
+            seen = Seen(kind, where, width=width, image_size=self.image_size)
+            try:
+                extra = rule(seen, layer)
+            except LookupError as problem:
+                self.miss(kind, where, str(problem))
+                return layer
+            for doubt in seen.doubts:
+                self.warn(doubt)
+            return holding(kind, layer, tuple(extra))
+        if kind in self.types:
+            return self.make(node, where, kind)
+        if kind in AS_LAYER:
+            return self.make(node, where, AS_LAYER[kind])
+        if norm_rule(kind) and (node.args or node.extra):
+            _, args, _ = self.printed_arguments(node)
+            shape = args[0] if args else None
+            if isinstance(shape, int) and not isinstance(shape, bool):
+                shape = (shape,)
+            if isinstance(shape, tuple) and all(isinstance(size, int) for size in shape):
+                return holding(kind, None, (("weight", shape),))
+        if kind in KNOWN_EMPTY:
+            return custom_module(kind, self.classes)
+        base = base_by_name(kind)
+        if base is not None and (node.args or node.extra):
+            layer = self.make(node, where, base)
+            if layer is not None:
+                self.guessed.setdefault(f"{kind}|{base}", []).append(where)
+                return layer
+        if kind.endswith(("Router", "TopkRouter", "Experts")):
+            self.miss(kind, where, _MOE)
+            return None
+        self.unknown.setdefault(node.kind, []).append(where)
+        return None
 
     def attention(self, node: _Node, path: str, children: list[tuple[str, Layer]]) -> Layer | None:
         where = path or node.kind
@@ -224,104 +302,242 @@ class _Builder:
             return None
         embed = getattr(projection, "out_features", None)
         bias = getattr(projection, "bias", True)
+        self.attentions.append(where)
         try:
             make: Callable[..., Layer] = cls
-            layer = make(embed, 1, bias=bias)
+            return make(embed, 1, bias=bias)
         except (ParamcalcError, TypeError) as problem:
             self.warn(f"{where}: MultiheadAttention({embed}) cannot be built ({problem}); left out")
             return None
-        self.warn(
-            f"{where}: print(model) shows MultiheadAttention only through its out_proj; "
-            f"read as MultiheadAttention({embed}, num_heads=1, bias={bias}) — the head count "
-            f"does not change the counts, but kdim/vdim other than embed_dim or "
-            f"add_bias_kv=True would"
-        )
-        return layer
 
-    def container(self, node: _Node, path: str) -> Layer | None:
-        children: list[tuple[str, Layer]] = []
+    def children(
+        self, node: _Node, path: str, siblings: Mapping[str, Layer]
+    ) -> list[tuple[str, Layer]]:
+        built: list[tuple[str, Layer | _Pending | None]] = []
+        lines: dict[str, int] = {}
         for child in node.children:
+            if child.count > 1:
+                self.copies += child.count
+                if self.copies > _MAX_COPIES:
+                    raise SpecError(
+                        f"({child.name}): {child.count} x {child.kind}: more than "
+                        f"{_MAX_COPIES:,} repeated copies beside other children; paramcalc keeps "
+                        f"a repeat compressed only when it fills its ModuleList or Sequential",
+                        line=child.line,
+                        column=child.column,
+                    )
             for name in self.names(child):
-                layer = self.layer(child, f"{path}.{name}" if path else name)
-                if layer is not None:
-                    children.append((name, layer))
-        if node.kind == "MultiheadAttention":
+                if name in lines:
+                    raise SpecError(
+                        f"two children are named `{name}` (lines {lines[name]} and {child.line}): "
+                        f"torch's names are unique, so the text has been edited",
+                        line=child.line,
+                        column=child.column,
+                    )
+                lines[name] = child.line
+                sub = f"{path}.{name}" if path else name
+                if _needs_width(child):
+                    built.append((name, _Pending(child, sub)))
+                else:
+                    done = {key: value for key, value in built if isinstance(value, Layer)}
+                    built.append((name, self.layer(child, sub, done)))
+        found: list[tuple[str, Layer]] = []
+        for index, (name, value) in enumerate(built):
+            if isinstance(value, _Pending):
+                value = self.leaf(value.node, value.path, _neighbour(built, index))
+            if value is not None:
+                found.append((name, value))
+        return found
+
+    def container(self, node: _Node, path: str, siblings: Mapping[str, Layer]) -> Layer | None:
+        kind, where = node.kind, path or node.kind
+        cls = self.types.get(kind)
+        only = node.children[0] if len(node.children) == 1 else None
+        if (
+            only is not None
+            and only.count > 1
+            and cls is not None
+            and issubclass(cls, (ModuleList, Sequential))
+            and _span(only) == (0, only.count - 1)
+        ):
+            block = self.layer(only, f"{where}.0", {})
+            return Repeat(block, only.count) if block is not None else None
+        children = self.children(node, path, siblings)
+        if kind == "MultiheadAttention":
             return self.attention(node, path, children)
-        cls = self.types.get(node.kind)
         if cls is not None and issubclass(cls, ParameterList):
             return cls([layer for _, layer in children if isinstance(layer, Parameter)])
         if cls is not None and issubclass(cls, (ParameterDict, ModuleDict)):
             return cls(children)  # type: ignore[arg-type]
+        contiguous = [name for name, _ in children] == [str(i) for i in range(len(children))]
         if cls is not None and issubclass(cls, ModuleList):
-            return cls([layer for _, layer in children])
+            return cls([layer for _, layer in children]) if contiguous else ModuleDict(children)
         if cls is not None and issubclass(cls, Sequential):
             return cls(dict(children))
-        if cls is not None and not issubclass(cls, Composite):
-            self.warn(
-                f"{path or node.kind}: {node.kind} is printed with sub-modules; read as a "
-                f"container of them, without parameters of its own"
-            )
-        if node.extra:
-            self.warn(
-                f"{path or node.kind}: the text shown for {node.kind} itself "
-                f"({node.extra[0][1][:40]}) is not used"
-            )
-        if not node.kind.isidentifier():
-            raise SpecError(
-                f"`{node.kind}` is not a module name", line=node.line, column=node.column
-            )
-        module = custom_module(node.kind, self.classes)
+        if not kind.isidentifier():
+            raise SpecError(f"`{kind}` is not a module name", line=node.line, column=node.column)
+        module = custom_module(kind, self.classes)
+        for name, shape in self.own(node, where, children, siblings):
+            add_child(module, name, Parameter(shape))
         for name, layer in children:
             add_child(module, name, layer)
         return module
 
-    def names(self, node: _Node) -> list[str]:
-        span = _RANGE.fullmatch(node.name)
-        if node.count == 1 and span is None:
-            return [node.name]
-        if span is None or int(span[2]) - int(span[1]) + 1 != node.count:
-            raise SpecError(
-                f"a repeat must read `(first-last): count x Layer`, found `({node.name}): "
-                f"{node.count} x {node.kind}`",
-                line=node.line,
-                column=node.column,
+    def own(
+        self,
+        node: _Node,
+        where: str,
+        children: list[tuple[str, Layer]],
+        siblings: Mapping[str, Layer],
+    ) -> list[tuple[str, tuple[int, ...]]]:
+        """The tensors a module printed with children holds itself."""
+        kind = node.kind
+        seen = Seen(kind, where, children=dict(children), siblings=siblings)
+        seen.image_size = self.image_size
+        if kind in MODULES:
+            try:
+                found = MODULES[kind](seen)
+            except LookupError as problem:
+                self.miss(kind, where, str(problem))
+                return []
+            for doubt in seen.doubts:
+                self.warn(doubt)
+            return found
+        base = AS_LAYER.get(kind) or base_by_name(kind)
+        if node.extra and base is not None:  # timm's BatchNormAct2d: a norm with children
+            layer = self.make(node, where, base)
+            if layer is not None:
+                if kind not in AS_LAYER:
+                    self.guessed.setdefault(f"{kind}|{base}", []).append(where)
+                return list(layer.parameter_shapes())
+        if kind.endswith("Experts"):
+            self.miss(kind, where, _MOE)
+            return []
+        if node.extra:
+            self.warn(
+                f"{where}: the text shown for {kind} itself ({node.extra[0][1][:40]}) is not used"
             )
-        return [str(index) for index in range(int(span[1]), int(span[2]) + 1)]
+        if kind in self.types and not issubclass(self.types[kind], Composite):
+            self.warn(
+                f"{where}: {kind} is printed with sub-modules; read as a container of them, "
+                f"without parameters of its own"
+            )
+        elif kind not in self.types and kind not in KNOWN_EMPTY:
+            if f"{self.root}/{kind}" in KNOWN_EMPTY:
+                return []
+            self.custom.setdefault(kind, []).append(where)
+        return []
 
-    def layer(self, node: _Node, path: str) -> Layer | None:
+    def names(self, node: _Node) -> list[str]:
+        span = _span(node)
+        if span is None:
+            return [node.name]
+        return [str(index) for index in range(span[0], span[1] + 1)]
+
+    def layer(self, node: _Node, path: str, siblings: Mapping[str, Layer]) -> Layer | None:
         if node.size is not None:
             return Parameter(node.size)
         if node.children or node.kind == "MultiheadAttention":
-            return self.container(node, path)
+            return self.container(node, path, siblings)
         return self.leaf(node, path)
 
 
-def read_printed(text: str, *, types: Mapping[str, type[Layer]] | None = None) -> Printed:
+def _neighbour(built: list[tuple[str, Layer | _Pending | None]], index: int) -> int | None:
+    """The width beside child ``index``: what the one before gives, else what the next takes."""
+    for _, value in reversed(built[:index]):
+        if isinstance(value, Layer):
+            width = out_width(value)
+            if width is not None:
+                return width
+    for _, value in built[index + 1 :]:
+        if isinstance(value, Layer):
+            width = in_width(value)
+            if width is not None:
+                return width
+    return None
+
+
+def _span(node: _Node) -> tuple[int, int] | None:
+    """``(first, last)`` of a compressed repeat ``(0-11): 12 x Block``, None for one child."""
+    span = _RANGE.fullmatch(node.name)
+    if node.count == 1 and span is None:
+        return None
+    if span is None or int(span[2]) - int(span[1]) + 1 != node.count:
+        raise SpecError(
+            f"a repeat must read `(first-last): count x Layer`, found `({node.name}): "
+            f"{node.count} x {node.kind}`",
+            line=node.line,
+            column=node.column,
+        )
+    return int(span[1]), int(span[2])
+
+
+def _needs_width(node: _Node) -> bool:
+    """Whether ``node`` is a leaf whose tensors take the width of the layers beside it."""
+    rule = LEAVES.get(node.kind)
+    return not node.children and node.size is None and rule is not None and rule[0] is None
+
+
+def _places(paths: list[str]) -> str:
+    return ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
+
+
+def read_printed(
+    text: str,
+    *,
+    types: Mapping[str, type[Layer]] | None = None,
+    tied: bool | None = None,
+    image_size: int | None = None,
+) -> Printed:
     """The network in ``print(model)`` output, and warnings about what it could not read.
 
-    Raises :class:`~paramcalc.SpecError` (with line and column) when the text
-    is not ``print(model)`` output at all.
+    ``tied`` settles whether a language model's output head shares the input
+    embedding's weight where the printed class does not (``LlamaForCausalLM``);
+    ``image_size`` sets the image side that position embeddings are sized for
+    (ViT's, by default the library's 224). Raises :class:`~paramcalc.SpecError`
+    (with line and column) when the text is not ``print(model)`` output at all.
     """
     if len(text) > MAX_SIZE:
         raise SpecError(f"the text is {len(text):,} characters long; the limit is {MAX_SIZE:,}")
+    if tied is not None and not isinstance(tied, bool):
+        raise ConfigError(f"read_printed: `tied` must be True, False or None. Received: {tied!r}.")
+    if image_size is not None:
+        _check.positive("read_printed", "image_size", image_size)
     text = text.replace("\r\n", "\n")
-    builder = _Builder(text, layer_types() if types is None else types)
+    builder = _Builder(text, layer_types() if types is None else types, image_size)
     root = _structure(text)
-    network = builder.layer(root, "")
+    builder.root = root.kind
+    network = builder.layer(root, "", {})
     warnings: list[str] = []
     for kind, paths in builder.unknown.items():
-        places = ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
         warnings.append(
-            f"{kind} is not a layer paramcalc knows: left out at {places}; "
+            f"{kind} is not a layer paramcalc knows: left out at {_places(paths)}; "
             f"its parameters, if any, are not counted"
         )
-    if builder.classes:
+    for key, paths in builder.guessed.items():
+        kind, base = key.split("|")
         warnings.append(
-            f"print(model) does not show parameters assigned directly to a custom module "
-            f"({', '.join(builder.classes)}): such parameters (like ViT's class token) "
-            f"are not counted"
+            f"{kind} is read as {base} from its printed arguments (by its name) at "
+            f"{_places(paths)}; tensors a subclass adds are not counted"
+        )
+    for kind, (reason, paths) in builder.missed.items():
+        warnings.append(f"{kind} at {_places(paths)}: {reason}; not counted")
+    if builder.custom:
+        named = ", ".join(f"{kind} ({_places(paths)})" for kind, paths in builder.custom.items())
+        warnings.append(
+            f"print(model) does not show tensors a module holds itself (like a class token); "
+            f"these classes are not ones paramcalc knows, and any such tensors of theirs are "
+            f"not counted: {named}"
+        )
+    if builder.attentions:
+        warnings.append(
+            f"MultiheadAttention at {_places(builder.attentions)} is read from its out_proj "
+            f"with kdim = vdim = embed_dim and add_bias_kv=False, torch's defaults: print(model) "
+            f"does not show them, and other values hold other tensors"
         )
     warnings += builder.warnings
     if network is None:
         raise SpecError(f"nothing paramcalc knows was found: {' '.join(warnings)}")
+    network, notes = tie_printed(network, root.kind, tied)
+    warnings += notes
     return Printed(network, tuple(warnings))
