@@ -89,7 +89,8 @@ def _parameter_node(name: str, body: str, line: int, column: int) -> _Node | Non
 
 def looks_printed(text: str) -> bool:
     """Whether ``text`` looks like ``print(model)`` output (``(name): Layer(...)`` lines)."""
-    return re.search(r"^\s*\([^()\n]*\): [A-Za-z_]\w*\(", text, re.MULTILINE) is not None
+    pattern = r"^\s*\([^()\n]*\): (?:\d+ x )?[A-Za-z_]\w*\("
+    return re.search(pattern, text, re.MULTILINE) is not None
 
 
 def _structure(text: str) -> _Node:

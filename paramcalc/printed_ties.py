@@ -78,17 +78,23 @@ def tie_printed(network: Layer, root: str, tied: bool | None) -> tuple[Layer, tu
     if not embeddings:
         return network, ()
     notes: list[str] = []
+    sizes = dict(embeddings)
     shared = next(
         (
             path
-            for path, _ in embeddings
-            if path.rpartition(".")[2] in _SHARED and path.count(".") <= 1
-            and any(f"{path.rpartition('.')[0]}.encoder".lstrip(".") in other for other, _ in embeddings)
+            for path, size in embeddings
+            if path.rpartition(".")[2] in _SHARED
+            and path.count(".") <= 1
+            and any(
+                other.count(".") > path.count(".") and other.rpartition(".")[2] in _INPUTS
+                for other, other_size in embeddings
+                if other_size == size
+            )
         ),
         None,
     )
     if shared is not None:  # an encoder-decoder's input embeddings are its shared embedding
-        size = dict(embeddings)[shared]
+        size = sizes[shared]
         for path, layer, parent in leaves:
             name = path.rpartition(".")[2]
             if name in _INPUTS and path != shared and _weight(layer) == size:
