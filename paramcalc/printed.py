@@ -40,6 +40,7 @@ from paramcalc.layer import Composite, Layer
 from paramcalc.params import Parameter, ParameterDict, ParameterList
 from paramcalc.printed_classes import AS_LAYER, LEAVES, MODULES, Seen, base_by_name, norm_rule
 from paramcalc.printed_holding import holding, in_width, out_width
+from paramcalc.printed_models import MORE_LEAVES, MORE_MODULES, moe_experts, moe_router
 from paramcalc.printed_names import KNOWN_EMPTY
 from paramcalc.printed_ties import tie_printed
 from paramcalc.serial import add_child, custom_module, layer_types
@@ -177,10 +178,8 @@ _MAX_COPIES = 10_000
 ModuleList or Sequential stays one :class:`~paramcalc.Repeat`, whatever its count)."""
 
 
-_MOE = (
-    "fused mixture-of-experts tensors print no sizes (the number of experts and their width "
-    "are in the config, not the text)"
-)
+_LEAVES = {**LEAVES, **MORE_LEAVES}
+_MODULES = {**MODULES, **MORE_MODULES}
 
 
 class _Builder:
@@ -199,6 +198,9 @@ class _Builder:
         self.copies = 0
         self.root = ""
         self.attentions: list[str] = []
+        self.hidden: int | None = None
+        self.experts: int | None = None
+        self.expert_width: int | None = None
 
     def warn(self, message: str) -> None:
         if message not in self.warnings:
@@ -254,13 +256,37 @@ class _Builder:
     def miss(self, kind: str, path: str, reason: str) -> None:
         self.missed.setdefault(kind, (reason, []))[1].append(path or kind)
 
-    def leaf(self, node: _Node, path: str, width: int | None = None) -> Layer | None:
+    def seen(self, kind: str, where: str) -> Seen:
+        """What a rule of the table is told about the module at ``where``."""
+        return Seen(
+            kind,
+            where,
+            image_size=self.image_size,
+            hidden=self.hidden,
+            experts=self.experts,
+            expert_width=self.expert_width,
+            root=self.root,
+        )
+
+    def leaf(
+        self,
+        node: _Node,
+        path: str,
+        width: int | None = None,
+        siblings: Mapping[str, Layer] | None = None,
+    ) -> Layer | None:
         kind = ALIASES.get(node.kind, node.kind)
         where = path or node.kind
-        if kind in LEAVES:
-            base, rule = LEAVES[kind]
+        moe = kind.endswith(("Router", "TopkRouter", "Experts")) and kind not in self.types
+        if moe and (node.args or node.extra):  # Phi-MoE's router prints as a Linear
+            return self.make(node, where, "Linear")
+        if kind in _LEAVES or moe:
+            base, rule = _LEAVES.get(kind, (None, moe_router))
+            if kind.endswith("Experts"):
+                rule = _experts
             layer = self.make(node, where, base) if base is not None else None
-            seen = Seen(kind, where, width=width, image_size=self.image_size)
+            seen = self.seen(kind, where)
+            seen.width, seen.siblings = width, siblings or {}
             try:
                 extra = rule(seen, layer)
             except LookupError as problem:
@@ -288,9 +314,6 @@ class _Builder:
             if layer is not None:
                 self.guessed.setdefault(f"{kind}|{base}", []).append(where)
                 return layer
-        if kind.endswith(("Router", "TopkRouter", "Experts")):
-            self.miss(kind, where, _MOE)
-            return None
         self.unknown.setdefault(node.kind, []).append(where)
         return None
 
@@ -345,7 +368,8 @@ class _Builder:
         found: list[tuple[str, Layer]] = []
         for index, (name, value) in enumerate(built):
             if isinstance(value, _Pending):
-                value = self.leaf(value.node, value.path, _neighbour(built, index))
+                done = {key: value for key, value in built if isinstance(value, Layer)}
+                value = self.leaf(value.node, value.path, _neighbour(built, index), done)
             if value is not None:
                 found.append((name, value))
         return found
@@ -363,6 +387,8 @@ class _Builder:
         ):
             block = self.layer(only, f"{where}.0", {})
             return Repeat(block, only.count) if block is not None else None
+        if kind.startswith("Parametrized") and node.extra:
+            return self.parametrized(node, where)
         children = self.children(node, path, siblings)
         if kind == "MultiheadAttention":
             return self.attention(node, path, children)
@@ -384,6 +410,32 @@ class _Builder:
             add_child(module, name, layer)
         return module
 
+    def parametrized(self, node: _Node, where: str) -> Layer | None:
+        """``ParametrizedConv1d`` of ``weight_norm``: its weight is ``original0`` and ``original1``."""
+        kind = node.kind
+        layer = self.make(node, where, kind.removeprefix("Parametrized"))
+        norms = [child.kind for child in node.children for child in child.children]
+        if layer is None or norms != ["ParametrizationList"] or "_WeightNorm(" not in self.text:
+            self.miss(kind, where, "its parametrizations are not weight_norm's")
+            return layer
+        shapes = dict(layer.parameter_shapes())
+        weight = shapes.pop("weight")
+        dim = 2 if where.endswith("pos_conv_embed.conv") else 0
+        if dim == 0:
+            self.warn(
+                f"{kind} at {where}: weight_norm's g is read for dim=0 (torch's default); "
+                f"another dim gives it another shape"
+            )
+        g = tuple(size if axis == dim else 1 for axis, size in enumerate(weight))
+        module = custom_module(kind, self.classes)
+        for name, shape in shapes.items():
+            add_child(module, name, Parameter(shape))
+        holder = custom_module("ParametrizationList", self.classes)
+        add_child(holder, "original0", Parameter(g))
+        add_child(holder, "original1", Parameter(weight))
+        add_child(module, "parametrizations", ModuleDict({"weight": holder}))
+        return module
+
     def own(
         self,
         node: _Node,
@@ -393,11 +445,14 @@ class _Builder:
     ) -> list[tuple[str, tuple[int, ...]]]:
         """The tensors a module printed with children holds itself."""
         kind = node.kind
-        seen = Seen(kind, where, children=dict(children), siblings=siblings)
-        seen.image_size = self.image_size
-        if kind in MODULES:
+        seen = self.seen(kind, where)
+        seen.children, seen.siblings = dict(children), siblings
+        rule = _MODULES.get(f"{self.root}/{kind}") or _MODULES.get(kind)
+        if rule is None and kind.endswith("Experts"):
+            rule = moe_experts
+        if rule is not None:
             try:
-                found = MODULES[kind](seen)
+                found = rule(seen)
             except LookupError as problem:
                 self.miss(kind, where, str(problem))
                 return []
@@ -411,9 +466,6 @@ class _Builder:
                 if kind not in AS_LAYER:
                     self.guessed.setdefault(f"{kind}|{base}", []).append(where)
                 return list(layer.parameter_shapes())
-        if kind.endswith("Experts"):
-            self.miss(kind, where, _MOE)
-            return []
         if node.extra:
             self.warn(
                 f"{where}: the text shown for {kind} itself ({node.extra[0][1][:40]}) is not used"
@@ -473,9 +525,26 @@ def _span(node: _Node) -> tuple[int, int] | None:
     return int(span[1]), int(span[2])
 
 
+def _experts(seen: Seen, layer: Layer | None) -> list[tuple[str, tuple[int, ...]]]:
+    return moe_experts(seen)
+
+
+def _hidden(root: _Node) -> int | None:
+    """The model's width: the dimension of the first embedding printed, if any."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.kind.endswith("Embedding") and node.args:
+            parts = [part.strip() for part in node.args.split(",")]
+            if len(parts) > 1 and parts[1].isdigit():
+                return int(parts[1])
+        stack.extend(reversed(node.children))
+    return None
+
+
 def _needs_width(node: _Node) -> bool:
     """Whether ``node`` is a leaf whose tensors take the width of the layers beside it."""
-    rule = LEAVES.get(node.kind)
+    rule = _LEAVES.get(node.kind)
     return not node.children and node.size is None and rule is not None and rule[0] is None
 
 
@@ -489,25 +558,36 @@ def read_printed(
     types: Mapping[str, type[Layer]] | None = None,
     tied: bool | None = None,
     image_size: int | None = None,
+    experts: int | None = None,
+    expert_width: int | None = None,
 ) -> Printed:
     """The network in ``print(model)`` output, and warnings about what it could not read.
 
     ``tied`` settles whether a language model's output head shares the input
     embedding's weight where the printed class does not (``LlamaForCausalLM``);
     ``image_size`` sets the image side that position embeddings are sized for
-    (ViT's, by default the library's 224). Raises :class:`~paramcalc.SpecError`
+    (ViT's, by default the library's 224); ``experts`` and ``expert_width`` size
+    the fused mixture-of-experts layers of Hugging Face models, which print no
+    sizes (``num_local_experts`` and ``intermediate_size`` of Mixtral's config). Raises :class:`~paramcalc.SpecError`
     (with line and column) when the text is not ``print(model)`` output at all.
     """
     if len(text) > MAX_SIZE:
         raise SpecError(f"the text is {len(text):,} characters long; the limit is {MAX_SIZE:,}")
     if tied is not None and not isinstance(tied, bool):
         raise ConfigError(f"read_printed: `tied` must be True, False or None. Received: {tied!r}.")
-    if image_size is not None:
-        _check.positive("read_printed", "image_size", image_size)
+    for name, value in (
+        ("image_size", image_size),
+        ("experts", experts),
+        ("expert_width", expert_width),
+    ):
+        if value is not None:
+            _check.positive("read_printed", name, value)
     text = text.replace("\r\n", "\n")
     builder = _Builder(text, layer_types() if types is None else types, image_size)
     root = _structure(text)
     builder.root = root.kind
+    builder.hidden = _hidden(root)
+    builder.experts, builder.expert_width = experts, expert_width
     network = builder.layer(root, "", {})
     warnings: list[str] = []
     for kind, paths in builder.unknown.items():

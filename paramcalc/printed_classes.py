@@ -51,6 +51,10 @@ class Seen:
     siblings: Mapping[str, Layer] = field(default_factory=dict)
     width: int | None = None  # the feature width of the layers beside it
     image_size: int | None = None
+    hidden: int | None = None  # the model's width: its first embedding's
+    experts: int | None = None
+    expert_width: int | None = None
+    root: str = ""
     doubts: list[str] = field(default_factory=list)
 
     def doubt(self, message: str) -> None:
@@ -145,6 +149,9 @@ AS_LAYER.update(
         "LayerNormAct": "LayerNorm",
         "LayerNormAct2d": "LayerNorm",
         "BitGroupNormActivation": "GroupNorm",
+        "LayerNorm2dNoBias": "LayerNorm",
+        "LayerNormNoBias": "LayerNorm",
+        "GroupNorm1NoBias": "GroupNorm",
     }
 )
 AS_LAYER["RmsNorm"] = "RMSNorm"
@@ -396,6 +403,7 @@ def _timm_window(seen: Seen) -> Tensors:
         raise LookupError("no qkv projection is printed")
     heads = max(width // 32, 1)
     if "cpb_mlp" in seen.children:  # Swin V2: q and v biases and a logit scale
+        heads = _cpb_heads(seen)
         return [("logit_scale", (heads, 1, 1)), ("q_bias", (width,)), ("v_bias", (width,))]
     seen.doubt(
         "relative_position_bias_table is read with a 7×7 window and 32-wide heads "
@@ -433,8 +441,7 @@ def _windows(window: tuple[int, ...], owner: str, v2: bool = False) -> ModuleRul
             raise LookupError("no projection is printed")
         heads = max(width // 32, 1)
         if v2:
-            seen.doubt(f"logit_scale is read with 32-wide heads ((width/32, 1, 1)) as in {owner}")
-            return [("logit_scale", (heads, 1, 1))]
+            return [("logit_scale", (_cpb_heads(seen), 1, 1))]
         rows = math.prod(2 * side - 1 for side in window)
         size = "×".join(str(side) for side in window)
         seen.doubt(
@@ -444,6 +451,16 @@ def _windows(window: tuple[int, ...], owner: str, v2: bool = False) -> ModuleRul
         return [("relative_position_bias_table", (rows, heads))]
 
     return rule
+
+
+def _cpb_heads(seen: Seen) -> int:
+    """Swin V2's head count: the output width of its continuous position bias MLP."""
+    for name in ("cpb_mlp", "continuous_position_bias_mlp"):
+        mlp = seen.children.get(name)
+        heads = out_width(mlp) if mlp is not None else None
+        if heads is not None:
+            return heads
+    raise LookupError("its position bias MLP is not printed")
 
 
 def _ssd_vgg(seen: Seen) -> Tensors:
@@ -530,7 +547,7 @@ MODULES: dict[str, ModuleRule] = {
     "ShiftedWindowAttentionV2": _windows((8, 8), "torchvision's swin_v2", v2=True),
     "ShiftedWindowAttention3d": _windows((8, 7, 7), "torchvision's swin3d"),
     "RelativePositionalMultiHeadAttention": _windows((7, 7), "torchvision's maxvit_t"),
-    "Swinv2SelfAttention": _windows((8, 8), "Swinv2Config", v2=True),
+    "Swinv2SelfAttention": lambda seen: [("logit_scale", (_cpb_heads(seen), 1, 1))],
     "SSDFeatureExtractorVGG": _ssd_vgg,
 }
 """Printed class name -> the tensors a module printed with children holds itself."""

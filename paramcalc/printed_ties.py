@@ -36,7 +36,7 @@ __all__ = ["tie_printed"]
 
 _HEADS = (
     "lm_head", "decoder", "vocab_projector", "proj_out", "embed_out", "generator_lm_head",
-    "output_projection",
+    "output_projection", "lm_loss",
 )  # fmt: skip
 _SHARED = ("shared", "word_embeddings")
 _INPUTS = ("embed_tokens", "word_embeddings")
