@@ -13,15 +13,20 @@
 >>> type(net).__name__, net.params(), [name for name, _ in net.named_parameters()][-2:]
 ('Net', 48276, ['fc.0.weight', 'fc.0.bias'])
 >>> print(warnings[0])  # doctest: +ELLIPSIS
-print(model) does not show parameters assigned directly to a custom module (Net)...
+print(model) does not show tensors a module holds itself (like a class token); ...: Net (Net)
 
 Each printed layer is built with the arguments it shows, looked up by name
-among paramcalc's layers; a custom module (``Net``, ``BasicBlock``) becomes a
-:class:`~paramcalc.Module` of that name holding its children in order, and the
-compressed repeats of recent torch (``(0-11): 12 x Block(...)``) become that
-many separate copies. What the text cannot tell — layer types paramcalc does
-not know, arguments it does not show — is said in the warnings, never guessed
-silently.
+among paramcalc's layers, then in the table of well-known classes of
+torchvision, timm and transformers (:mod:`paramcalc.printed_classes`), which
+also adds the tensors a class holds that its text does not show (ViT's class
+token, layer scales, ``ScaledStdConv2d``'s gain). A custom module (``Net``,
+``BasicBlock``) becomes a :class:`~paramcalc.Module` of that name holding its
+children in order; a compressed repeat ``(0-11): 12 x Block(...)`` filling a
+ModuleList is one :class:`~paramcalc.Repeat`, whatever its count. Tied weights
+follow the printed top-level class (:mod:`paramcalc.printed_ties`). What the
+text cannot tell — classes paramcalc does not know, sizes only a config holds —
+is said in the warnings, one per cause, never guessed silently; an exact total
+comes with none.
 """
 
 from __future__ import annotations
@@ -304,8 +309,13 @@ class _Builder:
             shape = args[0] if args else None
             if isinstance(shape, int) and not isinstance(shape, bool):
                 shape = (shape,)
+            norm = self.types.get("RMSNorm")
             if isinstance(shape, tuple) and all(isinstance(size, int) for size in shape):
-                return holding(kind, None, (("weight", shape),))
+                try:
+                    inner = build(norm, "RMSNorm", [shape], {}, SpecError) if norm else None
+                except SpecError:
+                    inner = None
+                return holding(kind, inner, () if inner else (("weight", shape),))
         if kind in KNOWN_EMPTY:
             return custom_module(kind, self.classes)
         base = base_by_name(kind)
@@ -530,16 +540,18 @@ def _experts(seen: Seen, layer: Layer | None) -> list[tuple[str, tuple[int, ...]
 
 
 def _hidden(root: _Node) -> int | None:
-    """The model's width: the dimension of the first embedding printed, if any."""
-    stack = [root]
+    """The model's width: its token embedding's dimension (else the first embedding's)."""
+    stack, first = [root], None
     while stack:
         node = stack.pop()
         if node.kind.endswith("Embedding") and node.args:
             parts = [part.strip() for part in node.args.split(",")]
             if len(parts) > 1 and parts[1].isdigit():
-                return int(parts[1])
+                if node.name in ("embed_tokens", "word_embeddings", "wte", "shared"):
+                    return int(parts[1])
+                first = first or int(parts[1])
         stack.extend(reversed(node.children))
-    return None
+    return first
 
 
 def _needs_width(node: _Node) -> bool:

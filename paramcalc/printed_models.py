@@ -139,7 +139,39 @@ def _learnable_affine(seen: Seen, layer: Layer | None) -> Tensors:
     return [("scale", (1,)), ("bias", (1,))]
 
 
+def _sinks(seen: Seen) -> Tensors:
+    width = _child_width(seen, "q_proj")
+    seen.doubt("sinks are read with 64-wide heads (GptOssConfig's head_dim; not printed)")
+    return [("sinks", (width // 64,))]
+
+
+def _gemma3_projector(seen: Seen) -> Tensors:
+    vision = _child_width(seen, "mm_soft_emb_norm")
+    if seen.hidden is None:
+        raise LookupError("the language model's width is not printed")
+    return [("mm_input_projection_weight", (vision, seen.hidden))]
+
+
+def _rglru(seen: Seen, layer: Layer | None) -> Tensors:
+    width = seen.need_width()
+    heads = 10
+    seen.doubt(
+        f"RG-LRU gates are read with {heads} heads (RecurrentGemmaConfig's num_attention_heads; "
+        "not printed)"
+    )
+    block = width // heads
+    return [
+        ("recurrent_param", (width,)),
+        ("input_gate_weight", (heads, block, block)),
+        ("input_gate_bias", (heads, block)),
+        ("recurrent_gate_weight", (heads, block, block)),
+        ("recurrent_gate_bias", (heads, block)),
+    ]
+
+
 MORE_MODULES: dict[str, ModuleRule] = {
+    "GptOssAttention": _sinks,
+    "Gemma3MultiModalProjector": _gemma3_projector,
     "XLNetRelativeAttention": _xlnet_attention,
     "XLNetModel": _xlnet_model,
     "FunnelRelMultiheadAttention": _funnel_attention,
@@ -161,6 +193,7 @@ MORE_MODULES: dict[str, ModuleRule] = {
 MORE_LEAVES: dict[str, tuple[str | None, LeafRule]] = {
     "Affine": (None, _affine),
     "LearnableAffineBlock": (None, _learnable_affine),
+    "RecurrentGemmaRglru": (None, _rglru),
 }
 
 
