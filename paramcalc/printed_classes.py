@@ -373,12 +373,11 @@ def _timm_vit(tokens: tuple[str, ...]) -> ModuleRule:
             return _tv_vit(seen)
         hidden, side, _ = _patch(seen)
         patches = ((seen.image_size or 224) // side) ** 2
-        if seen.image_size is None:
-            seen.doubt(
-                "pos_embed is read for 224×224 images with one row per patch and token (set "
-                "image_size= / --image-size for another size); timm models made with "
-                "no_embed_class or register tokens differ"
-            )
+        size = "" if seen.image_size else " for 224×224 images (set image_size= / --image-size)"
+        seen.doubt(
+            f"pos_embed is read{size} with one row per patch and class token; timm models "
+            f"made with no_embed_class or register tokens (not printed) differ"
+        )
         found: Tensors = [(token, (1, 1, hidden)) for token in tokens]
         return [*found, ("pos_embed", (1, patches + len(tokens), hidden))]
 
@@ -540,7 +539,8 @@ MODULES: dict[str, ModuleRule] = {
         [] if find(seen.children, "GlobalResponseNorm") else _gamma("conv_dw", "gamma")(seen)
     ),
     "MetaNeXtBlock": _gamma("norm", "gamma"),
-    "WindowAttention": _timm_window,
+    "SwinTransformer/WindowAttention": _timm_window,
+    "SwinTransformerV2/WindowAttention": _timm_window,
     "DisentangledSelfAttention": lambda seen: _qv_bias(seen) if "in_proj" in seen.children else [],
     "Encoder": lambda seen: _tv_encoder(seen) if _torchvision_encoder(seen) else [],
     "ShiftedWindowAttention": _windows((7, 7), "torchvision's swin_t/s/b"),

@@ -15,9 +15,12 @@ default head width (64); the count does not depend on it.
 
 from __future__ import annotations
 
-from paramcalc.layer import Layer
+from paramcalc.containers import Module
+from paramcalc.layer import Composite, Layer
+from paramcalc.params import Parameter
 from paramcalc.printed_classes import LeafRule, ModuleRule, Seen, Tensors, find
 from paramcalc.printed_holding import in_width, out_width
+from paramcalc.serial import add_child
 
 __all__ = ["MORE_LEAVES", "MORE_MODULES", "moe_experts", "moe_router"]
 
@@ -169,7 +172,169 @@ def _rglru(seen: Seen, layer: Layer | None) -> Tensors:
     ]
 
 
+def _rel_pos(tf: bool) -> LeafRule:
+    def rule(seen: Seen, layer: Layer | None) -> Tensors:
+        qkv = seen.siblings.get("qkv")
+        width = in_width(qkv) if qkv is not None else None
+        if width is None:
+            raise LookupError("no qkv projection is printed beside it")
+        heads = max(width // 32, 1)
+        seen.doubt(
+            "timm's relative position tables are read with a 7×7 window and 32-wide heads "
+            "(neither is printed; timm's maxvit/gcvit defaults)"
+        )
+        if tf:
+            return [("relative_position_bias_table", (heads, 13, 13))]
+        return [("relative_position_bias_table", (169, heads))]
+
+    return rule
+
+
+def _conv(seen: Seen, kind: str = "Conv2d") -> tuple[int, tuple[int, ...], tuple[int, ...]]:
+    """(out channels, kernel, stride) of the patch convolution among the children."""
+    conv = find(seen.children, kind)
+    if conv is None:
+        raise LookupError("no patch convolution is printed")
+    kernel, stride = getattr(conv, "kernel_size", ()), getattr(conv, "stride", ())
+    as_tuple = lambda value: value if isinstance(value, tuple) else (value,)  # noqa: E731
+    return int(getattr(conv, "out_channels", 0)), as_tuple(kernel), as_tuple(stride)
+
+
+def _ast(seen: Seen) -> Tensors:
+    hidden, kernel, stride = _conv(seen)
+    rows = ((128 - kernel[0]) // stride[0] + 1) * ((1024 - kernel[-1]) // stride[-1] + 1)
+    seen.doubt("position_embeddings are read for 128 mel bins and 1024 frames (ASTConfig's)")
+    tokens = [(name, (1, 1, hidden)) for name in ("cls_token", "distillation_token")]
+    return [*tokens, ("position_embeddings", (1, rows + 2, hidden))]
+
+
+def _video(frames: int, owner: str, time: bool) -> ModuleRule:
+    def rule(seen: Seen) -> Tensors:
+        kind = "Conv2d" if time else "Conv3d"
+        hidden, kernel, _ = _conv(seen, kind)
+        side = _image(seen, "position embeddings") // kernel[-1]
+        seen.doubt(f"video embeddings are read for {frames} frames ({owner}'s num_frames)")
+        found: Tensors = [("cls_token", (1, 1, hidden))]
+        if time:
+            found.append(("position_embeddings", (1, side * side + 1, hidden)))
+            return [*found, ("time_embeddings", (1, frames, hidden))]
+        patches = frames // kernel[0] * side * side
+        return [*found, ("position_embeddings", (1, patches + 1, hidden))]
+
+    return rule
+
+
+def _pit(seen: Seen) -> Tensors:
+    hidden, kernel, stride = _conv(seen)
+    side = (_image(seen, "pos_embed") - kernel[-1]) // stride[-1] + 1
+    return [("pos_embed", (1, hidden, side, side)), ("cls_token", (1, 1, hidden))]
+
+
+def _gru_rel_pos(seen: Seen) -> Tensors:
+    heads = _child_width(seen, "q_proj") // _child_width(seen, "gru_rel_pos_linear", output=False)
+    return [("gru_rel_pos_const", (1, heads, 1, 1))]
+
+
+def _stages(seen: Seen, name: str) -> list[Layer]:
+    stages = seen.children.get(name)
+    if not isinstance(stages, Composite):
+        raise LookupError(f"its {name} are not printed")
+    return [stage for _, stage in stages.children()]
+
+
+def _cvt_encoder(seen: Seen) -> Tensors:
+    last = _stages(seen, "stages")[-1]
+    width = out_width(last) if isinstance(last, Module) else None
+    if width is None or not isinstance(last, Module):
+        raise LookupError("its last stage is not printed")
+    seen.doubt("CvtStage: the class token is read on the last stage only (CvtConfig's cls_token)")
+    add_child(last, "cls_token", Parameter((1, 1, width)))
+    return []
+
+
+def _pvt_encoder(seen: Seen) -> Tensors:
+    stages = _stages(seen, "patch_embeddings")
+    side = _image(seen, "PVT position embeddings")
+    for index, stage in enumerate(stages):
+        conv = find({"stage": stage}, "Conv2d")
+        stride = getattr(conv, "stride", None)
+        if not isinstance(stage, Module) or conv is None or not isinstance(stride, tuple):
+            raise LookupError("its patch embeddings are not printed")
+        side //= int(stride[0])
+        width = int(getattr(conv, "out_channels", 0))
+        last = index == len(stages) - 1
+        add_child(stage, "position_embeddings", Parameter((1, side * side + last, width)))
+        if last:
+            add_child(stage, "cls_token", Parameter((1, 1, width)))
+    return []
+
+
+def _tnt(seen: Seen) -> Tensors:
+    pixel = seen.children.get("pixel_embed")
+    unfold = find({"pixel": pixel}, "Unfold") if pixel is not None else None
+    conv = find({"pixel": pixel}, "Conv2d") if pixel is not None else None
+    kernel = getattr(unfold, "kernel_size", None)
+    stride = getattr(conv, "stride", None)
+    if not isinstance(kernel, tuple) or not isinstance(stride, tuple):
+        raise LookupError("its pixel embedding is not printed")
+    patch, inner = int(kernel[0]), int(getattr(conv, "out_channels", 0))
+    width = _child_width(seen, "proj")
+    side = -(-patch // int(stride[0]))
+    rows = (_image(seen, "patch_pos") // patch) ** 2 + 1
+    return [
+        ("cls_token", (1, 1, width)),
+        ("patch_pos", (1, rows, width)),
+        ("pixel_pos", (1, inner, side, side)),
+    ]
+
+
+_YOLOS = (512, 864)  # YolosConfig's image_size
+
+
+def _yolos_rows(seen: Seen, patch: int) -> int:
+    if seen.image_size is not None:
+        return (seen.image_size // patch) ** 2 + 101
+    seen.doubt(
+        "YOLOS position embeddings are read for 512×864 images and 100 detection tokens "
+        "(YolosConfig's); set image_size= for square images"
+    )
+    return (_YOLOS[0] // patch) * (_YOLOS[1] // patch) + 101
+
+
+def _yolos(seen: Seen) -> Tensors:
+    hidden, kernel, _ = _conv(seen)
+    rows = _yolos_rows(seen, kernel[-1])
+    return [
+        ("cls_token", (1, 1, hidden)),
+        ("detection_tokens", (1, 100, hidden)),
+        ("position_embeddings", (1, rows, hidden)),
+    ]
+
+
+def _yolos_mid(seen: Seen, layer: Layer | None) -> Tensors:
+    layers = seen.siblings.get("layer")
+    count = getattr(layers, "n", None) or len(list(getattr(layers, "children", list)()))
+    hidden = out_width(layers) if layers is not None else None
+    if not count or hidden is None:
+        raise LookupError("its encoder layers are not printed")
+    rows = _yolos_rows(seen, 16)
+    return [("mid_position_embeddings", (count - 1, 1, rows, hidden))]
+
+
 MORE_MODULES: dict[str, ModuleRule] = {
+    "TNT": _tnt,
+    "YolosEmbeddings": _yolos,
+    "ASTEmbeddings": _ast,
+    "VivitEmbeddings": _video(32, "VivitConfig", time=False),
+    "TimesformerEmbeddings": _video(8, "TimesformerConfig", time=True),
+    "PoolingVisionTransformer": _pit,
+    "WavLMAttention": _gru_rel_pos,
+    "ReformerOnlyLMHead": lambda seen: [("bias", (_child_width(seen, "decoder"),))],
+    "CvtEncoder": _cvt_encoder,
+    "CvtStage": lambda seen: [],
+    "PvtEncoder": _pvt_encoder,
+    "PvtPatchEmbeddings": lambda seen: [],
+    "StarReLU": lambda seen: [("scale", (1,)), ("bias", (1,))],
     "GptOssAttention": _sinks,
     "Gemma3MultiModalProjector": _gemma3_projector,
     "XLNetRelativeAttention": _xlnet_attention,
@@ -194,6 +359,9 @@ MORE_LEAVES: dict[str, tuple[str | None, LeafRule]] = {
     "Affine": (None, _affine),
     "LearnableAffineBlock": (None, _learnable_affine),
     "RecurrentGemmaRglru": (None, _rglru),
+    "RelPosBiasTf": (None, _rel_pos(tf=True)),
+    "InterpolateMidPositionEmbeddings": (None, _yolos_mid),
+    "RelPosBias": (None, _rel_pos(tf=False)),
 }
 
 

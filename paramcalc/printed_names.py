@@ -294,7 +294,7 @@ XLNetSequenceSummary XceptionAligned XceptionModule YolosAttention YolosEncoder
 YolosIntermediate YolosLayer YolosModel YolosOutput YolosPatchEmbeddings YolosPooler
 YolosSelfAttention YolosSelfOutput _DenseBlock _DenseLayer _InvertedResidual _Transition
 _WeightNorm ByobNet/Attention ByobNet/Block ConVit/Block CrossVit/Attention CrossVit/Block
-FastVit/Attention Nest/Attention PoolingVisionTransformer/Attention
+DaVit/WindowAttention FastVit/Attention Nest/Attention PoolingVisionTransformer/Attention
 PoolingVisionTransformer/Block PyramidVisionTransformerV2/Attention
 PyramidVisionTransformerV2/Block StarNet/Block TNT/Attention TNT/Block Twins/Block
 VOLO/Attention Visformer/Attention Visformer/Block VisionTransformer/Attention
