@@ -458,8 +458,8 @@ class _Builder:
         seen = self.seen(kind, where)
         seen.children, seen.siblings = dict(children), siblings
         rule = _MODULES.get(f"{self.root}/{kind}") or _MODULES.get(kind)
-        if rule is None and kind.endswith("Experts"):
-            rule = moe_experts
+        if rule is None and kind.endswith("Experts") and not any(c.params() for _, c in children):
+            rule = moe_experts  # fused: its experts are tensors, not printed modules
         if rule is not None:
             try:
                 found = rule(seen)

@@ -235,8 +235,8 @@ def _hf_swin_table(seen: Seen, layer: Layer | None) -> Tensors:
     width = seen.need_width()
     heads = max(width // 32, 1)
     seen.doubt(
-        f"relative_position_bias_table of {seen.path} is read as (169, {heads}): a 7×7 window "
-        f"and 32-wide heads, the defaults of SwinConfig (neither is printed)"
+        "relative_position_bias_table is read with a 7×7 window and 32-wide heads "
+        "(169 × width/32), the defaults of SwinConfig (neither is printed)"
     )
     return [("relative_position_bias_table", (169, heads))]
 
