@@ -141,8 +141,11 @@ def _parser() -> argparse.ArgumentParser:
     printed = parser.add_argument_group("print(model) text: what it does not show")
     tying = printed.add_mutually_exclusive_group()
     tying.add_argument(
-        "--tied", dest="tied", action="store_const", const=True, help="the LM head shares the "
-        "input embedding's weight (tie_word_embeddings true)"
+        "--tied",
+        dest="tied",
+        action="store_const",
+        const=True,
+        help="the LM head shares the input embedding's weight (tie_word_embeddings true)",
     )
     tying.add_argument(
         "--untied", dest="tied", action="store_const", const=False, help="it has its own weight"

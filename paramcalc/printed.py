@@ -188,9 +188,7 @@ _MODULES = {**MODULES, **MORE_MODULES}
 
 
 class _Builder:
-    def __init__(
-        self, text: str, types: Mapping[str, type[Layer]], image_size: int | None
-    ) -> None:
+    def __init__(self, text: str, types: Mapping[str, type[Layer]], image_size: int | None) -> None:
         self.text = text
         self.types = types
         self.image_size = image_size
@@ -421,7 +419,7 @@ class _Builder:
         return module
 
     def parametrized(self, node: _Node, where: str) -> Layer | None:
-        """``ParametrizedConv1d`` of ``weight_norm``: its weight is ``original0`` and ``original1``."""
+        """A ``weight_norm`` parametrized layer: its weight is ``original0`` and ``original1``."""
         kind = node.kind
         layer = self.make(node, where, kind.removeprefix("Parametrized"))
         norms = [child.kind for child in node.children for child in child.children]
@@ -580,7 +578,8 @@ def read_printed(
     ``image_size`` sets the image side that position embeddings are sized for
     (ViT's, by default the library's 224); ``experts`` and ``expert_width`` size
     the fused mixture-of-experts layers of Hugging Face models, which print no
-    sizes (``num_local_experts`` and ``intermediate_size`` of Mixtral's config). Raises :class:`~paramcalc.SpecError`
+    sizes (``num_local_experts`` and ``intermediate_size`` of Mixtral's config).
+    Raises :class:`~paramcalc.SpecError`
     (with line and column) when the text is not ``print(model)`` output at all.
     """
     if len(text) > MAX_SIZE:

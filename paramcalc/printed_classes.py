@@ -18,10 +18,10 @@ Where the text does not determine a shape (an image size, a window size, a
 head count, the experts of a fused MoE layer) the rule takes the default of
 the library that prints the class and says so in a warning.
 
->>> sorted(AS_LAYER)[:3], AS_LAYER["FalconLinear"]
-(['BartLearnedPositionalEmbedding', 'BartScaledWordEmbedding', 'BeitLayerNorm'], 'Linear')
->>> len(AS_LAYER) + len(LEAVES) + len(MODULES) > 150
-True
+>>> AS_LAYER["FalconLinear"], AS_LAYER["BatchNormAct2d"], AS_LAYER["Conv3DSimple"]
+('Linear', 'BatchNorm2d', 'Conv3d')
+>>> LEAVES["ScaledStdConv2d"][0], "ViTEmbeddings" in MODULES
+('Conv2d', True)
 """
 
 from __future__ import annotations
@@ -108,7 +108,8 @@ def _int(value: object) -> int:
 
 # -- classes that are a paramcalc layer under another name ---------------------------
 
-_EMBEDDINGS = """BartLearnedPositionalEmbedding BartScaledWordEmbedding BioGptLearnedPositionalEmbedding
+_EMBEDDINGS = """BartLearnedPositionalEmbedding BartScaledWordEmbedding
+BioGptLearnedPositionalEmbedding
 BioGptScaledWordEmbedding BlenderbotLearnedPositionalEmbedding BlenderbotScaledWordEmbedding
 Gemma2TextScaledWordEmbedding Gemma3TextScaledWordEmbedding GemmaTextScaledWordEmbedding
 LEDLearnedPositionalEmbedding M2M100ScaledWordEmbedding MBartLearnedPositionalEmbedding
@@ -134,9 +135,9 @@ _CONV = {
     "BatchNorm2d": "FrozenBatchNorm2d_",
 }
 
-AS_LAYER: dict[str, str] = {name: "Embedding" for name in _EMBEDDINGS.split()}
+AS_LAYER: dict[str, str] = dict.fromkeys(_EMBEDDINGS.split(), "Embedding")
 """Printed class name -> the paramcalc layer it is, built from its printed arguments."""
-AS_LAYER.update({name: "LayerNorm" for name in _LAYER_NORMS.split()})
+AS_LAYER.update(dict.fromkeys(_LAYER_NORMS.split(), "LayerNorm"))
 for _base, _names in _CONV.items():
     AS_LAYER.update({name: _base for name in _names.split() if not name.endswith("_")})
 AS_LAYER.update(
@@ -178,7 +179,7 @@ def base_by_name(kind: str) -> str | None:
     for suffix in _SUFFIXES:
         if lower.endswith(suffix.lower()) and len(kind) > len(suffix):
             return suffix
-    if lower.endswith("rmsnorm2d") or lower.endswith("layernorm2d"):
+    if lower.endswith(("rmsnorm2d", "layernorm2d")):
         return "LayerNorm"
     return None
 
@@ -420,7 +421,7 @@ def _qv_bias(seen: Seen) -> Tensors:
 
 
 def _torchvision_encoder(seen: Seen) -> bool:
-    """torchvision's ViT Encoder: beside a ``conv_proj``, its layers named ``encoder_layer_N``."""
+    """Torchvision's ViT Encoder: beside a ``conv_proj``, its layers named ``encoder_layer_N``."""
     layers = seen.children.get("layers")
     names = [name for name, _ in layers.children()] if isinstance(layers, Composite) else []
     return "conv_proj" in seen.siblings and any(n.startswith("encoder_layer_") for n in names)
@@ -476,8 +477,7 @@ def _convnext_hf(seen: Seen) -> Tensors:
     if width is None:
         raise LookupError("no depthwise convolution is printed")
     seen.doubt(
-        "layer_scale_parameter is counted: it exists when layer_scale_init_value > 0 "
-        "(the default)"
+        "layer_scale_parameter is counted: it exists when layer_scale_init_value > 0 (the default)"
     )
     return [("layer_scale_parameter", (width,))]
 

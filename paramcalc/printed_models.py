@@ -9,8 +9,8 @@ Face's fused mixture-of-experts layers, whose sizes only the config holds:
 Where a tensor's split into heads is not printed, its shape uses the library's
 default head width (64); the count does not depend on it.
 
->>> sorted(MORE_MODULES)[:3]
-['Beit', 'Beit/Attention', 'Beit/Block']
+>>> "XLNetRelativeAttention" in MORE_MODULES, "Beit/Block" in MORE_MODULES
+(True, True)
 """
 
 from __future__ import annotations
@@ -116,7 +116,11 @@ def _beit_attention(seen: Seen) -> Tensors:
     heads, _ = _heads(width)
     window = _image(seen, "BEiT's relative position tables") // 16
     rows = (2 * window - 1) ** 2 + 3
-    return [("q_bias", (width,)), ("v_bias", (width,)), ("relative_position_bias_table", (rows, heads))]
+    return [
+        ("q_bias", (width,)),
+        ("v_bias", (width,)),
+        ("relative_position_bias_table", (rows, heads)),
+    ]
 
 
 def _gammas(child: str, *names: str) -> ModuleRule:
@@ -196,8 +200,13 @@ def _conv(seen: Seen, kind: str = "Conv2d") -> tuple[int, tuple[int, ...], tuple
     if conv is None:
         raise LookupError("no patch convolution is printed")
     kernel, stride = getattr(conv, "kernel_size", ()), getattr(conv, "stride", ())
-    as_tuple = lambda value: value if isinstance(value, tuple) else (value,)  # noqa: E731
-    return int(getattr(conv, "out_channels", 0)), as_tuple(kernel), as_tuple(stride)
+    return int(getattr(conv, "out_channels", 0)), _as_tuple(kernel), _as_tuple(stride)
+
+
+def _as_tuple(value: object) -> tuple[int, ...]:
+    if isinstance(value, tuple):
+        return tuple(int(size) for size in value)
+    return (int(value),) if isinstance(value, int) else ()
 
 
 def _ast(seen: Seen) -> Tensors:

@@ -46,7 +46,9 @@ _SUFFIXES = (
 )  # fmt: skip
 
 
-def _leaves(layer: Layer, path: str, parent: Layer | None) -> Iterator[tuple[str, Layer, Layer | None]]:
+def _leaves(
+    layer: Layer, path: str, parent: Layer | None
+) -> Iterator[tuple[str, Layer, Layer | None]]:
     if isinstance(layer, Repeat):
         return
     if isinstance(layer, Composite):

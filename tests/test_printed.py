@@ -109,7 +109,8 @@ def test_unknown_types_are_reported_not_guessed() -> None:
 
 def test_unknown_custom_classes_are_named_once() -> None:
     """A class paramcalc does not know may hold tensors of its own: named once, with its places."""
-    text = "Net(\n  (a): Blk(\n    (fc): Linear(4, 4)\n  )\n  (b): Blk(\n    (fc): Linear(4, 4)\n  )\n)"
+    block = "Blk(\n    (fc): Linear(in_features=4, out_features=4, bias=True)\n  )"
+    text = f"Net(\n  (a): {block}\n  (b): {block}\n)"
     _, warnings = read_printed(text)
     assert warnings == (
         "print(model) does not show tensors a module holds itself (like a class token); these "

@@ -35,7 +35,8 @@ def test_an_untied_default_is_said_with_the_option() -> None:
     assert network.params() == 2 * 64_000 + 64
     assert len(warnings) == 1
     assert "lm_head.weight may be tied to model.embed_tokens.weight" in warnings[0]
-    assert "tied=True (--tied)" in warnings[0] and "removes 64,000" in warnings[0]
+    assert "tied=True (--tied)" in warnings[0]
+    assert "removes 64,000" in warnings[0]
 
 
 def test_the_tie_option_settles_it() -> None:
@@ -106,7 +107,11 @@ def test_fused_experts_are_named() -> None:
     """A fused MoE layer prints no sizes: the warning names the class and its place."""
     text = "Block(\n  (gate): MixtralTopKRouter()\n  (fc): Linear(4, 4)\n)"
     _, warnings = read_printed(text)
-    assert any(w.startswith("MixtralTopKRouter at gate: fused mixture-of-experts") for w in warnings)
+    assert any(
+        w.startswith("MixtralTopKRouter at gate: a fused mixture-of-experts router prints no")
+        and "experts= and expert_width= (--experts, --expert-width)" in w
+        for w in warnings
+    )
 
 
 def test_a_billion_copies_read_in_milliseconds() -> None:
@@ -124,7 +129,9 @@ def test_a_billion_copies_read_in_milliseconds() -> None:
 
 def test_only_compressed_children_look_printed() -> None:
     """Text whose children are all compressed repeats is recognized as print(model) text."""
-    assert looks_printed("ModuleList(\n  (0-2): 3 x Linear(in_features=4, out_features=4, bias=True)\n)")
+    assert looks_printed(
+        "ModuleList(\n  (0-2): 3 x Linear(in_features=4, out_features=4, bias=True)\n)"
+    )
 
 
 def test_huge_repeats_beside_other_children_are_refused() -> None:
