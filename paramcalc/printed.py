@@ -32,9 +32,7 @@ comes with none.
 from __future__ import annotations
 
 import ast
-import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from paramcalc import _check
@@ -47,20 +45,15 @@ from paramcalc.printed_classes import AS_LAYER, LEAVES, MODULES, Seen, base_by_n
 from paramcalc.printed_holding import holding, in_width, out_width
 from paramcalc.printed_models import MORE_LEAVES, MORE_MODULES, moe_experts, moe_router
 from paramcalc.printed_names import KNOWN_EMPTY
+from paramcalc.printed_text import Node, hidden_width, looks_printed, span, structure
 from paramcalc.printed_ties import tie_printed
 from paramcalc.serial import add_child, custom_module, layer_types
-from paramcalc.spec import MAX_DEPTH, MAX_SIZE, Position, _Reader, build
+from paramcalc.spec import MAX_SIZE, Position, _Reader, build
 
 __all__ = ["ALIASES", "Printed", "looks_printed", "read_printed"]
 
 ALIASES = {"NonDynamicallyQuantizableLinear": "Linear"}
 """Printed type names that are another layer under a different name."""
-
-_CHILD = re.compile(r"\((?P<name>[^()]*)\): (?:(?P<count>\d+) x )?(?P<rest>.*)")
-_CALL = re.compile(r"(?P<kind>[A-Za-z_][\w.]*)\((?P<args>.*)")
-_RANGE = re.compile(r"(\d+)-(\d+)")
-_PARAMETER = re.compile(r"Parameter containing: \[[\w.]+ of size (?P<size>(?:\d+(?:x\d+)*)?)\]")
-_ONE_PARAMETER = re.compile(r"\s*\((?P<name>[^()]*)\): (?P<rest>Parameter containing: .*)\)")
 
 
 class Printed(NamedTuple):
@@ -70,111 +63,10 @@ class Printed(NamedTuple):
     warnings: tuple[str, ...]
 
 
-@dataclass
-class _Node:
-    kind: str
-    name: str
-    line: int
-    column: int
-    args: str | None = None  # the text inside the parentheses of a one-line layer
-    args_offset: int = 0
-    count: int = 1
-    children: list[_Node] = field(default_factory=list)
-    extra: list[tuple[int, str]] = field(default_factory=list)
-    size: tuple[int, ...] | None = None  # a ``Parameter containing: [... of size 2x3]`` line
-
-
-def _parameter_node(name: str, body: str, line: int, column: int) -> _Node | None:
-    """A ParameterList/ParameterDict entry: ``Parameter containing: [torch.float32 of size 4]``."""
-    match = _PARAMETER.fullmatch(body)
-    if match is None:
-        return None
-    size = tuple(int(part) for part in match["size"].split("x")) if match["size"] else ()
-    return _Node("Parameter", name, line, column, size=size)
-
-
-def looks_printed(text: str) -> bool:
-    """Whether ``text`` looks like ``print(model)`` output (``(name): Layer(...)`` lines)."""
-    pattern = r"^\s*\([^()\n]*\): (?:\d+ x )?[A-Za-z_]\w*\("
-    return re.search(pattern, text, re.MULTILINE) is not None
-
-
-def _structure(text: str) -> _Node:
-    where = Position(text, 0)
-    root: _Node | None = None
-    stack: list[_Node] = []
-    offset = 0
-    for number, raw in enumerate(text.split("\n"), start=1):
-        start = offset
-        offset += len(raw) + 1
-        line = raw.rstrip()
-        stripped = line.lstrip()
-        if not stripped:
-            continue
-        column = len(line) - len(stripped)
-        if root is not None and not stack:
-            raise where.error("text after the end of the model", start + column)
-        if stripped == ")" and stack:
-            stack.pop()
-            continue
-        name, count = "", 1
-        body, body_column = stripped, column
-        child = _CHILD.fullmatch(stripped) if stack else None
-        if child is not None:
-            name = child["name"]
-            count = int(child["count"] or 1)
-            body_column = column + child.start("rest")
-            body = child["rest"]
-        elif stack:
-            stack[-1].extra.append((start + column, stripped))
-            continue
-        parameter = _parameter_node(name, body, number, body_column + 1) if stack else None
-        if parameter is not None:
-            stack[-1].children.append(parameter)
-            continue
-        call = _CALL.fullmatch(body)
-        if call is None:
-            raise where.error(
-                f"expected a layer like `Linear(in_features=4, out_features=2, bias=True)`, "
-                f"found `{body[:40]}`",
-                start + body_column,
-            )
-        node = _Node(call["kind"], name, number, body_column + 1, count=count)
-        args = call["args"]
-        single = _ONE_PARAMETER.fullmatch(args) if args else None
-        if single is not None:  # torch prints a one-entry ParameterList on one line
-            entry = _parameter_node(single["name"], single["rest"], number, body_column + 1)
-            if entry is not None:
-                node.children.append(entry)
-                args = ""
-        if args:
-            if not args.endswith(")"):
-                raise where.error(f"`{call['kind']}(` is never closed", start + body_column)
-            node.args = args[:-1]
-            node.args_offset = start + body_column + call.start("args")
-        if stack:
-            stack[-1].children.append(node)
-        else:
-            root = node
-        if not args and not node.children:
-            if len(stack) >= MAX_DEPTH:
-                raise where.error(f"modules are nested deeper than {MAX_DEPTH} levels", start)
-            stack.append(node)
-    if root is None:
-        raise SpecError("no model found: expected the text print(model) shows")
-    if stack:
-        raise SpecError(
-            f"`{stack[-1].kind}(` opened on line {stack[-1].line} is never closed",
-            line=stack[-1].line,
-            column=stack[-1].column,
-        )
-    return root
-
-
 class _Pending(NamedTuple):
     """A child whose tensors depend on the width of the layers beside it."""
 
-    node: _Node
+    node: Node
     path: str
 
 
@@ -210,7 +102,7 @@ class _Builder:
             self.warnings.append(message)
 
     def arguments(
-        self, node: _Node, text: str, offset: int
+        self, node: Node, text: str, offset: int
     ) -> tuple[list[object], dict[str, object]]:
         where = Position(self.text, offset - 2)
         segment = f"_({text})"
@@ -231,7 +123,7 @@ class _Builder:
             raise Position(self.text, 0).error(f"cannot read the arguments of {node.kind}", offset)
         return _Reader(segment, where, self.types, bare_names=True).arguments(call)
 
-    def printed_arguments(self, node: _Node) -> tuple[str, list[object], dict[str, object]]:
+    def printed_arguments(self, node: Node) -> tuple[str, list[object], dict[str, object]]:
         if node.args is not None:
             text, offset = node.args, node.args_offset
         elif node.extra:
@@ -241,7 +133,7 @@ class _Builder:
         args, kwargs = self.arguments(node, text, offset) if text else ([], {})
         return text, args, kwargs
 
-    def make(self, node: _Node, path: str, base: str) -> Layer | None:
+    def make(self, node: Node, path: str, base: str) -> Layer | None:
         """``base`` (a paramcalc layer's name) built from ``node``'s printed arguments."""
         cls = self.types.get(base)
         if cls is None:
@@ -273,7 +165,7 @@ class _Builder:
 
     def leaf(
         self,
-        node: _Node,
+        node: Node,
         path: str,
         width: int | None = None,
         siblings: Mapping[str, Layer] | None = None,
@@ -325,7 +217,7 @@ class _Builder:
         self.unknown.setdefault(node.kind, []).append(where)
         return None
 
-    def attention(self, node: _Node, path: str, children: list[tuple[str, Layer]]) -> Layer | None:
+    def attention(self, node: Node, path: str, children: list[tuple[str, Layer]]) -> Layer | None:
         where = path or node.kind
         cls = self.types.get("MultiheadAttention")
         projection = dict(children).get("out_proj")
@@ -343,7 +235,7 @@ class _Builder:
             return None
 
     def children(
-        self, node: _Node, path: str, siblings: Mapping[str, Layer]
+        self, node: Node, path: str, siblings: Mapping[str, Layer]
     ) -> list[tuple[str, Layer]]:
         built: list[tuple[str, Layer | _Pending | None]] = []
         lines: dict[str, int] = {}
@@ -382,7 +274,7 @@ class _Builder:
                 found.append((name, value))
         return found
 
-    def container(self, node: _Node, path: str, siblings: Mapping[str, Layer]) -> Layer | None:
+    def container(self, node: Node, path: str, siblings: Mapping[str, Layer]) -> Layer | None:
         kind, where = node.kind, path or node.kind
         cls = self.types.get(kind)
         only = node.children[0] if len(node.children) == 1 else None
@@ -391,7 +283,7 @@ class _Builder:
             and only.count > 1
             and cls is not None
             and issubclass(cls, (ModuleList, Sequential))
-            and _span(only) == (0, only.count - 1)
+            and span(only) == (0, only.count - 1)
         ):
             block = self.layer(only, f"{where}.0", {})
             return Repeat(block, only.count) if block is not None else None
@@ -418,7 +310,7 @@ class _Builder:
             add_child(module, name, layer)
         return module
 
-    def parametrized(self, node: _Node, where: str) -> Layer | None:
+    def parametrized(self, node: Node, where: str) -> Layer | None:
         """A ``weight_norm`` parametrized layer: its weight is ``original0`` and ``original1``."""
         kind = node.kind
         layer = self.make(node, where, kind.removeprefix("Parametrized"))
@@ -446,7 +338,7 @@ class _Builder:
 
     def own(
         self,
-        node: _Node,
+        node: Node,
         where: str,
         children: list[tuple[str, Layer]],
         siblings: Mapping[str, Layer],
@@ -489,13 +381,13 @@ class _Builder:
             self.custom.setdefault(kind, []).append(where)
         return []
 
-    def names(self, node: _Node) -> list[str]:
-        span = _span(node)
-        if span is None:
+    def names(self, node: Node) -> list[str]:
+        first_last = span(node)
+        if first_last is None:
             return [node.name]
-        return [str(index) for index in range(span[0], span[1] + 1)]
+        return [str(index) for index in range(first_last[0], first_last[1] + 1)]
 
-    def layer(self, node: _Node, path: str, siblings: Mapping[str, Layer]) -> Layer | None:
+    def layer(self, node: Node, path: str, siblings: Mapping[str, Layer]) -> Layer | None:
         if node.size is not None:
             return Parameter(node.size)
         if node.children or node.kind == "MultiheadAttention":
@@ -518,41 +410,11 @@ def _neighbour(built: list[tuple[str, Layer | _Pending | None]], index: int) -> 
     return None
 
 
-def _span(node: _Node) -> tuple[int, int] | None:
-    """``(first, last)`` of a compressed repeat ``(0-11): 12 x Block``, None for one child."""
-    span = _RANGE.fullmatch(node.name)
-    if node.count == 1 and span is None:
-        return None
-    if span is None or int(span[2]) - int(span[1]) + 1 != node.count:
-        raise SpecError(
-            f"a repeat must read `(first-last): count x Layer`, found `({node.name}): "
-            f"{node.count} x {node.kind}`",
-            line=node.line,
-            column=node.column,
-        )
-    return int(span[1]), int(span[2])
-
-
 def _experts(seen: Seen, layer: Layer | None) -> list[tuple[str, tuple[int, ...]]]:
     return moe_experts(seen)
 
 
-def _hidden(root: _Node) -> int | None:
-    """The model's width: its token embedding's dimension (else the first embedding's)."""
-    stack, first = [root], None
-    while stack:
-        node = stack.pop()
-        if node.kind.endswith("Embedding") and node.args:
-            parts = [part.strip() for part in node.args.split(",")]
-            if len(parts) > 1 and parts[1].isdigit():
-                if node.name in ("embed_tokens", "word_embeddings", "wte", "shared"):
-                    return int(parts[1])
-                first = first or int(parts[1])
-        stack.extend(reversed(node.children))
-    return first
-
-
-def _needs_width(node: _Node) -> bool:
+def _needs_width(node: Node) -> bool:
     """Whether ``node`` is a leaf whose tensors take the width of the layers beside it."""
     rule = _LEAVES.get(node.kind)
     return not node.children and node.size is None and rule is not None and rule[0] is None
@@ -595,9 +457,9 @@ def read_printed(
             _check.positive("read_printed", name, value)
     text = text.replace("\r\n", "\n")
     builder = _Builder(text, layer_types() if types is None else types, image_size)
-    root = _structure(text)
+    root = structure(text)
     builder.root = root.kind
-    builder.hidden = _hidden(root)
+    builder.hidden = hidden_width(root)
     builder.experts, builder.expert_width = experts, expert_width
     network = builder.layer(root, "", {})
     warnings: list[str] = []

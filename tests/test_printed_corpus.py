@@ -19,7 +19,8 @@ from typing import Any
 
 import pytest
 
-from paramcalc.printed import _RANGE, _Node, _structure, read_printed
+from paramcalc.printed import read_printed
+from paramcalc.printed_text import _RANGE, Node, structure
 
 CORPUS = Path(__file__).parent / "fixtures" / "printed_corpus"
 # docs/printed.md: 491 of 516 (95.2%) exact with the options the warnings ask for,
@@ -55,7 +56,7 @@ def test_the_corpus_is_whole() -> None:
     assert len(RECORDS) == 516
 
 
-def _classes(node: _Node, path: str, found: dict[str, str]) -> None:
+def _classes(node: Node, path: str, found: dict[str, str]) -> None:
     found[path] = node.kind
     for child in node.children:
         span = _RANGE.fullmatch(child.name)
@@ -67,7 +68,7 @@ def _classes(node: _Node, path: str, found: dict[str, str]) -> None:
 def _unnamed(record: dict[str, Any], network: Any, warnings: tuple[str, ...]) -> list[str]:
     """Tensors counted wrongly whose module's class (or an enclosing one) no warning names."""
     classes: dict[str, str] = {}
-    _classes(_structure(record["text"]), "", classes)
+    _classes(structure(record["text"]), "", classes)
     text = "\n".join(warnings)
     mine = dict(network.named_parameters())
     theirs = {name: tuple(shape) for name, shape in record["parameters"]}
