@@ -41,7 +41,16 @@ from paramcalc.errors import ConfigError, ParamcalcError, SpecError
 from paramcalc.graph import Repeat
 from paramcalc.layer import Composite, Layer
 from paramcalc.params import Parameter, ParameterDict, ParameterList
-from paramcalc.printed_classes import AS_LAYER, LEAVES, MODULES, Seen, base_by_name, norm_rule
+from paramcalc.printed_classes import (
+    AS_LAYER,
+    FROZEN,
+    FROZEN_AT,
+    LEAVES,
+    MODULES,
+    Seen,
+    base_by_name,
+    norm_rule,
+)
 from paramcalc.printed_holding import holding, in_width, out_width
 from paramcalc.printed_models import MORE_LEAVES, MORE_MODULES, moe_experts, moe_router
 from paramcalc.printed_names import KNOWN_EMPTY
@@ -191,9 +200,14 @@ class _Builder:
                 self.warn(doubt)
             return holding(kind, layer, tuple(extra))
         if kind in self.types:
-            return self.make(node, where, kind)
+            layer = self.make(node, where, kind)
+            fixed = [path for root, path in FROZEN_AT.items() if self.root.startswith(root)]
+            if layer is not None and fixed and where.endswith(fixed[0]):
+                return layer.freeze()
+            return layer
         if kind in AS_LAYER:
-            return self.make(node, where, AS_LAYER[kind])
+            layer = self.make(node, where, AS_LAYER[kind])
+            return layer.freeze() if layer is not None and "Sinusoidal" in kind else layer
         if norm_rule(kind) and (node.args or node.extra):
             _, args, _ = self.printed_arguments(node)
             shape = args[0] if args else None
@@ -305,7 +319,7 @@ class _Builder:
             raise SpecError(f"`{kind}` is not a module name", line=node.line, column=node.column)
         module = custom_module(kind, self.classes)
         for name, shape in self.own(node, where, children, siblings):
-            add_child(module, name, Parameter(shape))
+            add_child(module, name, Parameter(shape, requires_grad=(kind, name) not in FROZEN))
         for name, layer in children:
             add_child(module, name, layer)
         return module

@@ -34,7 +34,22 @@ from paramcalc.layer import Composite, Layer
 from paramcalc.printed_holding import Holding, in_width, out_width
 from paramcalc.shapes import Shape
 
-__all__ = ["AS_LAYER", "LEAVES", "MODULES", "Seen", "base_by_name", "norm_rule"]
+__all__ = [
+    "AS_LAYER",
+    "FROZEN",
+    "FROZEN_AT",
+    "LEAVES",
+    "MODULES",
+    "Seen",
+    "base_by_name",
+    "norm_rule",
+]
+
+FROZEN = frozenset({("ViTMAEEmbeddings", "position_embeddings")})
+"""(class, tensor) pairs held with ``requires_grad=False`` (fixed sin-cos tables)."""
+FROZEN_AT = {"Whisper": "encoder.embed_positions"}
+"""Top-level class prefix -> the path of an embedding it freezes (Whisper's encoder
+positions are a fixed sinusoid printed as a plain ``Embedding``; its decoder's learn)."""
 
 Tensors = list[tuple[str, Shape]]
 

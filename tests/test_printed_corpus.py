@@ -108,6 +108,16 @@ def test_exact_rate(use_options: bool) -> None:
     assert exact >= (EXACT_WITH_OPTIONS if use_options else EXACT_BARE)
 
 
+def test_exact_totals_have_torchs_trainable_count() -> None:
+    """Where the total is exact, so is the trainable count (fixed sin-cos tables are frozen)."""
+    wrong = [
+        record["name"]
+        for record, network, _ in _read(True)
+        if network.params() == record["total"] and network.trainable_params() != record["trainable"]
+    ]
+    assert wrong == []
+
+
 @pytest.mark.parametrize("name", ["torchvision/resnet50", "timm/resnet50", "gpt2/GPT2LMHeadModel"])
 def test_exact_totals_say_nothing(name: str) -> None:
     """Where the text determines every tensor the total is exact and no warning is given."""
