@@ -98,7 +98,8 @@ class _Builder:
         self.unknown: dict[str, list[str]] = {}
         self.guessed: dict[str, list[str]] = {}
         self.custom: dict[str, list[str]] = {}
-        self.missed: dict[str, tuple[str, list[str]]] = {}
+        self.missed: dict[str, dict[str, list[str]]] = {}  # reason -> class -> places
+        self.unread: dict[str, tuple[str, list[str]]] = {}  # class -> (its text, places)
         self.copies = 0
         self.root = ""
         self.attentions: list[str] = []
@@ -158,7 +159,7 @@ class _Builder:
             return None
 
     def miss(self, kind: str, path: str, reason: str) -> None:
-        self.missed.setdefault(kind, (reason, []))[1].append(path or kind)
+        self.missed.setdefault(reason, {}).setdefault(kind, []).append(path or kind)
 
     def seen(self, kind: str, where: str) -> Seen:
         """What a rule of the table is told about the module at ``where``."""
@@ -381,9 +382,7 @@ class _Builder:
                     self.guessed.setdefault(f"{kind}|{base}", []).append(where)
                 return list(layer.parameter_shapes())
         if node.extra:
-            self.warn(
-                f"{where}: the text shown for {kind} itself ({node.extra[0][1][:40]}) is not used"
-            )
+            self.unread.setdefault(kind, (node.extra[0][1][:40], []))[1].append(where)
         if kind in self.types and not issubclass(self.types[kind], Composite):
             self.warn(
                 f"{where}: {kind} is printed with sub-modules; read as a container of them, "
@@ -488,8 +487,13 @@ def read_printed(
             f"{kind} is read as {base} from its printed arguments (by its name) at "
             f"{_places(paths)}; tensors a subclass adds are not counted"
         )
-    for kind, (reason, paths) in builder.missed.items():
-        warnings.append(f"{kind} at {_places(paths)}: {reason}; not counted")
+    for reason, kinds in builder.missed.items():
+        places = "; ".join(f"{kind} at {_places(paths)}" for kind, paths in kinds.items())
+        warnings.append(f"{places}: {reason}; not counted")
+    for kind, (shown, paths) in builder.unread.items():
+        warnings.append(
+            f"the arguments printed for {kind} itself ({shown}) are not read, at {_places(paths)}"
+        )
     if builder.custom:
         named = ", ".join(f"{kind} ({_places(paths)})" for kind, paths in builder.custom.items())
         warnings.append(

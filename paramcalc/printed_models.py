@@ -380,7 +380,7 @@ _OPTIONS = "pass experts= and expert_width= (--experts, --expert-width) to count
 def moe_router(seen: Seen, layer: Layer | None) -> Tensors:
     """A fused MoE router ``XTopKRouter()``: weight ``(experts, hidden)`` (and GPT-OSS's bias)."""
     if seen.experts is None or seen.hidden is None:
-        raise LookupError(f"a fused mixture-of-experts router prints no sizes: {_OPTIONS}")
+        raise LookupError(f"fused mixture-of-experts layers print no sizes: {_OPTIONS}")
     found: Tensors = [("weight", (seen.experts, seen.hidden))]
     if seen.kind.startswith("GptOss"):
         found.append(("bias", (seen.experts,)))
@@ -391,7 +391,7 @@ def moe_experts(seen: Seen) -> Tensors:
     """Fused experts: ``gate_up_proj (E, 2I, H)`` and ``down_proj (E, H, I)`` (GPT-OSS: biases)."""
     experts, width, hidden = seen.experts, seen.expert_width, seen.hidden
     if experts is None or width is None or hidden is None:
-        raise LookupError(f"fused mixture-of-experts tensors print no sizes: {_OPTIONS}")
+        raise LookupError(f"fused mixture-of-experts layers print no sizes: {_OPTIONS}")
     if seen.kind.startswith("GptOss"):
         return [
             ("gate_up_proj", (experts, hidden, 2 * width)),

@@ -108,7 +108,7 @@ def test_fused_experts_are_named() -> None:
     text = "Block(\n  (gate): MixtralTopKRouter()\n  (fc): Linear(4, 4)\n)"
     _, warnings = read_printed(text)
     assert any(
-        w.startswith("MixtralTopKRouter at gate: a fused mixture-of-experts router prints no")
+        w.startswith("MixtralTopKRouter at gate: fused mixture-of-experts layers print no sizes")
         and "experts= and expert_width= (--experts, --expert-width)" in w
         for w in warnings
     )
