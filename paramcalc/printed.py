@@ -79,9 +79,10 @@ class _Pending(NamedTuple):
     path: str
 
 
-_MAX_COPIES = 10_000
-"""Copies of a compressed repeat expanded one by one (a repeat that is a whole
-ModuleList or Sequential stays one :class:`~paramcalc.Repeat`, whatever its count)."""
+_MAX_COPIES = 100_000
+"""Modules built for the copies of compressed repeats expanded one by one (a repeat
+that is a whole ModuleList or Sequential stays one :class:`~paramcalc.Repeat`,
+whatever its count)."""
 
 
 _LEAVES = {**LEAVES, **MORE_LEAVES}
@@ -256,11 +257,11 @@ class _Builder:
         lines: dict[str, int] = {}
         for child in node.children:
             if child.count > 1:
-                self.copies += child.count
+                self.copies += child.count * _modules(child)
                 if self.copies > _MAX_COPIES:
                     raise SpecError(
-                        f"({child.name}): {child.count} x {child.kind}: more than "
-                        f"{_MAX_COPIES:,} repeated copies beside other children; paramcalc keeps "
+                        f"({child.name}): {child.count} x {child.kind}: the repeats beside other "
+                        f"children expand to more than {_MAX_COPIES:,} modules; paramcalc keeps "
                         f"a repeat compressed only when it fills its ModuleList or Sequential",
                         line=child.line,
                         column=child.column,
@@ -425,6 +426,15 @@ def _neighbour(built: list[tuple[str, Layer | _Pending | None]], index: int) -> 
 
 def _experts(seen: Seen, layer: Layer | None) -> list[tuple[str, tuple[int, ...]]]:
     return moe_experts(seen)
+
+
+def _modules(node: Node) -> int:
+    """How many modules ``node`` prints, itself included (a repeat's block once)."""
+    count, stack = 0, [node]
+    while stack:
+        count += 1
+        stack.extend(stack.pop().children)
+    return count
 
 
 def _needs_width(node: Node) -> bool:
