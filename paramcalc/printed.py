@@ -79,7 +79,7 @@ class _Pending(NamedTuple):
     path: str
 
 
-_MAX_COPIES = 100_000
+_MAX_COPIES = 20_000
 """Modules built for the copies of compressed repeats expanded one by one (a repeat
 that is a whole ModuleList or Sequential stays one :class:`~paramcalc.Repeat`,
 whatever its count)."""
