@@ -164,3 +164,45 @@ def test_options_are_checked() -> None:
         read_printed(LLAMA, tied=1)  # type: ignore[arg-type]
     with pytest.raises(pc.ConfigError):
         read_printed(LLAMA, image_size=0)
+
+
+class TestCommandLine:
+    """The options reach ``read_printed`` from the command line; warnings go to stderr."""
+
+    def run(self, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+        from paramcalc.cli import main
+
+        status = main(list(argv))
+        out, err = capsys.readouterr()
+        return status, out, err
+
+    def test_tied_and_untied(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """``--tied`` counts the shared weight once and silences the warning; ``--untied`` too."""
+        status, out, err = self.run(capsys, "--total", LLAMA)
+        assert (status, out) == (0, "128064\n")
+        assert "pass tied=True (--tied)" in err
+        assert self.run(capsys, "--total", "--tied", LLAMA) == (0, "64064\n", "")
+        assert self.run(capsys, "--total", "--untied", LLAMA) == (0, "128064\n", "")
+
+    def test_experts(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """``--experts`` and ``--expert-width`` size a fused MoE layer: 2·(E·H) + 3·E·H·I."""
+        text = """MixtralForCausalLM(
+  (model): MixtralModel(
+    (embed_tokens): Embedding(10, 4)
+    (layers): ModuleList(
+      (0-1): 2 x MixtralDecoderLayer(
+        (mlp): MixtralSparseMoeBlock(
+          (gate): MixtralTopKRouter()
+          (experts): MixtralExperts(
+            (act_fn): SiLUActivation()
+          )
+        )
+      )
+    )
+  )
+  (lm_head): Linear(in_features=4, out_features=10, bias=False)
+)"""
+        argv = ("--total", "--untied", "--experts", "3", "--expert-width", "5", text)
+        status, out, err = self.run(capsys, *argv)
+        per_layer = 3 * 4 + 3 * 10 * 4 + 3 * 4 * 5
+        assert (status, out, err) == (0, f"{40 + 2 * per_layer + 40}\n", "")
