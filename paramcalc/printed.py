@@ -32,6 +32,7 @@ comes with none.
 from __future__ import annotations
 
 import ast
+import math
 from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
@@ -101,12 +102,19 @@ class _Builder:
         self.custom: dict[str, list[str]] = {}
         self.missed: dict[str, dict[str, list[str]]] = {}  # reason -> class -> places
         self.unread: dict[str, tuple[str, list[str]]] = {}  # class -> (its text, places)
+        self.doubted: dict[str, int] = {}  # a default taken -> parameters counted with it
         self.copies = 0
         self.root = ""
         self.attentions: list[str] = []
         self.hidden: int | None = None
         self.experts: int | None = None
         self.expert_width: int | None = None
+
+    def doubt(self, seen: Seen, tensors: list[tuple[str, tuple[int, ...]]]) -> None:
+        """Record the doubts of a rule with the parameters it counted under them."""
+        counted = sum(math.prod(shape) for _, shape in tensors)
+        for message in seen.doubts:
+            self.doubted[message] = self.doubted.get(message, 0) + counted
 
     def warn(self, message: str) -> None:
         if message not in self.warnings:
@@ -198,8 +206,7 @@ class _Builder:
             except LookupError as problem:
                 self.miss(kind, where, str(problem))
                 return layer
-            for doubt in seen.doubts:
-                self.warn(doubt)
+            self.doubt(seen, extra)
             return holding(kind, layer, tuple(extra))
         if kind in self.types:
             layer = self.make(node, where, kind)
@@ -372,8 +379,7 @@ class _Builder:
             except LookupError as problem:
                 self.miss(kind, where, str(problem))
                 return []
-            for doubt in seen.doubts:
-                self.warn(doubt)
+            self.doubt(seen, found)
             return found
         base = AS_LAYER.get(kind) or base_by_name(kind)
         if node.extra and base is not None:  # timm's BatchNormAct2d: a norm with children
@@ -517,6 +523,8 @@ def read_printed(
             f"with kdim = vdim = embed_dim and add_bias_kv=False, torch's defaults: print(model) "
             f"does not show them, and other values hold other tensors"
         )
+    for message, counted in builder.doubted.items():
+        warnings.append(f"{message} ({counted:,} parameters in the tensors read so)" if counted else message)
     warnings += builder.warnings
     if network is None:
         raise SpecError(f"nothing paramcalc knows was found: {' '.join(warnings)}")
