@@ -524,7 +524,9 @@ def read_printed(
             f"does not show them, and other values hold other tensors"
         )
     for message, counted in builder.doubted.items():
-        warnings.append(f"{message} ({counted:,} parameters in the tensors read so)" if counted else message)
+        warnings.append(
+            f"{message} ({counted:,} parameters in the tensors read so)" if counted else message
+        )
     warnings += builder.warnings
     if network is None:
         raise SpecError(f"nothing paramcalc knows was found: {' '.join(warnings)}")
