@@ -360,6 +360,7 @@ MORE_MODULES: dict[str, ModuleRule] = {
     "LayerScaleBlock": _gammas("norm1", "gamma_1", "gamma_2"),
     "LayerScaleBlockClassAttn": _gammas("norm1", "gamma_1", "gamma_2"),
     "ConVit": _timm_tokens(False, "cls_token"),
+    "GPSA": lambda seen: [("gating_param", (_child_width(seen, "pos_proj"),))],
     "MlpMixer/ResBlock": _gammas("mlp_channels", "ls1", "ls2"),
 }
 """Printed class name (or ``Root/Class`` where a name means different things) -> own tensors."""
