@@ -23,8 +23,6 @@ from paramcalc.errors import ConfigError, ConfigTypeError, ShapeError
 from paramcalc.layer import Composite, Layer, Visit
 from paramcalc.shapes import Shape
 
-__all__ = ["Module", "ModuleDict", "ModuleList", "Sequential"]
-
 
 def _check_module(container: str, name: str, layer: Layer) -> tuple[str, Layer]:
     """Containers of modules refuse a bare :class:`~paramcalc.Parameter`, as torch's do."""

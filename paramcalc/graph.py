@@ -28,8 +28,6 @@ from paramcalc.formula import Formula, num, product
 from paramcalc.layer import Composite, Counts, Layer, Visit, _Tally
 from paramcalc.shapes import Shape
 
-__all__ = ["Concat", "Repeat", "Residual", "Tied"]
-
 Entries = tuple[tuple[str, Layer], ...]
 
 

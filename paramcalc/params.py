@@ -31,8 +31,6 @@ from paramcalc.formula import Formula, num, product
 from paramcalc.layer import Composite, Layer
 from paramcalc.shapes import Shape
 
-__all__ = ["Parameter", "ParameterDict", "ParameterList"]
-
 
 @dataclass(frozen=True, init=False, repr=False, eq=False)
 class Parameter(Layer):

@@ -1,10 +1,12 @@
 """The registry of layer families: where the JSON and text readers find layer classes.
 
-Each family module declares its layers in its ``__all__``; this table lists
-the family modules, so a reader looks a class up by name without importing
-the package's public table (or the zoo) statically. A class a user sets on
-the ``paramcalc`` package and adds to its ``__all__`` is known too. A new family module is
-one line here and its names in ``paramcalc/__init__.py``'s lazy table
+The names live once, in the lazy tables of ``paramcalc/__init__.py`` and
+``paramcalc/zoo/__init__.py`` (a family module does not list them again);
+this module says which of those modules hold layers, and reads the tables
+from the already-loaded packages, so a reader looks a class up by name
+without importing the package or the zoo statically. A class a user sets on
+the ``paramcalc`` package and adds to its ``__all__`` is known too. A new
+family module is one line here and its names in the lazy table
 (``tests/test_architecture.py`` checks the two agree).
 
 >>> types = layer_types()
@@ -37,7 +39,7 @@ FAMILIES: tuple[str, ...] = (
     "paramcalc.layers.transformer",
     "paramcalc.params",
 )
-"""The modules of the public layers: every class in their ``__all__`` is known by name."""
+"""The modules of the public layers: every class the lazy table lists for them is known."""
 
 ZOO_FAMILIES: tuple[str, ...] = ("paramcalc.zoo._common", "paramcalc.zoo.vision")
 """The zoo's modules whose own leaf layers (GPT-2's ``Conv1D``, …) are known by name too."""
@@ -46,10 +48,13 @@ _found: dict[str, type[Layer]] = {}
 _zoo: dict[str, type[Layer]] = {}
 
 
-def _collect(modules: tuple[str, ...], found: dict[str, type[Layer]], leaves: bool) -> None:
+def _collect(
+    package: str, modules: tuple[str, ...], found: dict[str, type[Layer]], leaves: bool
+) -> None:
+    homes: dict[str, tuple[str, ...]] = import_module(package)._HOMES
     for module in modules:
         namespace = import_module(module)
-        for name in namespace.__all__:
+        for name in homes[module]:
             _add(found, name, getattr(namespace, name), leaves)
 
 
@@ -71,8 +76,8 @@ def layer_types() -> dict[str, type[Layer]]:
     layers under names not already taken.
     """
     if not _found:
-        _collect(FAMILIES, _found, leaves=False)
-        _collect(ZOO_FAMILIES, _zoo, leaves=True)
+        _collect("paramcalc", FAMILIES, _found, leaves=False)
+        _collect("paramcalc.zoo", ZOO_FAMILIES, _zoo, leaves=True)
     found = dict(_found)
     package = sys.modules.get("paramcalc")  # always loaded: it is this module's package
     if package is not None:

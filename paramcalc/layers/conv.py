@@ -20,15 +20,6 @@ from paramcalc.layers._spatial import (
 )
 from paramcalc.shapes import Shape, as_shape, conv_length, numel
 
-__all__ = [
-    "Conv1d",
-    "Conv2d",
-    "Conv3d",
-    "ConvTranspose1d",
-    "ConvTranspose2d",
-    "ConvTranspose3d",
-]
-
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 _KERNEL_SYMBOLS = {1: ("K",), 2: ("K", "K"), 3: ("K", "K", "K")}
 

@@ -10,8 +10,6 @@ from paramcalc.formula import Formula, num, product, total
 from paramcalc.layer import Layer
 from paramcalc.shapes import Shape, numel
 
-__all__ = ["Bilinear", "Identity", "Linear"]
-
 
 @dataclass(frozen=True, repr=False, eq=False)
 class Linear(Layer):

@@ -28,20 +28,6 @@ from paramcalc.errors import ConfigError, ConfigTypeError, ShapeError
 from paramcalc.layer import Layer
 from paramcalc.shapes import Shape, numel
 
-__all__ = [
-    "BatchNorm1d",
-    "BatchNorm2d",
-    "BatchNorm3d",
-    "GroupNorm",
-    "InstanceNorm1d",
-    "InstanceNorm2d",
-    "InstanceNorm3d",
-    "LayerNorm",
-    "LocalResponseNorm",
-    "RMSNorm",
-    "SyncBatchNorm",
-]
-
 
 def _optional_real(layer: str, name: str, value: object) -> None:
     if value is not None:

@@ -16,25 +16,6 @@ from paramcalc.layer import Layer
 from paramcalc.layers._dims import drop_batch, sample_dim
 from paramcalc.shapes import Shape, conv_length, numel
 
-__all__ = [
-    "AlphaDropout",
-    "ChannelShuffle",
-    "Dropout",
-    "Dropout1d",
-    "Dropout2d",
-    "Dropout3d",
-    "FeatureAlphaDropout",
-    "Flatten",
-    "Fold",
-    "PixelShuffle",
-    "PixelUnshuffle",
-    "Unflatten",
-    "Unfold",
-    "Upsample",
-    "UpsamplingBilinear2d",
-    "UpsamplingNearest2d",
-]
-
 
 @dataclass(frozen=True, repr=False, eq=False)
 class Flatten(Layer):
