@@ -13,7 +13,8 @@ working shown, and no framework needed.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+
+TYPE_CHECKING = False  # not typing's: importing typing would cost more than the rest
 
 __version__ = "0.1.0"
 
@@ -78,6 +79,14 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "Tanhshrink",
         "Threshold",
     ),
+    "paramcalc.layers.adaptive_pool": (
+        "AdaptiveAvgPool1d",
+        "AdaptiveAvgPool2d",
+        "AdaptiveAvgPool3d",
+        "AdaptiveMaxPool1d",
+        "AdaptiveMaxPool2d",
+        "AdaptiveMaxPool3d",
+    ),
     "paramcalc.layers.attention": ("MultiheadAttention",),
     "paramcalc.layers.conv": (
         "Conv1d",
@@ -127,17 +136,9 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "ZeroPad3d",
     ),
     "paramcalc.layers.pooling": (
-        "AdaptiveAvgPool1d",
-        "AdaptiveAvgPool2d",
-        "AdaptiveAvgPool3d",
-        "AdaptiveMaxPool1d",
-        "AdaptiveMaxPool2d",
-        "AdaptiveMaxPool3d",
         "AvgPool1d",
         "AvgPool2d",
         "AvgPool3d",
-        "FractionalMaxPool2d",
-        "FractionalMaxPool3d",
         "LPPool1d",
         "LPPool2d",
         "LPPool3d",
@@ -145,6 +146,10 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "MaxPool1d",
         "MaxPool2d",
         "MaxPool3d",
+    ),
+    "paramcalc.layers.unpool": (
+        "FractionalMaxPool2d",
+        "FractionalMaxPool3d",
         "MaxUnpool1d",
         "MaxUnpool2d",
         "MaxUnpool3d",
@@ -199,7 +204,7 @@ _WHERE = {name: module for module, names in _HOMES.items() for name in names}
 __all__ = ["__version__", *_WHERE]  # the table is the one list of public names
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     """Load a public name's module the first time the name is used."""
     module = _WHERE.get(name)
     if module is None:
@@ -271,6 +276,14 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
         Tanhshrink as Tanhshrink,
         Threshold as Threshold,
     )
+    from paramcalc.layers.adaptive_pool import (
+        AdaptiveAvgPool1d as AdaptiveAvgPool1d,
+        AdaptiveAvgPool2d as AdaptiveAvgPool2d,
+        AdaptiveAvgPool3d as AdaptiveAvgPool3d,
+        AdaptiveMaxPool1d as AdaptiveMaxPool1d,
+        AdaptiveMaxPool2d as AdaptiveMaxPool2d,
+        AdaptiveMaxPool3d as AdaptiveMaxPool3d,
+    )
     from paramcalc.layers.attention import MultiheadAttention as MultiheadAttention
     from paramcalc.layers.conv import (
         Conv1d as Conv1d,
@@ -313,17 +326,9 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
         ZeroPad3d as ZeroPad3d,
     )
     from paramcalc.layers.pooling import (
-        AdaptiveAvgPool1d as AdaptiveAvgPool1d,
-        AdaptiveAvgPool2d as AdaptiveAvgPool2d,
-        AdaptiveAvgPool3d as AdaptiveAvgPool3d,
-        AdaptiveMaxPool1d as AdaptiveMaxPool1d,
-        AdaptiveMaxPool2d as AdaptiveMaxPool2d,
-        AdaptiveMaxPool3d as AdaptiveMaxPool3d,
         AvgPool1d as AvgPool1d,
         AvgPool2d as AvgPool2d,
         AvgPool3d as AvgPool3d,
-        FractionalMaxPool2d as FractionalMaxPool2d,
-        FractionalMaxPool3d as FractionalMaxPool3d,
         LPPool1d as LPPool1d,
         LPPool2d as LPPool2d,
         LPPool3d as LPPool3d,
@@ -331,9 +336,6 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
         MaxPool1d as MaxPool1d,
         MaxPool2d as MaxPool2d,
         MaxPool3d as MaxPool3d,
-        MaxUnpool1d as MaxUnpool1d,
-        MaxUnpool2d as MaxUnpool2d,
-        MaxUnpool3d as MaxUnpool3d,
     )
     from paramcalc.layers.recurrent import (
         GRU as GRU,
@@ -367,6 +369,13 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
         TransformerDecoderLayer as TransformerDecoderLayer,
         TransformerEncoder as TransformerEncoder,
         TransformerEncoderLayer as TransformerEncoderLayer,
+    )
+    from paramcalc.layers.unpool import (
+        FractionalMaxPool2d as FractionalMaxPool2d,
+        FractionalMaxPool3d as FractionalMaxPool3d,
+        MaxUnpool1d as MaxUnpool1d,
+        MaxUnpool2d as MaxUnpool2d,
+        MaxUnpool3d as MaxUnpool3d,
     )
     from paramcalc.params import (
         Parameter as Parameter,

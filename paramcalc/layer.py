@@ -20,16 +20,43 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Any, ClassVar, NamedTuple, Protocol, TypeVar
+from math import prod
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol, TypeVar
 
 from paramcalc import _check
 from paramcalc._repr import call_repr, field_values
 from paramcalc.formula import Formula, num, product, total
 from paramcalc.seam import upward
-from paramcalc.shapes import Shape, as_shape, numel
+from paramcalc.shapes import Shape, as_shape
 
 __all__ = ["Composite", "Counts", "Layer", "Visit"]
+
+if TYPE_CHECKING:
+    from functools import cached_property as _once
+else:
+
+    class _once:  # noqa: N801 - a decorator, named like one
+        """``functools.cached_property`` without its lock (Python < 3.12 takes one per call).
+
+        Layers are immutable, so two threads computing a count at once get
+        equal values; the first-access cost is what ``params()`` pays per layer.
+        """
+
+        __slots__ = ("function", "name")
+
+        def __init__(self, function):
+            self.function = function
+            self.name = function.__name__
+
+        def __set_name__(self, owner, name):
+            self.name = name
+
+        def __get__(self, instance, owner=None):
+            if instance is None:
+                return self
+            value = instance.__dict__[self.name] = self.function(instance)
+            return value
+
 
 L = TypeVar("L", bound="Layer")
 
@@ -161,10 +188,13 @@ class Layer:
         """``(name, shape)`` pairs of the buffers, never counted as parameters."""
         return iter(self.buffer_shapes())
 
-    @cached_property
+    @_once
     def _counts(self) -> Counts:
-        params = sum(numel(shape) for _, shape in self.parameter_shapes())
-        buffers = sum(numel(shape) for _, shape in self.buffer_shapes())
+        params = buffers = 0
+        for _, shape in self.parameter_shapes():
+            params += prod(shape)  # shapes.numel, inlined: this runs once per layer
+        for _, shape in self.buffer_shapes():
+            buffers += prod(shape)
         return Counts(params, params if self.trainable else 0, buffers)
 
     def _tally(self, tally: _Tally) -> None:
@@ -411,10 +441,25 @@ class Composite(Layer):
         return self._named("b", "", set())
 
     def _tally(self, tally: _Tally) -> None:
+        # leaves inline (the loop ``params()`` spends its time in), composites recurse
+        seen = tally.seen
+        params = trainable = buffers = 0
         for _, child in self.children():
-            child._tally(tally)
+            if isinstance(child, Composite):
+                child._tally(tally)
+                continue
+            key = id(child)
+            if key not in seen:
+                seen.add(key)
+                counts = child._counts
+                params += counts[0]
+                trainable += counts[1]
+                buffers += counts[2]
+        tally.params += params
+        tally.trainable += trainable
+        tally.buffers += buffers
 
-    @cached_property
+    @_once
     def _counts(self) -> Counts:
         tally = _Tally()
         self._tally(tally)

@@ -27,6 +27,7 @@ FAMILIES: tuple[str, ...] = (
     "paramcalc.containers",
     "paramcalc.graph",
     "paramcalc.layers.activation",
+    "paramcalc.layers.adaptive_pool",
     "paramcalc.layers.attention",
     "paramcalc.layers.conv",
     "paramcalc.layers.embedding",
@@ -37,6 +38,7 @@ FAMILIES: tuple[str, ...] = (
     "paramcalc.layers.recurrent",
     "paramcalc.layers.reshape",
     "paramcalc.layers.transformer",
+    "paramcalc.layers.unpool",
     "paramcalc.params",
 )
 """The modules of the public layers: every class the lazy table lists for them is known."""

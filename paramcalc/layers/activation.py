@@ -15,7 +15,6 @@ from paramcalc.layers._dims import sample_dim, torch_dim
 from paramcalc.shapes import Shape, numel
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class _Elementwise(Layer):
     """An element-wise activation: 1 FLOP per element (docs/flops.md)."""
 
@@ -35,7 +34,6 @@ class _Inplace(_Elementwise):
         _check.boolean(type(self).__name__, "inplace", self.inplace)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class ReLU(_Inplace):
     """``max(0, x)``; mirrors ``torch.nn.ReLU``.
 
@@ -44,7 +42,6 @@ class ReLU(_Inplace):
     """
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class ReLU6(_Inplace):
     """``min(max(0, x), 6)``; mirrors ``torch.nn.ReLU6``.
 
@@ -53,7 +50,6 @@ class ReLU6(_Inplace):
     """
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class SELU(_Inplace):
     """Scaled ELU; mirrors ``torch.nn.SELU``.
 
@@ -62,7 +58,6 @@ class SELU(_Inplace):
     """
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class SiLU(_Inplace):
     """``x·σ(x)`` (swish); mirrors ``torch.nn.SiLU``.
 
@@ -71,7 +66,6 @@ class SiLU(_Inplace):
     """
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Mish(_Inplace):
     """``x·tanh(softplus(x))``; mirrors ``torch.nn.Mish``.
 
@@ -80,7 +74,6 @@ class Mish(_Inplace):
     """
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Hardswish(_Inplace):
     """``x·relu6(x + 3)/6``; mirrors ``torch.nn.Hardswish``.
 
@@ -89,7 +82,6 @@ class Hardswish(_Inplace):
     """
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Hardsigmoid(_Inplace):
     """``relu6(x + 3)/6``; mirrors ``torch.nn.Hardsigmoid``.
 
@@ -98,7 +90,6 @@ class Hardsigmoid(_Inplace):
     """
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Sigmoid(_Elementwise):
     """``1/(1 + e^−x)``; mirrors ``torch.nn.Sigmoid``.
 
@@ -107,7 +98,6 @@ class Sigmoid(_Elementwise):
     """
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Tanh(_Elementwise):
     """``tanh(x)``; mirrors ``torch.nn.Tanh``.
 
@@ -116,7 +106,6 @@ class Tanh(_Elementwise):
     """
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class LogSigmoid(_Elementwise):
     """``log(1/(1 + e^−x))``; mirrors ``torch.nn.LogSigmoid``.
 
@@ -125,7 +114,6 @@ class LogSigmoid(_Elementwise):
     """
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Softsign(_Elementwise):
     """``x/(1 + |x|)``; mirrors ``torch.nn.Softsign``.
 
@@ -134,7 +122,6 @@ class Softsign(_Elementwise):
     """
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Tanhshrink(_Elementwise):
     """``x − tanh(x)``; mirrors ``torch.nn.Tanhshrink``.
 
@@ -247,7 +234,6 @@ class ELU(_Elementwise):
         _check.boolean(type(self).__name__, "inplace", self.inplace)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class CELU(ELU):
     """``max(0, x) + min(0, alpha·(e^(x/alpha) − 1))``; mirrors ``torch.nn.CELU``.
 
@@ -433,7 +419,6 @@ class _SoftmaxBase(Layer):
         return 5 * numel(output)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Softmax(_SoftmaxBase):
     """``exp(xᵢ)/Σⱼ exp(xⱼ)`` along torch's ``dim`` (batch = 0); mirrors ``torch.nn.Softmax``.
 
@@ -446,7 +431,6 @@ class Softmax(_SoftmaxBase):
     """
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class LogSoftmax(_SoftmaxBase):
     """``log(softmax(x))`` along torch's ``dim``; mirrors ``torch.nn.LogSoftmax``.
 
@@ -455,7 +439,6 @@ class LogSoftmax(_SoftmaxBase):
     """
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Softmin(_SoftmaxBase):
     """``softmax(−x)`` along torch's ``dim``; mirrors ``torch.nn.Softmin``.
 
@@ -468,7 +451,6 @@ class Softmin(_SoftmaxBase):
         return 6 * numel(output)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Softmax2d(Layer):
     """Softmax over the channels of ``(C, H, W)``; mirrors ``torch.nn.Softmax2d``.
 

@@ -107,7 +107,6 @@ class _AdaptiveMaxPoolNd(_AdaptivePoolNd):
         _check.boolean(type(self).__name__, "return_indices", self.return_indices)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class AdaptiveAvgPool1d(_AdaptivePoolNd):
     """1-d adaptive average pooling to ``output_size``; mirrors ``torch.nn.AdaptiveAvgPool1d``.
 
@@ -118,7 +117,6 @@ class AdaptiveAvgPool1d(_AdaptivePoolNd):
     dims: ClassVar[int] = 1
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class AdaptiveAvgPool2d(_AdaptivePoolNd):
     """2-d adaptive average pooling; mirrors ``torch.nn.AdaptiveAvgPool2d``.
 
@@ -132,7 +130,6 @@ class AdaptiveAvgPool2d(_AdaptivePoolNd):
     mean_shortcut: ClassVar[bool] = True
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class AdaptiveAvgPool3d(_AdaptivePoolNd):
     """3-d adaptive average pooling; mirrors ``torch.nn.AdaptiveAvgPool3d``.
 
@@ -144,7 +141,6 @@ class AdaptiveAvgPool3d(_AdaptivePoolNd):
     mean_shortcut: ClassVar[bool] = True
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
     """1-d adaptive max pooling; mirrors ``torch.nn.AdaptiveMaxPool1d``.
 
@@ -155,7 +151,6 @@ class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
     dims: ClassVar[int] = 1
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
     """2-d adaptive max pooling; mirrors ``torch.nn.AdaptiveMaxPool2d``.
 
@@ -166,7 +161,6 @@ class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
     dims: ClassVar[int] = 2
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
     """3-d adaptive max pooling; mirrors ``torch.nn.AdaptiveMaxPool3d``.
 

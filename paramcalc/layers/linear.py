@@ -133,7 +133,6 @@ class Bilinear(Layer):
         return Formula(total(weights, out) if self.bias else weights)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Identity(Layer):
     """Returns its input; mirrors ``torch.nn.Identity`` (whose arguments it ignores too).
 

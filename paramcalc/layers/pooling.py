@@ -7,8 +7,9 @@ channel dimension (a batch of one ``(H, W)`` is torch's ``(C, H, W)``).
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from paramcalc import _check
 from paramcalc.errors import ConfigError, ConfigTypeError
@@ -20,21 +21,6 @@ from paramcalc.layers._pool import (
     _pooled,
     _tuples,
     _window,
-)
-from paramcalc.layers.adaptive_pool import (
-    AdaptiveAvgPool1d as AdaptiveAvgPool1d,
-    AdaptiveAvgPool2d as AdaptiveAvgPool2d,
-    AdaptiveAvgPool3d as AdaptiveAvgPool3d,
-    AdaptiveMaxPool1d as AdaptiveMaxPool1d,
-    AdaptiveMaxPool2d as AdaptiveMaxPool2d,
-    AdaptiveMaxPool3d as AdaptiveMaxPool3d,
-)
-from paramcalc.layers.unpool import (
-    FractionalMaxPool2d as FractionalMaxPool2d,
-    FractionalMaxPool3d as FractionalMaxPool3d,
-    MaxUnpool1d as MaxUnpool1d,
-    MaxUnpool2d as MaxUnpool2d,
-    MaxUnpool3d as MaxUnpool3d,
 )
 from paramcalc.shapes import Shape, numel
 
@@ -85,7 +71,6 @@ class _MaxPoolNd(Layer):
         return numel(output) * (numel(_expand(self.kernel_size, self.dims)) - 1)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class MaxPool1d(_MaxPoolNd):
     """1-d max pooling over ``(C, L)``; mirrors ``torch.nn.MaxPool1d``.
 
@@ -96,7 +81,6 @@ class MaxPool1d(_MaxPoolNd):
     dims: ClassVar[int] = 1
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class MaxPool2d(_MaxPoolNd):
     """2-d max pooling over ``(C, H, W)``; mirrors ``torch.nn.MaxPool2d``.
 
@@ -111,7 +95,6 @@ class MaxPool2d(_MaxPoolNd):
     dims: ClassVar[int] = 2
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class MaxPool3d(_MaxPoolNd):
     """3-d max pooling over ``(C, D, H, W)``; mirrors ``torch.nn.MaxPool3d``.
 
@@ -188,7 +171,6 @@ class _AvgPoolDivNd(_AvgPoolNd):
                 )
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class AvgPool1d(_AvgPoolNd):
     """1-d average pooling over ``(C, L)``; mirrors ``torch.nn.AvgPool1d``.
 
@@ -209,7 +191,6 @@ class AvgPool1d(_AvgPoolNd):
         super().__post_init__()
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class AvgPool2d(_AvgPoolDivNd):
     """2-d average pooling over ``(C, H, W)``; mirrors ``torch.nn.AvgPool2d``.
 
@@ -224,7 +205,6 @@ class AvgPool2d(_AvgPoolDivNd):
     dims: ClassVar[int] = 2
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class AvgPool3d(_AvgPoolDivNd):
     """3-d average pooling over ``(C, D, H, W)``; mirrors ``torch.nn.AvgPool3d``.
 
@@ -291,7 +271,6 @@ class _LPPoolNd(Layer):
         return numel(shape) + numel(output) * (k + 2)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class LPPool1d(_LPPoolNd):
     """1-d power-average pooling over ``(C, L)``; mirrors ``torch.nn.LPPool1d``.
 
@@ -302,7 +281,6 @@ class LPPool1d(_LPPoolNd):
     dims: ClassVar[int] = 1
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class LPPool2d(_LPPoolNd):
     """2-d power-average pooling over ``(C, H, W)``; mirrors ``torch.nn.LPPool2d``.
 
@@ -313,7 +291,6 @@ class LPPool2d(_LPPoolNd):
     dims: ClassVar[int] = 2
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class LPPool3d(_LPPoolNd):
     """3-d power-average pooling over ``(C, D, H, W)``; mirrors ``torch.nn.LPPool3d``.
 
@@ -322,3 +299,38 @@ class LPPool3d(_LPPoolNd):
     """
 
     dims: ClassVar[int] = 3
+
+
+# The adaptive pools and the unpools live in their own modules (the lazy table
+# of ``paramcalc`` names those); their old import path here loads them on first use,
+# so a network of max pools does not pay for eleven more classes.
+_ELSEWHERE = ("paramcalc.layers.adaptive_pool", "paramcalc.layers.unpool")
+
+
+def __getattr__(name: str) -> Any:
+    """``paramcalc.layers.pooling.AdaptiveAvgPool2d`` and the like, loaded on first use."""
+    if not name.startswith("_"):
+        for module in _ELSEWHERE:
+            value = getattr(importlib.import_module(module), name, None)
+            if isinstance(value, type):
+                globals()[name] = value
+                return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+if TYPE_CHECKING:
+    from paramcalc.layers.adaptive_pool import (
+        AdaptiveAvgPool1d as AdaptiveAvgPool1d,
+        AdaptiveAvgPool2d as AdaptiveAvgPool2d,
+        AdaptiveAvgPool3d as AdaptiveAvgPool3d,
+        AdaptiveMaxPool1d as AdaptiveMaxPool1d,
+        AdaptiveMaxPool2d as AdaptiveMaxPool2d,
+        AdaptiveMaxPool3d as AdaptiveMaxPool3d,
+    )
+    from paramcalc.layers.unpool import (
+        FractionalMaxPool2d as FractionalMaxPool2d,
+        FractionalMaxPool3d as FractionalMaxPool3d,
+        MaxUnpool1d as MaxUnpool1d,
+        MaxUnpool2d as MaxUnpool2d,
+        MaxUnpool3d as MaxUnpool3d,
+    )

@@ -56,17 +56,9 @@ ACTIVATIONS = ("relu", "gelu")
 Children = tuple[tuple[str, Layer], ...]
 
 
-def _check_layer_args(
-    layer: str,
-    d_model: object,
-    nhead: object,
-    dim_feedforward: object,
-    dropout: object,
-    activation: object,
-    layer_norm_eps: object,
-    bias: object,
-) -> None:
+def _check_layer_args(layer: str, args: _TransformerLayer | Transformer) -> None:
     """The arguments a transformer layer passes to MultiheadAttention, Linear, LayerNorm."""
+    d_model, nhead, dropout, activation = args.d_model, args.nhead, args.dropout, args.activation
     width = _check.positive(layer, "d_model", d_model)
     heads = _check.positive(layer, "nhead", nhead)
     if width % heads:
@@ -74,7 +66,7 @@ def _check_layer_args(
             f"{layer}: `d_model` must be divisible by `nhead`. "
             f"Received: d_model={d_model}, nhead={nhead}."
         )
-    _check.positive(layer, "dim_feedforward", dim_feedforward)
+    _check.positive(layer, "dim_feedforward", args.dim_feedforward)
     check_probability(layer, "dropout", dropout)
     if isinstance(activation, str):
         if activation not in ACTIVATIONS:
@@ -87,8 +79,8 @@ def _check_layer_args(
             f"{layer}: `activation` must be 'relu', 'gelu' or a layer. "
             f"Received: activation={activation!r} ({type(activation).__name__})."
         )
-    _check.real(layer, "layer_norm_eps", layer_norm_eps)
-    _check.boolean(layer, "bias", bias)
+    _check.real(layer, "layer_norm_eps", args.layer_norm_eps)
+    _check.boolean(layer, "bias", args.bias)
 
 
 def _check_child(layer: str, name: str, value: object, *, optional: bool = False) -> None:
@@ -200,16 +192,7 @@ class _TransformerLayer(_Block):
     bias: bool = True
 
     def _check_args(self, name: str) -> None:
-        _check_layer_args(
-            name,
-            self.d_model,
-            self.nhead,
-            self.dim_feedforward,
-            self.dropout,
-            self.activation,
-            self.layer_norm_eps,
-            self.bias,
-        )
+        _check_layer_args(name, self)
         _check.boolean(name, "batch_first", self.batch_first)
         _check.boolean(name, "norm_first", self.norm_first)
 
@@ -458,16 +441,7 @@ class Transformer(_Block):
         _check.boolean(name, "norm_first", self.norm_first)
         check_length(name, "src_len", self.src_len)
         if self.custom_encoder is None or self.custom_decoder is None:
-            _check_layer_args(
-                name,
-                self.d_model,
-                self.nhead,
-                self.dim_feedforward,
-                self.dropout,
-                self.activation,
-                self.layer_norm_eps,
-                self.bias,
-            )
+            _check_layer_args(name, self)
         args = (
             self.d_model,
             self.nhead,

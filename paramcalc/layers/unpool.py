@@ -78,7 +78,6 @@ class _MaxUnpoolNd(Layer):
         return (*shape[:-n], *outputs)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class MaxUnpool1d(_MaxUnpoolNd):
     """Inverse of ``MaxPool1d`` (zeros off the maxima); mirrors ``torch.nn.MaxUnpool1d``.
 
@@ -89,7 +88,6 @@ class MaxUnpool1d(_MaxUnpoolNd):
     dims: ClassVar[int] = 1
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class MaxUnpool2d(_MaxUnpoolNd):
     """Inverse of ``MaxPool2d``; mirrors ``torch.nn.MaxUnpool2d``.
 
@@ -100,7 +98,6 @@ class MaxUnpool2d(_MaxUnpoolNd):
     dims: ClassVar[int] = 2
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class MaxUnpool3d(_MaxUnpoolNd):
     """Inverse of ``MaxPool3d``; mirrors ``torch.nn.MaxUnpool3d``.
 
@@ -188,7 +185,6 @@ class _FractionalMaxPoolNd(Layer):
         return numel(output) * (numel(_expand(self.kernel_size, self.dims)) - 1)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class FractionalMaxPool2d(_FractionalMaxPoolNd):
     """Max pooling over pseudo-random regions; mirrors ``torch.nn.FractionalMaxPool2d``.
 
@@ -199,7 +195,6 @@ class FractionalMaxPool2d(_FractionalMaxPoolNd):
     dims: ClassVar[int] = 2
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class FractionalMaxPool3d(_FractionalMaxPoolNd):
     """3-d fractional max pooling; mirrors ``torch.nn.FractionalMaxPool3d``.
 

@@ -99,7 +99,6 @@ class Net(Composite):
         return f"{type(self).__name__}({lines}\n)"
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Pooled(Layer):
     """``F.adaptive_avg_pool2d(x, 1)`` then ``torch.flatten(x, 1)``: ``(C, H, W) -> (C,)``.
 
@@ -299,7 +298,6 @@ class GatedMLP(Net):
         return visit("down_proj", self.module("down_proj"), gate)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class FirstToken(Layer):
     """``hidden[:, 0]``: the first position of a sequence, ``(L, E) -> (E,)``.
 

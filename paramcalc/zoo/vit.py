@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from paramcalc.errors import ConfigError, ShapeError
 from paramcalc.graph import Repeat
@@ -132,7 +131,6 @@ class CNBlock(Net):
         return out
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class LayerNorm2d(pc.LayerNorm):
     """torchvision's ``LayerNorm2d``: a LayerNorm over the channels of ``(C, H, W)``.
 
