@@ -18,15 +18,6 @@ from paramcalc.layers._pool import (
 )
 from paramcalc.shapes import Shape, numel
 
-__all__ = [
-    "AdaptiveAvgPool1d",
-    "AdaptiveAvgPool2d",
-    "AdaptiveAvgPool3d",
-    "AdaptiveMaxPool1d",
-    "AdaptiveMaxPool2d",
-    "AdaptiveMaxPool3d",
-]
-
 
 @dataclass(frozen=True, repr=False, eq=False)
 class _AdaptivePoolNd(Layer):

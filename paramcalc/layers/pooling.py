@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from paramcalc import _check
 from paramcalc.errors import ConfigError, ConfigTypeError
@@ -316,21 +316,3 @@ def __getattr__(name: str) -> Any:
                 globals()[name] = value
                 return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-if TYPE_CHECKING:
-    from paramcalc.layers.adaptive_pool import (
-        AdaptiveAvgPool1d as AdaptiveAvgPool1d,
-        AdaptiveAvgPool2d as AdaptiveAvgPool2d,
-        AdaptiveAvgPool3d as AdaptiveAvgPool3d,
-        AdaptiveMaxPool1d as AdaptiveMaxPool1d,
-        AdaptiveMaxPool2d as AdaptiveMaxPool2d,
-        AdaptiveMaxPool3d as AdaptiveMaxPool3d,
-    )
-    from paramcalc.layers.unpool import (
-        FractionalMaxPool2d as FractionalMaxPool2d,
-        FractionalMaxPool3d as FractionalMaxPool3d,
-        MaxUnpool1d as MaxUnpool1d,
-        MaxUnpool2d as MaxUnpool2d,
-        MaxUnpool3d as MaxUnpool3d,
-    )

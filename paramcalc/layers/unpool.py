@@ -18,15 +18,6 @@ from paramcalc.layers._pool import (
 )
 from paramcalc.shapes import Shape, numel
 
-__all__ = [
-    "FractionalMaxPool2d",
-    "FractionalMaxPool3d",
-    "MaxUnpool1d",
-    "MaxUnpool2d",
-    "MaxUnpool3d",
-]
-
-
 _ANY = -(2**63)  # torch checks these sizes only through the output they give
 
 
