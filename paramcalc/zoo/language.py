@@ -18,12 +18,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-import paramcalc as pc
 from paramcalc import _check
 from paramcalc.errors import ConfigError, ShapeError
 from paramcalc.graph import Repeat
 from paramcalc.layer import Layer, Visit
 from paramcalc.shapes import Shape
+from paramcalc.zoo import _nn as pc
 from paramcalc.zoo._common import (
     Conv1D,
     FirstToken,
