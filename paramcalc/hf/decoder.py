@@ -98,6 +98,7 @@ class Decoder:
     window: int | None = None
     tie: bool = False
     head_classes: Mapping[str, Head] | None = None
+    qa_prefix: str = ""
     model: str = ""
     mlp: MLPFor | None = field(default=None, compare=False)
     attention: Callable[[str], Layer] | None = field(default=None, compare=False)
@@ -224,7 +225,7 @@ def base(spec: Decoder) -> Base:
 
 def build(spec: Decoder, config: HFConfig | None = None) -> Layer:
     """The network: the head ``config``'s ``architectures[0]`` names, or the causal LM."""
-    heads = spec.head_classes or generic(spec.family, ALL_HEADS)
+    heads = spec.head_classes or generic(spec.family, ALL_HEADS, qa_prefix=spec.qa_prefix)
     return attach(config or HFConfig({}), heads, base(spec), tie_default=spec.tie)
 
 

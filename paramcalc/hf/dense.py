@@ -45,7 +45,12 @@ def build_llama(config: HFConfig) -> Layer:
     """``Llama…``: ``attention_bias`` biases q/k/v/o, ``mlp_bias`` the MLP."""
     bias = config.option("attention_bias", False)
     return from_config(
-        config, "Llama", qkv_bias=bias, o_bias=bias, mlp_bias=config.option("mlp_bias", False)
+        config,
+        "Llama",
+        qkv_bias=bias,
+        o_bias=bias,
+        mlp_bias=config.option("mlp_bias", False),
+        qa_prefix="transformer",
     )
 
 
@@ -65,7 +70,9 @@ def build_qwen2(config: HFConfig) -> Layer:
             "sliding_attention" if index >= start else "full_attention" for index in range(layers)
         )
     extra = {} if kinds is None else {"kinds": kinds}
-    return from_config(config, "Qwen2", qkv_bias=True, window=window, **extra)
+    return from_config(
+        config, "Qwen2", qkv_bias=True, window=window, qa_prefix="transformer", **extra
+    )
 
 
 def build_qwen3(config: HFConfig) -> Layer:
@@ -80,7 +87,14 @@ def build_qwen3(config: HFConfig) -> Layer:
             "sliding_attention" if index >= start else "full_attention" for index in range(layers)
         )
     return from_config(
-        config, "Qwen3", qkv_bias=bias, o_bias=bias, qk_norm="head", window=window, **extra
+        config,
+        "Qwen3",
+        qkv_bias=bias,
+        o_bias=bias,
+        qk_norm="head",
+        window=window,
+        qa_prefix="transformer",
+        **extra,
     )
 
 

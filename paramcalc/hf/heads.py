@@ -39,7 +39,9 @@ class Head:
     """A head class: its ``kind`` (one of :data:`KINDS`), module name and bias.
 
     ``pool`` is how a sequence classifier picks its token: ``"last"``
-    (decoders: the last non-padding token) or ``"first"``.
+    (decoders: the last non-padding token) or ``"first"``. ``prefix``
+    overrides the attribute holding the base model (Llama's question
+    answering keeps ``transformer``, "for BC").
     """
 
     kind: str
@@ -47,6 +49,7 @@ class Head:
     bias: bool = False
     dropout: bool = False
     pool: str = "last"
+    prefix: str = ""
 
 
 GENERIC: Mapping[str, Head] = {
@@ -59,9 +62,15 @@ GENERIC: Mapping[str, Head] = {
 """The heads of ``modeling_layers.py`` (``GenericFor…``), by class-name suffix."""
 
 
-def generic(family: str, suffixes: Iterable[str]) -> dict[str, Head]:
-    """``{family + suffix: GENERIC[suffix]}``: ``generic("Llama", ("Model", "ForCausalLM"))``."""
-    return {family + suffix: GENERIC[suffix] for suffix in suffixes}
+def generic(family: str, suffixes: Iterable[str], *, qa_prefix: str = "") -> dict[str, Head]:
+    """``{family + suffix: GENERIC[suffix]}``: ``generic("Llama", ("Model", "ForCausalLM"))``.
+
+    ``qa_prefix`` is the question-answering class's ``base_model_prefix`` when it is not ``model``.
+    """
+    heads = {family + suffix: GENERIC[suffix] for suffix in suffixes}
+    if qa_prefix and family + "ForQuestionAnswering" in heads:
+        heads[family + "ForQuestionAnswering"] = Head("qa", "qa_outputs", bias=True, prefix=qa_prefix)
+    return heads
 
 
 @dataclass(frozen=True)
@@ -125,12 +134,13 @@ def attach(
         labels = 2
     if head.kind == "model":
         return base.net
-    modules: dict[str, Layer] = {base.prefix: base.net}
-    steps: list[Step] = [base.prefix]
+    prefix = head.prefix or base.prefix
+    modules: dict[str, Layer] = {prefix: base.net}
+    steps: list[Step] = [prefix]
     if head.kind == "causal":
         layer: Layer = pc.Linear(base.hidden, base.vocab, bias=head.bias)
         if tie:
-            layer = layer.tied_to(f"{base.prefix}.{base.table}")
+            layer = layer.tied_to(f"{prefix}.{base.table}")
         modules[head.module] = layer
         steps.append(head.module)
     elif head.kind == "sequence":

@@ -165,6 +165,7 @@ def build_qwen3_moe(config: HFConfig) -> Layer:
     return from_config(
         config,
         "Qwen3Moe",
+        qa_prefix="transformer",
         qkv_bias=bias,
         o_bias=bias,
         qk_norm="head",
