@@ -51,7 +51,12 @@ MODEL_TYPES: Mapping[str, str] = {
     "qwen3_moe": "paramcalc.hf.moe:build_qwen3_moe",
     "deepseek_v3": "paramcalc.hf.moe:build_deepseek_v3",
     "gpt_oss": "paramcalc.hf.moe:build_gpt_oss",
-    "gpt2": "paramcalc.hf.decoders:build_gpt2",
+    "phi": "paramcalc.hf.classic:build_phi",
+    "falcon": "paramcalc.hf.classic:build_falcon",
+    "gpt_neox": "paramcalc.hf.classic:build_gpt_neox",
+    "opt": "paramcalc.hf.classic:build_opt",
+    "gpt2": "paramcalc.hf.classic:build_gpt2",
+    "gpt_bigcode": "paramcalc.hf.classic:build_gpt_bigcode",
     "bert": "paramcalc.hf.encoders:build_bert",
 }
 """The supported ``model_type`` values and the builder of each (``module:function``)."""

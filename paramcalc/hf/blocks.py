@@ -110,7 +110,8 @@ class DecoderAttention(Net):
     queries and keys, applied per head (width ``head_dim``: Qwen3, Gemma 3)
     or over all heads (OLMo 2); ``outputs`` run on the attention's output.
     ``kind`` is the layer type of ``config.layer_types`` (``"full_attention"``,
-    ``"sliding_attention"``) and ``sliding_window`` the window of a sliding layer.
+    ``"sliding_attention"``), or ``"cross_attention"`` (keys and values of an
+    encoder's output), and ``sliding_window`` the window of a sliding layer.
     """
 
     num_heads: int = 1
@@ -178,6 +179,8 @@ class DecoderAttention(Net):
         """
         window = self.sliding_window if self.kind == "sliding_attention" else None
         kept = _cached(tokens, window)
+        if self.kind == "cross_attention":  # keys and values of the encoder's output
+            kept = _check.positive("cache_shapes", "encoder_tokens", encoder_tokens)
         shape = (self.num_kv_heads, kept, self.head_dim)
         return (("key", shape), ("value", shape))
 

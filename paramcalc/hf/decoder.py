@@ -287,10 +287,11 @@ def from_config(config: HFConfig, family: str, *, tie: bool = False, **changes: 
     module read itself (``qk_norm="head"``, ``mlp=…``).
     """
     config.ignore(*NO_TENSOR)
+    vocab = config.size("vocab_size")
     hidden, heads, kv_heads, head_dim = attention_shape(config)
     layers = config.size("num_hidden_layers")
     values: dict[str, object] = {
-        "vocab": config.size("vocab_size"),
+        "vocab": vocab,
         "hidden": hidden,
         "intermediate": config.size("intermediate_size"),
         "layers": layers,

@@ -151,7 +151,8 @@ def attach(
         if head.dropout:
             modules["dropout"] = pc.Dropout(0.1)
             steps.append("dropout")
-        bias = config.option("token_classification_bias", head.bias)
+        # GenericForTokenClassification reads `token_classification_bias`; the others do not
+        bias = config.option("token_classification_bias", True) if head.module == "score" else head.bias
         modules[head.module] = pc.Linear(base.hidden, labels, bias=bias)
         steps.append(head.module)
     else:
