@@ -159,17 +159,18 @@ def _heads(config: HFConfig, width: int, heads: int) -> int:
     return heads
 
 
+_SUMMARY = (  # GPT2DoubleHeadsModel's summary head, which paramcalc does not build
+    "summary_activation",
+    "summary_first_dropout",
+    "summary_proj_to_labels",
+    "summary_type",
+    "summary_use_proj",
+)
+
+
 def build_gpt2(config: HFConfig) -> Layer:
     """``GPT2…``: ``add_cross_attention`` adds ``crossattention`` and ``ln_cross_attn``."""
-    config.ignore(
-        "summary_activation",
-        "summary_first_dropout",
-        "summary_proj_to_labels",
-        "summary_type",
-        "summary_use_proj",
-        "scale_attn_by_inverse_layer_idx",
-        "reorder_and_upcast_attn",
-    )
+    config.ignore(*_SUMMARY, "scale_attn_by_inverse_layer_idx", "reorder_and_upcast_attn")
     return gpt2_network(
         config,
         cross=config.option("add_cross_attention", False),
@@ -180,7 +181,7 @@ def build_gpt2(config: HFConfig) -> Layer:
 
 def build_gpt_bigcode(config: HFConfig) -> Layer:
     """``GPTBigCode…`` (StarCoder): GPT-2 with ``Linear`` layers and multi-query ``c_attn``."""
-    config.ignore("attention_softmax_in_fp32", "scale_attention_softmax_in_fp32")
+    config.ignore(*_SUMMARY, "attention_softmax_in_fp32", "scale_attention_softmax_in_fp32")
     config.choice("add_cross_attention", False, (False,))
     return gpt2_network(
         config,
@@ -256,6 +257,7 @@ def build_opt(config: HFConfig) -> Layer:
     config.ignore(
         "dropout",
         "attention_dropout",
+        "activation_dropout",
         "activation_function",
         "layerdrop",
         "init_std",
@@ -269,7 +271,8 @@ def build_opt(config: HFConfig) -> Layer:
     bias = config.option("enable_bias", True)
     affine = config.option("layer_norm_elementwise_affine", True)
     before = config.option("do_layer_norm_before", True)
-    final = before and not config.option("_remove_final_layer_norm", False)
+    removed = config.option("_remove_final_layer_norm", False)
+    final = before and not removed
     positions = config.size("max_position_embeddings", 2048)
     attention = named("OPTAttention", DecoderAttention)(
         {
@@ -332,6 +335,8 @@ def build_falcon(config: HFConfig) -> Layer:
     """
     config.ignore(*_DROPOUTS, "alibi", "activation", "max_position_embeddings", "rope_parameters")
     config.ignore("rope_theta", "rope_scaling", "layer_norm_epsilon", "tie_word_embeddings")
+    # not a FalconConfig field: transformers 5.23 builds the same tensors either way
+    config.ignore("apply_residual_connection_post_layernorm")
     width, heads, _, head_dim = attention_shape(config)
     vocab = config.size("vocab_size")
     new = config.option("new_decoder_architecture", False)
