@@ -130,11 +130,7 @@ def _attentions(net: Layer) -> list[Layer]:
         if isinstance(node, (DecoderAttention, LatentAttention)):
             found.append(node)
         elif isinstance(node, LayerStack):
-            found.extend(
-                attention
-                for _, block in node.kinds()
-                for attention in _attentions(block)
-            )
+            found.extend(attention for _, block in node.kinds() for attention in _attentions(block))
         elif isinstance(node, Composite):
             for _, child in node.children():
                 walk(child)
@@ -202,7 +198,7 @@ class TestHeads:
         ],
     )
     def test_heads(self, file: str, head: str, extra: int) -> None:
-        """Heads replace the LM head: ``score`` (no bias), ``score``/``classifier``, ``qa_outputs``."""
+        """Heads replace the LM head: ``score`` (no bias), ``classifier``, ``qa_outputs``."""
         labels = {"0": "a", "1": "b", "2": "c"}
         base = from_hf_config(config(file)).params()
         net = from_hf_config(config(file, architectures=[head], id2label=labels))
@@ -234,7 +230,9 @@ class TestHeads:
         assert dict(net.named_parameters())["score.weight"] == (5, 896)
         with pytest.raises(ConfigError, match=r"`num_labels`=3 .* `id2label`, which has 2"):
             from_hf_config(
-                config("qwen2-0.5b.json", architectures=head, num_labels=3, id2label={0: "a", 1: "b"})
+                config(
+                    "qwen2-0.5b.json", architectures=head, num_labels=3, id2label={0: "a", 1: "b"}
+                )
             )
 
     def test_gemma_tied_by_default(self) -> None:
@@ -251,7 +249,11 @@ class TestRefused:
         ("file", "changes", "message"),
         [
             ("deepseek-v3.json", {"moe_layer_freq": 2}, r"`moe_layer_freq`=2"),
-            ("gpt_bigcode-santacoder.json", {"add_cross_attention": True}, r"`add_cross_attention`"),
+            (
+                "gpt_bigcode-santacoder.json",
+                {"add_cross_attention": True},
+                r"`add_cross_attention`",
+            ),
             ("gemma-2-2b.json", {"layer_types": ["full_attention"]}, r"`layer_types` must list"),
             ("mixtral-8x7b.json", {"num_experts_per_tok": 9}, r"`num_experts_per_tok` must be"),
             ("qwen3-30b-a3b.json", {"mlp_only_layers": "all"}, r"`mlp_only_layers` must be"),
@@ -314,7 +316,9 @@ class TestCommandLine:
         assert main(["--from", "hf", str(path), "--total"]) == 0
         assert capsys.readouterr().out == "125239296\n"
 
-    def test_folder_without_config(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    def test_folder_without_config(
+        self, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    ) -> None:
         """A folder without config.json is a usage error."""
         assert main([str(tmp_path)]) == 2
         assert "no config.json in the folder" in capsys.readouterr().err

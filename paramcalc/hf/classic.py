@@ -11,6 +11,8 @@ Each has its own module names, so each has its own function here; the heads
 
 from __future__ import annotations
 
+from typing import Any
+
 import paramcalc as pc
 from paramcalc.errors import ConfigError
 from paramcalc.hf.blocks import DecoderAttention, LayerStack, named
@@ -136,7 +138,7 @@ def gpt2_network(
     return attach(config, _classic_heads(family, causal=causal, qa=conv), base, tie_default=tie)
 
 
-def _gpt2_keys(config: HFConfig) -> dict[str, int]:
+def _gpt2_keys(config: HFConfig) -> dict[str, Any]:
     config.ignore(*_DROPOUTS, "activation_function", "scale_attn_weights", "n_ctx")
     width = config.size("n_embd", 768)
     inner = config.maybe("n_inner")
@@ -296,7 +298,10 @@ def build_opt(config: HFConfig) -> Layer:
             "fc2": pc.Linear(ffn, width, bias=bias),
             "final_layer_norm": pc.LayerNorm(width, elementwise_affine=affine),
         },
-        [["self_attn_layer_norm", "self_attn"], ["final_layer_norm", "fc1", "activation_fn", "fc2"]],
+        [
+            ["self_attn_layer_norm", "self_attn"],
+            ["final_layer_norm", "fc1", "activation_fn", "fc2"],
+        ],
     )
     modules: dict[str, Layer] = {
         "embed_tokens": pc.Embedding(vocab, word),
@@ -316,14 +321,14 @@ def build_opt(config: HFConfig) -> Layer:
         steps.append("project_out")
     decoder = named("OPTDecoder", Net)(modules, steps)
     model = named("OPTModel", Net)({"decoder": decoder})
-    heads = {
+    classes = {
         "OPTModel": GENERIC["Model"],
         "OPTForCausalLM": GENERIC["ForCausalLM"],
         "OPTForSequenceClassification": GENERIC["ForSequenceClassification"],
         "OPTForQuestionAnswering": GENERIC["ForQuestionAnswering"],
     }
     base = Base(model, "model", word, vocab, "decoder.embed_tokens.weight")
-    return attach(config, heads, base, tie_default=True)
+    return attach(config, classes, base, tie_default=True)
 
 
 def build_falcon(config: HFConfig) -> Layer:
@@ -438,9 +443,7 @@ def build_phi(config: HFConfig) -> Layer:
             "final_layernorm": pc.LayerNorm(width),
         }
     )
-    heads_map = generic(
-        "Phi", ("Model", "ForSequenceClassification", "ForTokenClassification")
-    )
+    heads_map = generic("Phi", ("Model", "ForSequenceClassification", "ForTokenClassification"))
     heads_map["PhiForCausalLM"] = Head("causal", "lm_head", bias=True)
     base = Base(model, "model", width, vocab, "embed_tokens.weight")
     return attach(config, heads_map, base, tie_default=False)

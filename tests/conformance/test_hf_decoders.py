@@ -82,9 +82,7 @@ def _heads(package: str) -> list[str]:
     names = [
         name
         for name in module.__all__
-        if name.endswith(SUFFIXES)
-        and "PreTrained" not in name
-        and name not in MULTIMODAL | REFUSED
+        if name.endswith(SUFFIXES) and "PreTrained" not in name and name not in MULTIMODAL | REFUSED
     ]
     assert all(hasattr(transformers, name) for name in names)
     return names
