@@ -10,7 +10,7 @@ shared experts. ``active_params()`` counts what one token runs through:
 ...     "intermediate_size": 14336, "num_hidden_layers": 32, "num_attention_heads": 32,
 ...     "num_key_value_heads": 8, "num_local_experts": 8, "num_experts_per_tok": 2})
 >>> net.params(), net.active_params()  # Mixtral-8x7B: 46.7B, 12.9B active
-(46702792704, 12879921152)
+(46702792704, 12879925248)
 """
 
 from __future__ import annotations
