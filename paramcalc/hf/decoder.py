@@ -20,7 +20,7 @@ from typing import Any
 
 import paramcalc as pc
 from paramcalc.errors import ConfigError
-from paramcalc.hf.blocks import DecoderAttention, LayerStack, PackedGatedMLP, named
+from paramcalc.hf.blocks import DecoderAttention, PackedGatedMLP, named, stack
 from paramcalc.hf.config import HFConfig
 from paramcalc.hf.heads import Base, Head, attach, generic
 from paramcalc.layer import Layer
@@ -217,7 +217,7 @@ def base(spec: Decoder) -> Base:
     model = named(spec.model or f"{spec.family}Model", Net)(
         {
             "embed_tokens": pc.Embedding(spec.vocab, spec.hidden),
-            "layers": LayerStack(runs),
+            "layers": stack(runs),
             "norm": rms(spec.hidden, spec.eps),
         }
     )
