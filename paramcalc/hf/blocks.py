@@ -197,13 +197,13 @@ class LatentAttention(Net):
     one "head" each, as ``transformers`` 5.23 does (``past_key_values.update(kv_nope, k_rot)``).
     """
 
-    kind: ClassVar[str] = "latent_attention"
-
     num_heads: int = 1
     qk_head_dim: int = 1
     v_head_dim: int = 1
     kv_lora_rank: int = 1
     qk_rope_head_dim: int = 1
+    kind: str = "latent_attention"
+    sliding_window: int | None = None
 
     def __init__(
         self,
