@@ -178,3 +178,94 @@ def test_variants(file: str, changes: dict[str, Any]) -> None:
     architecture = config["architectures"][0]
     theirs = hf_params(config, architecture)
     assert list(from_hf_config(config).named_parameters()) == theirs
+
+
+def _attention_layers(net: Any) -> list[Any]:
+    from paramcalc.hf.blocks import DecoderAttention, LatentAttention
+    from paramcalc.layer import Composite
+
+    found: list[Any] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, (DecoderAttention, LatentAttention)):
+            found.append(node)
+        elif isinstance(node, Composite):
+            for _, child in node.children():
+                walk(child)
+
+    walk(net)
+    return found
+
+
+TINY = {
+    "mistral": {"num_key_value_heads": 2, "sliding_window": 5},
+    "qwen2": {
+        "num_key_value_heads": 2,
+        "use_sliding_window": True,
+        "sliding_window": 5,
+        "max_window_layers": 1,
+    },
+    "gemma3_text": {
+        "num_hidden_layers": 7,
+        "num_key_value_heads": 1,
+        "head_dim": 8,
+        "sliding_window": 5,
+    },
+    "gpt_oss": {
+        "intermediate_size": 16,
+        "num_key_value_heads": 2,
+        "head_dim": 8,
+        "sliding_window": 5,
+        "num_local_experts": 4,
+        "num_experts_per_tok": 2,
+    },
+    "deepseek_v3": {
+        "moe_intermediate_size": 16,
+        "n_routed_experts": 4,
+        "n_group": 2,
+        "topk_group": 1,
+        "num_experts_per_tok": 2,
+        "q_lora_rank": 16,
+        "kv_lora_rank": 12,
+        "qk_rope_head_dim": 4,
+        "qk_nope_head_dim": 6,
+        "v_head_dim": 5,
+        "first_k_dense_replace": 1,
+    },
+    "phi3": {"num_key_value_heads": 2, "sliding_window": 5, "pad_token_id": None},
+    "falcon": {"ffn_hidden_size": 48},
+    "llama": {"num_key_value_heads": 1},
+}
+
+
+@pytest.mark.parametrize("model_type", sorted(TINY))
+def test_cache_shapes(model_type: str) -> None:
+    """``cache_shapes`` equals the keys and values a live DynamicCache holds after a prefill."""
+    torch = pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+    config: dict[str, Any] = {
+        "model_type": model_type,
+        "vocab_size": 50,
+        "hidden_size": 32,
+        "intermediate_size": 48,
+        "num_hidden_layers": 3,
+        "num_attention_heads": 4,
+        "bos_token_id": None,
+        "eos_token_id": None,
+    } | TINY[model_type]
+    if model_type == "falcon":  # its feed-forward width is ffn_hidden_size
+        del config["intermediate_size"]
+    data = {key: value for key, value in config.items() if key != "model_type"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        hf_config = transformers.AutoConfig.for_model(model_type, **data)
+        model = transformers.AutoModelForCausalLM.from_config(hf_config).eval()
+    tokens = 9
+    with torch.no_grad():
+        cache = model(torch.zeros((1, tokens), dtype=torch.long), use_cache=True).past_key_values
+    theirs = [
+        (tuple(layer.keys.shape[1:]), tuple(layer.values.shape[1:])) for layer in cache.layers
+    ]
+    attentions = _attention_layers(from_hf_config(config))
+    ours = [tuple(shape for _, shape in layer.cache_shapes(tokens)) for layer in attentions]
+    assert ours == theirs
