@@ -269,3 +269,40 @@ def test_cache_shapes(model_type: str) -> None:
     attentions = _attention_layers(from_hf_config(config))
     ours = [tuple(shape for _, shape in layer.cache_shapes(tokens)) for layer in attentions]
     assert ours == theirs
+
+
+NO_FLIP = {"use_cache", "return_dict", "output_hidden_states", "output_router_logits"}
+"""Bool fields that are runtime switches, not architecture."""
+
+
+@pytest.mark.parametrize(("file", "package"), CASES)
+def test_flip_every_bool_key(file: str, package: str) -> None:
+    """Each bool field of the config class, flipped: paramcalc agrees with transformers or refuses.
+
+    A key that changes a tensor and were ignored would disagree here.
+    """
+    transformers = pytest.importorskip("transformers")
+    config = _config(file)
+    architecture = config["architectures"][0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        defaults = transformers.AutoConfig.for_model(config["model_type"])
+    base = {item.name for item in dataclasses.fields(transformers.PreTrainedConfig)}
+    flipped = 0
+    for item in dataclasses.fields(type(defaults)):
+        value = config.get(item.name, getattr(defaults, item.name, None))
+        if item.name in base | NO_FLIP or not isinstance(value, bool):
+            continue
+        changed = config | {item.name: not value}
+        try:
+            theirs = hf_params(changed, architecture)
+        except Exception:  # transformers does not build it either
+            continue
+        try:
+            ours = list(from_hf_config(changed).named_parameters())
+        except ValueError as error:  # refused: the message names the key
+            assert item.name in str(error)
+            continue
+        assert ours == theirs, item.name
+        flipped += 1
+    assert flipped
