@@ -197,7 +197,7 @@ def _attention_layers(net: Any) -> list[Any]:
     return found
 
 
-TINY = {
+TINY: dict[str, dict[str, Any]] = {
     "mistral": {"num_key_value_heads": 2, "sliding_window": 5},
     "qwen2": {
         "num_key_value_heads": 2,
