@@ -24,6 +24,8 @@ from tests.conformance.hf_mirror import hf_params, shrink
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "hf"
 
+pytestmark = pytest.mark.usefixtures("transformers")  # skips, or fails in CI, without it
+
 DECODERS = {
     "llama-2-7b.json": "llama",
     "mistral-7b.json": "mistral",
@@ -77,7 +79,7 @@ def _config(file: str) -> dict[str, Any]:
 
 
 def _heads(package: str) -> list[str]:
-    transformers = pytest.importorskip("transformers")
+    transformers = importlib.import_module("transformers")
     module = importlib.import_module(f"transformers.models.{package}.modeling_{package}")
     names = [
         name
@@ -121,7 +123,7 @@ def test_config_class_keys(file: str, package: str) -> None:
     default are given to paramcalc, which must read them all (honour, ignore
     by design, or refuse): a field paramcalc does not know warns.
     """
-    transformers = pytest.importorskip("transformers")
+    transformers = importlib.import_module("transformers")
     config = _config(file)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -241,8 +243,8 @@ TINY: dict[str, dict[str, Any]] = {
 @pytest.mark.parametrize("model_type", sorted(TINY))
 def test_cache_shapes(model_type: str) -> None:
     """``cache_shapes`` equals the keys and values a live DynamicCache holds after a prefill."""
-    torch = pytest.importorskip("torch")
-    transformers = pytest.importorskip("transformers")
+    torch = importlib.import_module("torch")
+    transformers = importlib.import_module("transformers")
     config: dict[str, Any] = {
         "model_type": model_type,
         "vocab_size": 50,
@@ -281,7 +283,7 @@ def test_flip_every_bool_key(file: str, package: str) -> None:
 
     A key that changes a tensor and were ignored would disagree here.
     """
-    transformers = pytest.importorskip("transformers")
+    transformers = importlib.import_module("transformers")
     config = _config(file)
     architecture = config["architectures"][0]
     with warnings.catch_warnings():
