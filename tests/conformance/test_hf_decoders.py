@@ -336,3 +336,26 @@ def test_vary_every_key(file: str, package: str) -> None:
             assert ours == theirs, name
             compared += 1
     assert compared
+
+
+@pytest.mark.parametrize(("file", "package"), CASES)
+def test_drop_every_key(file: str, package: str) -> None:
+    """Each key of the checkpoint's config left out: paramcalc takes the config class's
+    default, as transformers does, or asks for the key by name (the sizes)."""
+    config = _config(file)
+    architecture = config["architectures"][0]
+    for name in sorted(set(config) - {"model_type", "architectures"}):
+        changed = {key: value for key, value in config.items() if key != name}
+        try:
+            theirs = hf_params(changed, architecture)
+        except Exception:  # transformers does not build it either
+            continue
+        refused = ""
+        try:
+            ours = list(from_hf_config(changed).named_parameters())
+        except ValueError as error:
+            refused = str(error)
+        if refused:
+            assert f"`{name}`" in refused, refused
+        else:
+            assert ours == theirs, name
