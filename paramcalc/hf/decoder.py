@@ -156,15 +156,15 @@ def _attention(spec: Decoder, kind: str) -> Layer:
         modules["v_proj"] = pc.Linear(hidden, kv * dim, bias=spec.qkv_bias)
         modules["o_proj"] = pc.Linear(heads * dim, hidden, bias=spec.o_bias)
         inputs = ["q_proj", "k_proj", "v_proj"]
-    norms: list[tuple[str, int]] = []
+    norms: list[tuple[str, int, int]] = []
     if spec.qk_norm == "head":
         modules["q_norm"] = rms(dim, spec.eps)
         modules["k_norm"] = rms(dim, spec.eps)
-        norms = [("q_norm", dim), ("k_norm", dim)]
+        norms = [("q_norm", heads, dim), ("k_norm", kv, dim)]
     elif spec.qk_norm == "full":
         modules["q_norm"] = rms(heads * dim, spec.eps)
         modules["k_norm"] = rms(kv * dim, spec.eps)
-        norms = [("q_norm", heads * dim), ("k_norm", kv * dim)]
+        norms = [("q_norm", 1, heads * dim), ("k_norm", 1, kv * dim)]
     return named(f"{spec.family}Attention", DecoderAttention)(
         modules,
         inputs,
