@@ -14,6 +14,7 @@ makes the network. The zoo's ``llama()``/``mistral()``/``qwen2()`` call it too.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -221,8 +222,8 @@ def base(spec: Decoder) -> Base:
             made = spec.attention(kind) if spec.attention else _attention(spec, kind)
             attentions[kind] = made
         key = (kind, id(mlp))
-        if key not in layers:
-            layers[key] = _layer(spec, attentions[kind], mlp)
+        if key not in layers:  # each kind of layer owns its modules: freezing one is exact
+            layers[key] = _layer(spec, copy.deepcopy(attentions[kind]), copy.deepcopy(mlp))
         runs.append((layers[key], 1))
     model = named(spec.model or f"{spec.family}Model", Net)(
         {
