@@ -36,17 +36,18 @@ def set_trainable(layer: L, value: bool, patterns: tuple[str, ...]) -> L:
         selected = selected or bool(hits)
         if isinstance(node, Composite):
             counts = [
-                mark(child, f"{path}.{name}" if path else name, selected)
+                (id(child), mark(child, f"{path}.{name}" if path else name, selected))
                 for name, child in node.children()
             ]
-            if node.distinct_copies and len(set(counts)) > 1:
+            # copies of one block object must all be selected alike
+            if node.distinct_copies and len(set(counts)) > len(dict(counts)):
                 raise ConfigError(
                     f"{type(node).__name__} `{path}`: the copies of a repeated block are "
                     "identical; freeze or unfreeze all of them or none. "
                     f"Received patterns selecting some copies only: "
                     f"{', '.join(repr(p) for p in patterns)}."
                 )
-            return sum(counts)
+            return sum(count for _, count in counts)
         if selected:
             targets.add(id(node))
         return int(selected)

@@ -66,13 +66,21 @@ class Visit(Protocol):
 
     ``copies=k`` (an int, even 1) runs ``k`` distinct copies of ``child`` one after another (as
     torch's deep copies of a block in a ``ModuleList``), named ``f"{name}{i}"``
-    for ``i`` in ``range(k)``. The walk stops walking copies once a copy maps
+    for ``i`` in ``range(first, first + k)`` (``first`` defaults to 0). The walk
+    stops walking copies once a copy maps
     its input shape to itself and multiplies the rest, so its cost does not
     grow with ``k`` (report rows excepted: a report lists every copy).
     """
 
     def __call__(
-        self, name: str, child: Layer, shape: Shape | None, /, *, copies: int | None = None
+        self,
+        name: str,
+        child: Layer,
+        shape: Shape | None,
+        /,
+        *,
+        copies: int | None = None,
+        first: int = 0,
     ) -> Shape | None: ...
 
 
@@ -220,6 +228,49 @@ class Layer:
     def buffers(self) -> int:
         """Buffer elements (BatchNorm's running statistics, …)."""
         return self._counts.buffers
+
+    input_table: ClassVar[bool] = False
+    """True for an input embedding table (``Embedding``): ``active_params(embeddings=False)``."""
+
+    def count_inactive(self) -> int:
+        """Parameters of this leaf one token does not run through (default 0).
+
+        A mixture-of-experts layer returns its routed experts not chosen for a
+        token; every other layer runs all its parameters.
+        """
+        return 0
+
+    def _sum(self, what: str, seen: set[int]) -> int:
+        """A sum over the leaves, each object once: ``"inactive"`` params or input ``"tables"``."""
+        if id(self) in seen:
+            return 0
+        seen.add(id(self))
+        if what == "tables":
+            return self._counts.params if self.input_table else 0
+        return self.count_inactive()
+
+    def inactive_params(self) -> int:
+        """Parameters one token does not run through (the routed experts not chosen for it).
+
+        >>> from paramcalc import Linear
+        >>> Linear(4, 4).inactive_params()
+        0
+        """
+        return self._sum("inactive", set())
+
+    def active_params(self, *, embeddings: bool = True) -> int:
+        """Parameters one token runs through: :meth:`params` less :meth:`inactive_params`.
+
+        ``embeddings=False`` also leaves out the input embedding tables (a head
+        tied to one goes with it, as "non-embedding" counts do); see ``docs/hf.md``.
+
+        >>> from paramcalc import Embedding, Linear, Sequential
+        >>> net = Sequential(Embedding(10, 4), Linear(4, 10))
+        >>> net.active_params(), net.active_params(embeddings=False)
+        (90, 50)
+        """
+        tables = 0 if embeddings else self._sum("tables", set())
+        return self.params() - self.inactive_params() - tables
 
     def explain(self) -> Formula:
         """The working: ``str(Conv2d(1, 6, 5).explain()) == "(5·5·1 + 1)·6 = 156"``."""
@@ -458,6 +509,12 @@ class Composite(Layer):
         tally.params += params
         tally.trainable += trainable
         tally.buffers += buffers
+
+    def _sum(self, what: str, seen: set[int]) -> int:
+        if id(self) in seen:
+            return 0
+        seen.add(id(self))
+        return sum(child._sum(what, seen) for _, child in self.children())
 
     @_once
     def _counts(self) -> Counts:

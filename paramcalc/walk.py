@@ -132,11 +132,16 @@ class Walk:
         """The ``visit`` callback handed to ``layer.forward_shapes``."""
 
         def run(
-            name: str, child: Layer, shape: Shape | None, *, copies: int | None = None
+            name: str,
+            child: Layer,
+            shape: Shape | None,
+            *,
+            copies: int | None = None,
+            first: int = 0,
         ) -> Shape | None:
             if copies is None:
                 return self.visit(f"{path}.{name}" if path else name, child, shape, depth)
-            return self._copies(path, layer, name, child, shape, depth, copies)
+            return self._copies(path, layer, name, child, shape, depth, copies, first)
 
         return run
 
@@ -149,6 +154,7 @@ class Walk:
         shape: Shape | None,
         depth: int,
         copies: int,
+        first: int = 0,
     ) -> Shape | None:
         """Run ``copies`` distinct copies of ``child`` in a row, walking few of them.
 
@@ -164,7 +170,7 @@ class Walk:
         start = len(self.rows)
         steps = [0] * len(self.TOTALS)
         while done < copies:
-            copy_name = f"{name}{done}"
+            copy_name = f"{name}{first + done}"
             # a copy's scope: per enclosing scope, so nested repeats get one per outer copy
             self.seen = self._scopes.setdefault((id(outer), id(owner), copy_name), {})
             given = out
@@ -184,8 +190,9 @@ class Walk:
                 setattr(self, total, getattr(self, total) + step * rest)
             if self.record:
                 template = self.rows[start:]
-                old = f"{path}.{name}{done - 1}" if path else f"{name}{done - 1}"
-                for index in range(done, copies):
+                last = first + done - 1
+                old = f"{path}.{name}{last}" if path else f"{name}{last}"
+                for index in range(first + done, first + copies):
                     new = f"{path}.{name}{index}" if path else f"{name}{index}"
                     self.rows.extend(_moved(row, old, new) for row in template)
         return out
