@@ -42,6 +42,17 @@ MODEL_TYPES: Mapping[str, str] = {
     "qwen2": "paramcalc.hf.decoders:build_qwen2",
     "gpt2": "paramcalc.hf.decoders:build_gpt2",
     "bert": "paramcalc.hf.encoders:build_bert",
+    "roberta": "paramcalc.hf.encoders:build_roberta",
+    "distilbert": "paramcalc.hf.encoders:build_distilbert",
+    "t5": "paramcalc.hf.t5:build_t5",
+    "mt5": "paramcalc.hf.t5:build_mt5",
+    "vit": "paramcalc.hf.vision:build_vit",
+    "clip": "paramcalc.hf.vision:build_clip",
+    "clip_text_model": "paramcalc.hf.vision:build_clip_text_model",
+    "clip_vision_model": "paramcalc.hf.vision:build_clip_vision_model",
+    "siglip_vision_model": "paramcalc.hf.vision:build_siglip_vision_model",
+    "whisper": "paramcalc.hf.whisper:build_whisper",
+    "gemma3": "paramcalc.hf.gemma3:build_gemma3",
 }
 """The supported ``model_type`` values and the builder of each (``module:function``)."""
 

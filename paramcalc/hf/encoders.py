@@ -8,7 +8,8 @@ to the word embeddings (their bias is the head's own ``bias``) unless
 >>> from paramcalc.hf import from_hf_config
 >>> base = {"model_type": "bert", "vocab_size": 30522, "hidden_size": 768,
 ...         "num_hidden_layers": 12, "num_attention_heads": 12, "intermediate_size": 3072}
->>> from_hf_config(base).params(), from_hf_config({**base, "architectures": ["BertForMaskedLM"]}).params()
+>>> masked = {**base, "architectures": ["BertForMaskedLM"]}
+>>> from_hf_config(base).params(), from_hf_config(masked).params()
 (109482240, 109514298)
 """
 
@@ -188,10 +189,7 @@ def _lm_head(
 def _bert_heads(config: HFConfig, family: str, known: tuple[str, ...]) -> Layer:
     suffix = head(config, family, known)
     name = family + suffix
-    if family == "Roberta":
-        pooled = suffix in {"Model", "ForMultipleChoice"}
-    else:
-        pooled = suffix in _POOLED
+    pooled = suffix in ({"Model", "ForMultipleChoice"} if family == "Roberta" else _POOLED)
     base_name = family.lower()
     body = _bert_like(config, family, pooled)
     width = config.size("hidden_size", 768)

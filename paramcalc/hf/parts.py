@@ -8,10 +8,10 @@ decoders with its KV-cache shapes.
 >>> config = HFConfig({"architectures": ["BertForMaskedLM"]}, "bert config")
 >>> head(config, "Bert", ("Model", "ForMaskedLM"))
 'ForMaskedLM'
->>> head(HFConfig({"architectures": ["BertForPreTraining"]}, "bert config"), "Bert", ("Model",))
+>>> head(HFConfig({"architectures": ["BertForPreTraining"]}, "bert"), "Bert", ("Model",))
 Traceback (most recent call last):
 ...
-paramcalc.errors.ConfigError: from_hf_config: bert config: `architectures[0]`='BertForPreTraining' ...
+paramcalc.errors.ConfigError: from_hf_config: bert: `architectures[0]`='BertForPreTraining' is ...
 """
 
 from __future__ import annotations
