@@ -77,19 +77,25 @@ class HFModel(Net):
 
 
 @cache
-def _model_class(name: str) -> type[HFModel]:
+def _model_class(name: str, base: type[HFModel]) -> type[HFModel]:
     doc = f"Hugging Face's ``{name}``, built from its config."
-    return type(name, (HFModel,), {"__doc__": doc, "__module__": __name__, "__qualname__": name})
+    return type(name, (base,), {"__doc__": doc, "__module__": __name__, "__qualname__": name})
 
 
-def model(name: str, modules: Mapping[str, Layer], steps: Iterable[Step] | None = None) -> HFModel:
-    """A network of class ``name`` (``"BertForMaskedLM"``), a subclass of :class:`HFModel`.
+def model(
+    name: str,
+    modules: Mapping[str, Layer],
+    steps: Iterable[Step] | None = None,
+    *,
+    base: type[HFModel] = HFModel,
+) -> HFModel:
+    """A network of class ``name`` (``"BertForMaskedLM"``), a subclass of ``base``.
 
     >>> from paramcalc import Linear
     >>> type(model("BertForMaskedLM", {"fc": Linear(2, 2)})).__name__
     'BertForMaskedLM'
     """
-    return _model_class(name)(modules, steps)
+    return _model_class(name, base)(modules, steps)
 
 
 @dataclass(frozen=True, init=False, repr=False, eq=False)
@@ -100,8 +106,9 @@ class DecoderAttention(SelfAttention):
     cross-attention (``cross=True``) caches them for the encoder's
     ``encoder_tokens`` positions, a self-attention for the ``tokens`` seen,
     each per sample as ``(heads, length, head_dim)``, as ``transformers``'
-    ``EncoderDecoderCache`` stores them. (The walk treats a cross-attention's
-    keys and values as projected from its own input's width.)
+    ``EncoderDecoderCache`` stores them; an encoder's (``cached=False``)
+    caches nothing. (The walk treats a cross-attention's keys and values as
+    projected from its own input, of the decoder's length.)
 
     >>> from paramcalc import Linear
     >>> attention = DecoderAttention({"q": Linear(8, 8)}, ["q"], [], num_heads=2, head_dim=4,
@@ -111,6 +118,7 @@ class DecoderAttention(SelfAttention):
     """
 
     cross: bool = field(default=False)
+    cached: bool = field(default=True)
 
     def __init__(
         self,
@@ -121,15 +129,19 @@ class DecoderAttention(SelfAttention):
         num_heads: int,
         head_dim: int,
         cross: bool = False,
+        cached: bool = True,
     ) -> None:
         _check.positive(type(self).__name__, "num_heads", num_heads)
         _check.positive(type(self).__name__, "head_dim", head_dim)
         super().__init__(modules, inputs, outputs, num_heads=num_heads, head_dim=head_dim)
         object.__setattr__(self, "cross", _check.boolean(type(self).__name__, "cross", cross))
+        object.__setattr__(self, "cached", _check.boolean(type(self).__name__, "cached", cached))
 
     def cache_shapes(self, tokens: int, encoder_tokens: int = 0) -> tuple[tuple[str, Shape], ...]:
-        length = encoder_tokens if self.cross else tokens
         _check.integer(type(self).__name__, "tokens", tokens, minimum=0)
         _check.integer(type(self).__name__, "encoder_tokens", encoder_tokens, minimum=0)
+        if not self.cached:
+            return ()
+        length = encoder_tokens if self.cross else tokens
         shape = (self.num_heads, length, self.head_dim)
         return (("key", shape), ("value", shape))
