@@ -20,14 +20,24 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 
+import paramcalc as pc
 from paramcalc import _check
 from paramcalc.errors import ConfigError
 from paramcalc.hf.config import HFConfig
-from paramcalc.layer import Layer
+from paramcalc.layer import Layer, Visit
 from paramcalc.shapes import Shape
 from paramcalc.zoo._common import Net, SelfAttention, Step
 
-__all__ = ["DecoderAttention", "HFModel", "head", "model", "num_labels"]
+__all__ = [
+    "DecoderAttention",
+    "HFModel",
+    "WithTables",
+    "attention",
+    "head",
+    "mlp",
+    "model",
+    "num_labels",
+]
 
 
 def head(config: HFConfig, prefix: str, known: Iterable[str], default: str = "Model") -> str:
@@ -145,3 +155,69 @@ class DecoderAttention(SelfAttention):
         length = encoder_tokens if self.cross else tokens
         shape = (self.num_heads, length, self.head_dim)
         return (("key", shape), ("value", shape))
+
+
+@dataclass(frozen=True, init=False, repr=False, eq=False)
+class WithTables(Net):
+    """A network whose modules outside its steps are tables read by index, not applied.
+
+    Position tables, class tokens: each is visited without a shape (its row
+    in a report, no MACs), then the steps run.
+
+    >>> from paramcalc import Embedding, Linear
+    >>> net = WithTables({"position": Embedding(16, 4), "fc": Linear(4, 2)}, ["fc"])
+    >>> net.output_shape((16, 4)), net.params()
+    ((16, 2), 74)
+    """
+
+    def forward_shapes(self, visit: Visit, shape: Shape | None) -> Shape | None:
+        stepped = {step for step in self.steps if isinstance(step, str)}
+        for name, layer in self.modules:
+            if name not in stepped:
+                visit(name, layer, None)
+        for step in self.steps:
+            shape = self._step(visit, step, shape)
+        return shape
+
+
+def attention(
+    order: str,
+    width: int,
+    heads: int,
+    *,
+    names: tuple[str, str, str, str] = ("q_proj", "k_proj", "v_proj", "out_proj"),
+    biases: str = "qkvo",
+    kind: type[SelfAttention] = SelfAttention,
+    **options: bool,
+) -> SelfAttention:
+    """Query, key, value and output projections of ``width``, registered in ``order``.
+
+    ``order`` and ``biases`` are letters of ``q``, ``k``, ``v``, ``o``:
+    CLIP registers ``"kvqo"``, Whisper's key has no bias (``biases="qvo"``).
+
+    >>> [name for name, _ in attention("kvqo", 8, 2, biases="qvo").named_parameters()][:3]
+    ['k_proj.weight', 'v_proj.weight', 'v_proj.bias']
+    """
+    if width % heads:
+        raise ConfigError(
+            f"from_hf_config: the hidden size must be divisible by the number of attention "
+            f"heads. Received: hidden_size={width}, num_attention_heads={heads}."
+        )
+    named = dict(zip("qkvo", names, strict=True))
+    modules = {named[letter]: pc.Linear(width, width, bias=letter in biases) for letter in order}
+    return kind(
+        modules,
+        [named["q"], named["k"], named["v"]],
+        [named["o"]],
+        num_heads=heads,
+        head_dim=width // heads,
+        **options,
+    )
+
+
+def mlp(width: int, inner: int, act: Layer | None = None) -> Net:
+    """``fc2(act(fc1(x)))``: the feed-forward of CLIP, SigLIP and ViT layers."""
+    return Net(
+        {"fc1": pc.Linear(width, inner), "fc2": pc.Linear(inner, width)},
+        ["fc1", ("activation_fn()", act or pc.GELU()), "fc2"],
+    )
