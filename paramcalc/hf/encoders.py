@@ -19,7 +19,8 @@ import paramcalc as pc
 from paramcalc.errors import ConfigError
 from paramcalc.graph import Repeat
 from paramcalc.hf.config import HFConfig
-from paramcalc.hf.parts import head, model, num_labels
+from paramcalc.hf.heads import num_labels
+from paramcalc.hf.parts import head, model
 from paramcalc.layer import Layer
 from paramcalc.zoo._common import FirstToken, Net, SelfAttention, Step
 from paramcalc.zoo.language import SummedEmbeddings
@@ -92,15 +93,15 @@ class BertLayer(Net):
 
 
 def _encoder_config(config: HFConfig) -> tuple[int, int, int, int, float]:
-    width = config.size("hidden_size", 768)
-    heads = config.size("num_attention_heads", 12)
+    width = config.size("hidden_size")
+    heads = config.size("num_attention_heads")
     if width % heads:
         raise ConfigError(
             f"from_hf_config: {config.where}: `hidden_size` must be divisible by "
             f"`num_attention_heads`. Received: hidden_size={width}, num_attention_heads={heads}."
         )
-    layers = config.size("num_hidden_layers", 12)
-    inner = config.size("intermediate_size", 3072)
+    layers = config.size("num_hidden_layers")
+    inner = config.size("intermediate_size")
     eps = config.option("layer_norm_eps", 1e-12)
     config.ignore(
         "hidden_act",
@@ -116,7 +117,7 @@ def _encoder_config(config: HFConfig) -> tuple[int, int, int, int, float]:
 def _bert_like(config: HFConfig, family: str, pooled: bool) -> Net:
     """``BertModel`` or ``RobertaModel``: embeddings, post-norm layers, optional pooler."""
     width, heads, layers, inner, eps = _encoder_config(config)
-    vocab = config.size("vocab_size", 50265 if family == "Roberta" else 30522)
+    vocab = config.size("vocab_size")
     positions = config.size("max_position_embeddings", 512)
     types = config.size("type_vocab_size", 2)
     pad = config.size("pad_token_id", 1 if family == "Roberta" else 0, minimum=0)
@@ -192,9 +193,9 @@ def _bert_heads(config: HFConfig, family: str, known: tuple[str, ...]) -> Layer:
     pooled = suffix in ({"Model", "ForMultipleChoice"} if family == "Roberta" else _POOLED)
     base_name = family.lower()
     body = _bert_like(config, family, pooled)
-    width = config.size("hidden_size", 768)
+    width = config.size("hidden_size")
     eps = config.option("layer_norm_eps", 1e-12)
-    vocab = config.size("vocab_size", 50265 if family == "Roberta" else 30522)
+    vocab = config.size("vocab_size")
     tie = config.option("tie_word_embeddings", True)
     if suffix == "Model":
         return model(name, dict(body.modules))
@@ -269,6 +270,7 @@ def build_distilbert(config: HFConfig) -> Layer:
     sinusoidal = config.option("sinusoidal_pos_embds", False)
     tie = config.option("tie_word_embeddings", True)
     config.ignore("activation", "dropout", "attention_dropout", "qa_dropout", "seq_classif_dropout")
+    config.ignore("tie_weights_")  # a stale key of old DistilBERT configs; transformers reads none
     attention = SelfAttention(
         {name: pc.Linear(width, width) for name in ("q_lin", "k_lin", "v_lin", "out_lin")},
         ["q_lin", "k_lin", "v_lin"],

@@ -1,9 +1,9 @@
 """Pieces the encoder, encoder-decoder and vision builders share.
 
 The head a config asks for (``architectures[0]``, chosen as ``AutoModel``
-does), the label count of classification heads, the top-level network named
-after its ``transformers`` class, and the attention of encoder-decoder
-decoders with its KV-cache shapes.
+does, by class-name suffix), the top-level network named after its
+``transformers`` class, the attention of encoder-decoder decoders with its
+KV-cache shapes, pre-norm attention and MLP blocks, and tables read by index.
 
 >>> config = HFConfig({"architectures": ["BertForMaskedLM"]}, "bert config")
 >>> head(config, "Bert", ("Model", "ForMaskedLM"))
@@ -18,25 +18,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
 
 import paramcalc as pc
 from paramcalc import _check
 from paramcalc.errors import ConfigError
+from paramcalc.hf.blocks import named
 from paramcalc.hf.config import HFConfig
 from paramcalc.layer import Layer, Visit
 from paramcalc.shapes import Shape
 from paramcalc.zoo._common import Net, SelfAttention, Step
 
 __all__ = [
-    "DecoderAttention",
-    "HFModel",
+    "Seq2SeqAttention",
     "WithTables",
     "attention",
     "head",
     "mlp",
     "model",
-    "num_labels",
 ]
 
 
@@ -61,55 +59,24 @@ def head(config: HFConfig, prefix: str, known: Iterable[str], default: str = "Mo
     return suffix
 
 
-def num_labels(config: HFConfig) -> int:
-    """The classifier's outputs: ``num_labels``, else the size of ``id2label``, else 2.
-
-    >>> num_labels(HFConfig({"id2label": {"0": "NEG", "1": "NEU", "2": "POS"}}))
-    3
-    """
-    config.ignore("label2id")
-    labels = config.maybe("id2label")
-    if "num_labels" in config:
-        return config.size("num_labels")
-    if labels is None:
-        return 2
-    if not isinstance(labels, Mapping) or not labels:
-        raise ConfigError(
-            f"from_hf_config: `id2label` in the {config.where} must be a non-empty object. "
-            f"Received: id2label={labels!r}."
-        )
-    return len(labels)
-
-
-@dataclass(frozen=True, init=False, repr=False, eq=False)
-class HFModel(Net):
-    """A whole network built from a config; its class is named as ``transformers``' is."""
-
-
-@cache
-def _model_class(name: str, base: type[HFModel]) -> type[HFModel]:
-    doc = f"Hugging Face's ``{name}``, built from its config."
-    return type(name, (base,), {"__doc__": doc, "__module__": __name__, "__qualname__": name})
-
-
 def model(
     name: str,
     modules: Mapping[str, Layer],
     steps: Iterable[Step] | None = None,
     *,
-    base: type[HFModel] = HFModel,
-) -> HFModel:
+    base: type[Net] = Net,
+) -> Net:
     """A network of class ``name`` (``"BertForMaskedLM"``), a subclass of ``base``.
 
     >>> from paramcalc import Linear
     >>> type(model("BertForMaskedLM", {"fc": Linear(2, 2)})).__name__
     'BertForMaskedLM'
     """
-    return _model_class(name, base)(modules, steps)
+    return named(name, base)(modules, steps)
 
 
 @dataclass(frozen=True, init=False, repr=False, eq=False)
-class DecoderAttention(SelfAttention):
+class Seq2SeqAttention(SelfAttention):
     """A decoder's self- or cross-attention (T5, Whisper), with the keys and values it caches.
 
     ``num_heads`` and ``head_dim`` are those of the keys and values; a
@@ -121,7 +88,7 @@ class DecoderAttention(SelfAttention):
     projected from its own input, of the decoder's length.)
 
     >>> from paramcalc import Linear
-    >>> attention = DecoderAttention({"q": Linear(8, 8)}, ["q"], [], num_heads=2, head_dim=4,
+    >>> attention = Seq2SeqAttention({"q": Linear(8, 8)}, ["q"], [], num_heads=2, head_dim=4,
     ...                              cross=True)
     >>> attention.cache_shapes(10, encoder_tokens=1500)
     (('key', (2, 1500, 4)), ('value', (2, 1500, 4)))

@@ -26,8 +26,10 @@ from dataclasses import dataclass
 
 import paramcalc as pc
 from paramcalc.errors import ConfigError, ParamcalcWarning, ShapeError
+from paramcalc.hf.blocks import LayerStack
 from paramcalc.hf.config import HFConfig
-from paramcalc.hf.parts import DecoderAttention, HFModel, head, model, num_labels
+from paramcalc.hf.heads import num_labels
+from paramcalc.hf.parts import Seq2SeqAttention, head, model
 from paramcalc.layer import Layer, Visit
 from paramcalc.shapes import Shape
 from paramcalc.zoo._common import FirstToken, Net, ResidualNet
@@ -49,12 +51,10 @@ _ACTIVATIONS: dict[str, Callable[[], Layer]] = {
     "silu": pc.SiLU,
     "swish": pc.SiLU,
 }
-MAX_LAYERS = 10_000
-"""The most blocks per stack built (each block of a T5 stack is its own object)."""
 
 
 @dataclass(frozen=True, init=False, repr=False, eq=False)
-class T5Attention(DecoderAttention):
+class T5Attention(Seq2SeqAttention):
     """Hugging Face's ``T5Attention``: q/k/v/o without biases, relative position buckets.
 
     The ``relative_attention_bias`` table (first block only) is looked up by
@@ -81,7 +81,7 @@ class T5DenseGatedActDense(Net):
 
 
 @dataclass(frozen=True, init=False, repr=False, eq=False)
-class T5Network(HFModel):
+class T5Network(Net):
     """A T5 model's forward: both stacks read the ids (through the tied ``shared`` table).
 
     The decoder's output (or the encoder's, without a decoder) goes to the head.
@@ -185,12 +185,13 @@ def _block(sizes: _Sizes, relative: bool, decoder: bool) -> T5Block:
 
 
 def _stack(sizes: _Sizes, blocks: int, decoder: bool, shared: str) -> T5Stack:
-    # each block its own object (a ModuleList of distinct blocks); only the first differs
-    entries = {str(index): _block(sizes, index == 0, decoder) for index in range(blocks)}
+    runs = [(_block(sizes, True, decoder), 1)]  # only the first holds the position buckets
+    if blocks > 1:
+        runs.append((_block(sizes, False, decoder), blocks - 1))
     return T5Stack(
         {
             "embed_tokens": pc.Embedding(sizes.vocab, sizes.width).tied_to(shared),
-            "block": Net(entries),
+            "block": LayerStack(runs),
             "final_layer_norm": pc.RMSNorm(sizes.width, eps=sizes.eps),
         }
     )
@@ -210,12 +211,6 @@ def _sizes(config: HFConfig, mt5: bool) -> tuple[_Sizes, int, int]:
         )
     layers = config.size("num_layers", 8 if mt5 else 6)
     decoder_layers = config.size("num_decoder_layers", layers)
-    for key, value in (("num_layers", layers), ("num_decoder_layers", decoder_layers)):
-        if value > MAX_LAYERS:
-            raise ConfigError(
-                f"from_hf_config: `{key}` in the {config.where} must be at most {MAX_LAYERS}. "
-                f"Received: {key}={value}."
-            )
     config.ignore(
         "dropout_rate",
         "relative_attention_max_distance",
@@ -224,6 +219,8 @@ def _sizes(config: HFConfig, mt5: bool) -> tuple[_Sizes, int, int]:
         "use_cache",
         "n_positions",
         "output_past",
+        "dense_act_fn",  # derived from feed_forward_proj by T5Config, as here
+        "is_gated_act",
     )
     sizes = _Sizes(
         vocab=config.size("vocab_size", 250112 if mt5 else 32128),

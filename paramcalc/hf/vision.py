@@ -17,7 +17,8 @@ import paramcalc as pc
 from paramcalc.errors import ConfigError
 from paramcalc.graph import Repeat
 from paramcalc.hf.config import HFConfig
-from paramcalc.hf.parts import WithTables, attention, head, mlp, model, num_labels
+from paramcalc.hf.heads import num_labels
+from paramcalc.hf.parts import WithTables, attention, head, mlp, model
 from paramcalc.layer import Layer
 from paramcalc.zoo._common import FirstToken, Net, ResidualNet, Tokens
 
@@ -192,7 +193,7 @@ def _clip_vision(config: HFConfig) -> tuple[Net, int]:
 def build_clip(config: HFConfig) -> Layer:
     """``CLIPModel`` (towers, projections, ``logit_scale``) or ``CLIPForImageClassification``."""
     suffix = head(config, "CLIP", ("Model", "ForImageClassification"))
-    vision, vision_width = _clip_vision(config.sub("vision_config"))
+    vision, vision_width = _clip_vision(config.sub("vision_config", optional=True))
     if suffix == "ForImageClassification":
         config.ignore("text_config", "projection_dim", "logit_scale_init_value")
         labels = num_labels(config)
@@ -200,7 +201,7 @@ def build_clip(config: HFConfig) -> Layer:
         return model(
             "CLIPForImageClassification", {"vision_model": vision, "classifier": classifier}
         )
-    text, text_width = _clip_text(config.sub("text_config"))
+    text, text_width = _clip_text(config.sub("text_config", optional=True))
     projection = config.size("projection_dim", 512)
     config.ignore("logit_scale_init_value", "initializer_factor")
     return model(
