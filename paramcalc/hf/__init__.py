@@ -63,6 +63,7 @@ MODEL_TYPES: Mapping[str, str] = {
     "clip_vision_model": "paramcalc.hf.vision:build_clip_vision_model",
     "siglip_vision_model": "paramcalc.hf.vision:build_siglip_vision_model",
     "whisper": "paramcalc.hf.whisper:build_whisper",
+    "gemma3": "paramcalc.hf.gemma3:build_gemma3",
 }
 """The supported ``model_type`` values and the builder of each (``module:function``)."""
 

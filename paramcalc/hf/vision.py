@@ -61,7 +61,7 @@ def _tower_sizes(config: HFConfig, defaults: tuple[int, int, int, int]) -> tuple
 
 
 def build_vit(config: HFConfig) -> Layer:
-    """``ViTModel`` (with its pooler), ``ViTForImageClassification`` or ``…ForMaskedImageModeling``."""
+    """``ViTModel`` (with its pooler), ``ViTForImageClassification``, ``…ForMaskedImageModeling``."""
     suffix = head(config, "ViT", ("Model", "ForImageClassification", "ForMaskedImageModeling"))
     width, inner, layers, heads = _tower_sizes(config, (768, 3072, 12, 12))
     channels, patch, count = _patches(config, 224, 16)
@@ -104,7 +104,7 @@ def build_vit(config: HFConfig) -> Layer:
     vit = model("ViTModel", modules)
     if suffix == "ForImageClassification":
         config.ignore("encoder_stride")
-        labels = num_labels(config) if "num_labels" in config or "id2label" in config else 2
+        labels = num_labels(config)
         classifier: Layer = pc.Linear(width, labels) if labels > 0 else pc.Identity()
         return model(
             "ViTForImageClassification",
