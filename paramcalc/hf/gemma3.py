@@ -17,6 +17,7 @@ walked on one image of ``(num_channels, image_size, image_size)``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 import paramcalc as pc
 from paramcalc.errors import ConfigError
@@ -106,7 +107,7 @@ def build_gemma3(config: HFConfig) -> Layer:
         },
         ["avg_pool", "mm_soft_emb_norm"],
     )
-    body = named("Gemma3Model", Gemma3Multimodal)(
+    body = cast(type[Gemma3Multimodal], named("Gemma3Model", Gemma3Multimodal))(
         {"vision_tower": vision, "multi_modal_projector": projector, "language_model": language},
         image=(channels, size, size),
     )

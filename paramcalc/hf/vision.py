@@ -61,7 +61,7 @@ def _tower_sizes(config: HFConfig, defaults: tuple[int, int, int, int]) -> tuple
 
 
 def build_vit(config: HFConfig) -> Layer:
-    """``ViTModel`` (with its pooler), ``ViTForImageClassification``, ``…ForMaskedImageModeling``."""
+    """``ViTModel`` (with pooler), ``ViTForImageClassification`` or ``…ForMaskedImageModeling``."""
     suffix = head(config, "ViT", ("Model", "ForImageClassification", "ForMaskedImageModeling"))
     width, inner, layers, heads = _tower_sizes(config, (768, 3072, 12, 12))
     channels, patch, count = _patches(config, 224, 16)

@@ -3,7 +3,8 @@
 Tensors as ``transformers`` 5.23's ``modeling_whisper.py`` allocates them:
 two convolutions over ``num_mel_bins`` log-mel channels, a frozen position
 table (still a parameter), pre-norm layers whose key projections have no
-bias, and ``proj_out`` tied to the decoder's token table. The input is a
+bias, and ``proj_out`` tied to the decoder's token table (unless
+``tie_word_embeddings`` is false). The input is a
 log-mel spectrogram ``(num_mel_bins, 2 · max_source_positions)``; the
 decoder is walked on the encoder's positions.
 
@@ -158,8 +159,9 @@ def build_whisper(config: HFConfig) -> Layer:
         },
         ["layers", "layer_norm"],
     )
-    proj_out = pc.Linear(width, vocab, bias=False)
-    tied = proj_out.tied_to("model.decoder.embed_tokens.weight")
+    tied: Layer = pc.Linear(width, vocab, bias=False)
+    if config.option("tie_word_embeddings", True):
+        tied = tied.tied_to("model.decoder.embed_tokens.weight")
     if suffix == "ForCausalLM":
         config.ignore("encoder_layers", "encoder_attention_heads", "encoder_ffn_dim")
         config.ignore("num_mel_bins", "max_source_positions")
