@@ -146,7 +146,11 @@ def test_no_unknown_key(file: str, package: str) -> None:
 
 
 VARIANTS = [
-    ("bert-base-uncased.json", "BertLMHeadModel", {"is_decoder": True, "add_cross_attention": True}),
+    (
+        "bert-base-uncased.json",
+        "BertLMHeadModel",
+        {"is_decoder": True, "add_cross_attention": True},
+    ),
     ("bert-base-uncased.json", "BertForMaskedLM", {"tie_word_embeddings": False}),
     ("bert-base-uncased.json", "BertForSequenceClassification", {"num_labels": 7}),
     ("bert-base-uncased.json", "BertForTokenClassification", {"id2label": {"0": "O", "1": "B"}}),
@@ -219,9 +223,9 @@ def test_config_class_keys(file: str, package: str) -> None:
         filled = dict(given)
         for item in dataclasses.fields(type(hf_config)):
             value = getattr(hf_config, item.name, None)
-            if item.name not in base and item.name not in filled:
-                if isinstance(value, (bool, int, float, str)):
-                    filled[item.name] = value
+            fresh = item.name not in base and item.name not in filled
+            if fresh and isinstance(value, (bool, int, float, str)):
+                filled[item.name] = value
         if sub:
             full[sub] = filled
         else:
@@ -253,16 +257,35 @@ def _cached(net: Layer, tokens: int, encoder_tokens: int) -> list[tuple[int, ...
     [
         (
             "T5ForConditionalGeneration",
-            {"model_type": "t5", "vocab_size": 64, "d_model": 16, "d_kv": 4, "d_ff": 32,
-             "num_heads": 3, "num_layers": 2, "num_decoder_layers": 3},
+            {
+                "model_type": "t5",
+                "vocab_size": 64,
+                "d_model": 16,
+                "d_kv": 4,
+                "d_ff": 32,
+                "num_heads": 3,
+                "num_layers": 2,
+                "num_decoder_layers": 3,
+            },
         ),
         (
             "WhisperForConditionalGeneration",
-            {"model_type": "whisper", "vocab_size": 64, "d_model": 16, "encoder_layers": 1,
-             "decoder_layers": 2, "encoder_attention_heads": 2, "decoder_attention_heads": 4,
-             "encoder_ffn_dim": 32, "decoder_ffn_dim": 32, "num_mel_bins": 8,
-             "max_source_positions": 6, "max_target_positions": 16, "pad_token_id": 0,
-             "decoder_start_token_id": 1},
+            {
+                "model_type": "whisper",
+                "vocab_size": 64,
+                "d_model": 16,
+                "encoder_layers": 1,
+                "decoder_layers": 2,
+                "encoder_attention_heads": 2,
+                "decoder_attention_heads": 4,
+                "encoder_ffn_dim": 32,
+                "decoder_ffn_dim": 32,
+                "num_mel_bins": 8,
+                "max_source_positions": 6,
+                "max_target_positions": 16,
+                "pad_token_id": 0,
+                "decoder_start_token_id": 1,
+            },
         ),
     ],
 )
