@@ -45,8 +45,14 @@ FAMILIES = {
 }
 """Fixture -> the ``transformers.models`` package holding its classes."""
 
-LAYER_KEYS = ("num_hidden_layers", "n_layers", "num_layers", "num_decoder_layers")
-LAYER_KEYS += ("encoder_layers", "decoder_layers")
+LAYER_KEYS = (
+    "num_hidden_layers",
+    "n_layers",
+    "num_layers",
+    "num_decoder_layers",
+    "encoder_layers",
+    "decoder_layers",
+)
 SUFFIXES = (
     "Model",
     "ForPreTraining",
