@@ -255,16 +255,16 @@ def build_distilbert(config: HFConfig) -> Layer:
     ``sinusoidal_pos_embds`` freezes the position table (still a parameter).
     """
     suffix = head(config, "DistilBert", _DISTILBERT_HEADS)
-    vocab = config.size("vocab_size", 30522)
-    width = config.size("dim", 768)
-    heads = config.size("n_heads", 12)
+    vocab = config.size("vocab_size")
+    width = config.size("dim")
+    heads = config.size("n_heads")
     if width % heads:
         raise ConfigError(
             f"from_hf_config: {config.where}: `dim` must be divisible by `n_heads`. "
             f"Received: dim={width}, n_heads={heads}."
         )
-    layers = config.size("n_layers", 6)
-    inner = config.size("hidden_dim", 4 * 768)
+    layers = config.size("n_layers")
+    inner = config.size("hidden_dim")
     positions = config.size("max_position_embeddings", 512)
     pad = config.size("pad_token_id", 0, minimum=0)
     sinusoidal = config.option("sinusoidal_pos_embds", False)

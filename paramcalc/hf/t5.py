@@ -14,7 +14,9 @@ T5 v1.1, Flan-T5 and mT5 store an untied ``lm_head.weight`` that
 builds and says so in a :class:`~paramcalc.errors.ParamcalcWarning`.
 
 >>> from paramcalc.hf import from_hf_config
->>> from_hf_config({"model_type": "t5", "architectures": ["T5ForConditionalGeneration"]}).params()
+>>> t5_small = {"model_type": "t5", "vocab_size": 32128, "d_model": 512, "d_kv": 64,
+...             "d_ff": 2048, "num_layers": 6, "num_heads": 8}
+>>> from_hf_config(t5_small).params()
 60506624
 """
 
@@ -198,7 +200,7 @@ def _stack(sizes: _Sizes, blocks: int, decoder: bool, shared: str) -> T5Stack:
 
 
 def _sizes(config: HFConfig, mt5: bool) -> tuple[_Sizes, int, int]:
-    width = config.size("d_model", 512)
+    width = config.size("d_model")
     projection = config.option("feed_forward_proj", "gated-gelu" if mt5 else "relu")
     parts = projection.split("-")
     gated = parts[0] == "gated" and len(parts) == 2
@@ -209,7 +211,7 @@ def _sizes(config: HFConfig, mt5: bool) -> tuple[_Sizes, int, int]:
             f"built by paramcalc; supported: an activation of {', '.join(_ACTIVATIONS)}, "
             "or 'gated-' and one of them."
         )
-    layers = config.size("num_layers", 8 if mt5 else 6)
+    layers = config.size("num_layers")
     decoder_layers = config.size("num_decoder_layers", layers)
     config.ignore(
         "dropout_rate",
@@ -223,11 +225,11 @@ def _sizes(config: HFConfig, mt5: bool) -> tuple[_Sizes, int, int]:
         "is_gated_act",
     )
     sizes = _Sizes(
-        vocab=config.size("vocab_size", 250112 if mt5 else 32128),
+        vocab=config.size("vocab_size"),
         width=width,
-        head_dim=config.size("d_kv", 64),
-        inner=config.size("d_ff", 1024 if mt5 else 2048),
-        heads=config.size("num_heads", 6 if mt5 else 8),
+        head_dim=config.size("d_kv"),
+        inner=config.size("d_ff"),
+        heads=config.size("num_heads"),
         buckets=config.size("relative_attention_num_buckets", 32),
         eps=config.option("layer_norm_epsilon", 1e-6),
         gated=gated,

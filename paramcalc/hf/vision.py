@@ -6,7 +6,8 @@ image ``(num_channels, image_size, image_size)``; of a text tower, token ids.
 
 >>> from paramcalc.hf import from_hf_config
 >>> vit = from_hf_config({"model_type": "vit", "architectures": ["ViTForImageClassification"],
-...                       "num_labels": 1000})
+...     "hidden_size": 768, "intermediate_size": 3072, "num_hidden_layers": 12,
+...     "num_attention_heads": 12, "num_labels": 1000})
 >>> vit.params(), vit.output_shape((3, 224, 224))
 (86567656, (1000,))
 """
@@ -47,7 +48,18 @@ def _patches(config: HFConfig, image_default: int, patch_default: int) -> tuple[
     return channels, patch, (image // patch) ** 2
 
 
-def _tower_sizes(config: HFConfig, defaults: tuple[int, int, int, int]) -> tuple[int, ...]:
+def _tower_sizes(config: HFConfig, defaults: tuple[int, int, int, int] | None) -> tuple[int, ...]:
+    """Width, MLP width, layers, heads: required of a model's config, defaulted in a tower's."""
+    if defaults is None:
+        return tuple(
+            config.size(key)
+            for key in (
+                "hidden_size",
+                "intermediate_size",
+                "num_hidden_layers",
+                "num_attention_heads",
+            )
+        )
     hidden, inner, layers, heads = defaults
     return (
         config.size("hidden_size", hidden),
@@ -63,7 +75,7 @@ def _tower_sizes(config: HFConfig, defaults: tuple[int, int, int, int]) -> tuple
 def build_vit(config: HFConfig) -> Layer:
     """``ViTModel`` (with pooler), ``ViTForImageClassification`` or ``…ForMaskedImageModeling``."""
     suffix = head(config, "ViT", ("Model", "ForImageClassification", "ForMaskedImageModeling"))
-    width, inner, layers, heads = _tower_sizes(config, (768, 3072, 12, 12))
+    width, inner, layers, heads = _tower_sizes(config, None)
     channels, patch, count = _patches(config, 224, 16)
     eps = config.option("layer_norm_eps", 1e-12)
     qkv_bias = config.option("qkv_bias", True)

@@ -9,8 +9,10 @@ log-mel spectrogram ``(num_mel_bins, 2 · max_source_positions)``; the
 decoder is walked on the encoder's positions.
 
 >>> from paramcalc.hf import from_hf_config
->>> tiny = from_hf_config({"model_type": "whisper",
-...                        "architectures": ["WhisperForConditionalGeneration"]})
+>>> tiny = from_hf_config({"model_type": "whisper", "vocab_size": 51865, "d_model": 384,
+...     "encoder_layers": 4, "decoder_layers": 4, "encoder_attention_heads": 6,
+...     "decoder_attention_heads": 6, "encoder_ffn_dim": 1536, "decoder_ffn_dim": 1536,
+...     "architectures": ["WhisperForConditionalGeneration"]})
 >>> tiny.params(), tiny.output_shape((80, 3000))
 (37760640, (1500, 51865))
 """
@@ -68,8 +70,8 @@ def _layer(width: int, inner: int, heads: int, decoder: bool) -> ResidualNet:
 def build_whisper(config: HFConfig) -> Layer:
     """``WhisperModel`` or the head ``architectures[0]`` names."""
     suffix = head(config, "Whisper", _HEADS)
-    width = config.size("d_model", 384)
-    vocab = config.size("vocab_size", 51865)
+    width = config.size("d_model")
+    vocab = config.size("vocab_size")
     mels = config.size("num_mel_bins", 80)
     sources = config.size("max_source_positions", 1500)
     targets = config.size("max_target_positions", 448)
@@ -94,7 +96,7 @@ def build_whisper(config: HFConfig) -> Layer:
         "mask_feature_min_masks",
         "forced_decoder_ids",
     )
-    layers = config.size("encoder_layers", 4)
+    layers = config.size("encoder_layers")
     alias = config.maybe("num_hidden_layers")  # WhisperConfig's alias of encoder_layers
     if alias is not None and alias != layers:
         raise ConfigError(
@@ -109,8 +111,8 @@ def build_whisper(config: HFConfig) -> Layer:
             "layers": Repeat(
                 _layer(
                     width,
-                    config.size("encoder_ffn_dim", 1536),
-                    config.size("encoder_attention_heads", 6),
+                    config.size("encoder_ffn_dim"),
+                    config.size("encoder_attention_heads"),
                     False,
                 ),
                 layers,
@@ -149,11 +151,11 @@ def build_whisper(config: HFConfig) -> Layer:
             "layers": Repeat(
                 _layer(
                     width,
-                    config.size("decoder_ffn_dim", 1536),
-                    config.size("decoder_attention_heads", 6),
+                    config.size("decoder_ffn_dim"),
+                    config.size("decoder_attention_heads"),
                     True,
                 ),
-                config.size("decoder_layers", 4),
+                config.size("decoder_layers"),
             ),
             "layer_norm": pc.LayerNorm(width),
         },
