@@ -30,6 +30,8 @@ from tests.conformance.hf_mirror import hf_params
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "hf"
 
+pytestmark = pytest.mark.usefixtures("transformers")  # skips, or fails in CI, without it
+
 FAMILIES = {
     "bert-base-uncased.json": "bert",
     "roberta-base.json": "roberta",
