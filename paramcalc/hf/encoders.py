@@ -22,8 +22,7 @@ from paramcalc.hf.config import HFConfig
 from paramcalc.hf.heads import num_labels
 from paramcalc.hf.parts import head, model
 from paramcalc.layer import Layer
-from paramcalc.zoo._common import FirstToken, Net, SelfAttention, Step
-from paramcalc.zoo.language import SummedEmbeddings
+from paramcalc.zoo._common import FirstToken, Net, SelfAttention, Step, SummedEmbeddings
 
 __all__ = ["build_bert", "build_distilbert", "build_roberta"]
 
