@@ -20,7 +20,7 @@ from paramcalc.errors import ConfigError
 from paramcalc.graph import Repeat
 from paramcalc.hf.config import HFConfig
 from paramcalc.hf.heads import num_labels
-from paramcalc.hf.parts import head, model
+from paramcalc.hf.parts import head, model, typed
 from paramcalc.layer import Layer
 from paramcalc.zoo._common import FirstToken, Net, SelfAttention, Step, SummedEmbeddings
 
@@ -64,9 +64,10 @@ _POOLED = {
 }
 
 
-def _post_norm(width: int, inner: int, eps: float) -> Net:
+def _post_norm(name: str, width: int, inner: int, eps: float) -> Net:
     """``dense``, dropout, ``LayerNorm(x + input)``: BertSelfOutput and BertOutput."""
-    return Net(
+    return model(
+        name,
         {
             "dense": pc.Linear(inner, width),
             "LayerNorm": pc.LayerNorm(width, eps=eps),
@@ -76,19 +77,17 @@ def _post_norm(width: int, inner: int, eps: float) -> Net:
     )
 
 
-def _bert_attention(width: int, heads: int, eps: float) -> Net:
-    self_attention = SelfAttention(
+def _bert_attention(family: str, width: int, heads: int, eps: float, cross: bool) -> Net:
+    kind = f"{family}CrossAttention" if cross else f"{family}SelfAttention"
+    self_attention = typed(kind, SelfAttention)(
         {name: pc.Linear(width, width) for name in ("query", "key", "value")},
         ["query", "key", "value"],
         [],
         num_heads=heads,
         head_dim=width // heads,
     )
-    return Net({"self": self_attention, "output": _post_norm(width, width, eps)})
-
-
-class BertLayer(Net):
-    """Hugging Face's ``BertLayer`` (and RoBERTa's): attention, cross-attention, feed-forward."""
+    output = _post_norm(f"{family}SelfOutput", width, width, eps)
+    return model(f"{family}Attention", {"self": self_attention, "output": output})
 
 
 def _encoder_config(config: HFConfig) -> tuple[int, int, int, int, float]:
@@ -128,13 +127,14 @@ def _bert_like(config: HFConfig, family: str, pooled: bool) -> Net:
             "(transformers refuses it: cross-attention is added to decoders only). "
             "Received: is_decoder=False."
         )
-    block: dict[str, Layer] = {"attention": _bert_attention(width, heads, eps)}
+    block: dict[str, Layer] = {"attention": _bert_attention(family, width, heads, eps, False)}
     if cross:
-        block["crossattention"] = _bert_attention(width, heads, eps)
-    block["intermediate"] = Net(
-        {"dense": pc.Linear(width, inner), "intermediate_act_fn": pc.GELU()}
+        block["crossattention"] = _bert_attention(family, width, heads, eps, True)
+    block["intermediate"] = model(
+        f"{family}Intermediate",
+        {"dense": pc.Linear(width, inner), "intermediate_act_fn": pc.GELU()},
     )
-    block["output"] = _post_norm(width, inner, eps)
+    block["output"] = _post_norm(f"{family}Output", width, inner, eps)
     word = pc.Embedding(vocab, width, padding_idx=pad)
     if family == "Roberta":
         tables: dict[str, Layer] = {
@@ -153,15 +153,18 @@ def _bert_like(config: HFConfig, family: str, pooled: bool) -> Net:
             "dropout": pc.Dropout(0.1),
         }
     modules: dict[str, Layer] = {
-        "embeddings": SummedEmbeddings(
+        "embeddings": typed(f"{family}Embeddings", SummedEmbeddings)(
             tables,
             ["word_embeddings", "position_embeddings", "token_type_embeddings"],
             ["position_embeddings"],
         ),
-        "encoder": Net({"layer": Repeat(BertLayer(block), layers)}),
+        "encoder": model(
+            f"{family}Encoder", {"layer": Repeat(model(f"{family}Layer", block), layers)}
+        ),
     }
     if pooled:
-        modules["pooler"] = Net(
+        modules["pooler"] = model(
+            f"{family}Pooler",
             {"dense": pc.Linear(width, width), "activation": pc.Tanh()},
             [("first_token()", FirstToken()), "dense", "activation"],
         )
@@ -169,6 +172,7 @@ def _bert_like(config: HFConfig, family: str, pooled: bool) -> Net:
 
 
 def _lm_head(
+    kind: str,
     owner: str,
     transform: dict[str, Layer],
     steps: list[Step],
@@ -183,7 +187,8 @@ def _lm_head(
     decoder: Layer = pc.Linear(width, vocab)
     if words is not None:
         decoder = pc.Tied(decoder, {"weight": words, "bias": f"{owner}.bias"})
-    return Net({"bias": pc.Parameter(vocab), **transform, "decoder": decoder}, [*steps, "decoder"])
+    modules = {"bias": pc.Parameter(vocab), **transform, "decoder": decoder}
+    return model(kind, modules, [*steps, "decoder"])
 
 
 def _bert_heads(config: HFConfig, family: str, known: tuple[str, ...]) -> Layer:
@@ -207,28 +212,40 @@ def _bert_heads(config: HFConfig, family: str, known: tuple[str, ...]) -> Layer:
                 "layer_norm": pc.LayerNorm(width, eps=eps),
             }
             steps: list[Step] = ["dense", ("gelu()", pc.GELU()), "layer_norm"]
-            modules["lm_head"] = _lm_head("lm_head", transform, steps, width, vocab, words)
+            lm_head = _lm_head("RobertaLMHead", "lm_head", transform, steps, width, vocab, words)
+            modules["lm_head"] = lm_head
         else:
             transform = {
-                "transform": Net(
+                "transform": model(
+                    "BertPredictionHeadTransform",
                     {"dense": pc.Linear(width, width), "LayerNorm": pc.LayerNorm(width, eps=eps)},
                     ["dense", ("gelu()", pc.GELU()), "LayerNorm"],
                 )
             }
-            predictions = _lm_head("cls.predictions", transform, ["transform"], width, vocab, words)
+            predictions = _lm_head(
+                "BertLMPredictionHead",
+                "cls.predictions",
+                transform,
+                ["transform"],
+                width,
+                vocab,
+                words,
+            )
             cls: dict[str, Layer] = {"predictions": predictions}
             if suffix == "ForPreTraining":
                 cls["seq_relationship"] = pc.Linear(width, 2)
-            modules["cls"] = Net(cls, ["predictions"])
+            kind = "BertPreTrainingHeads" if suffix == "ForPreTraining" else "BertOnlyMLMHead"
+            modules["cls"] = model(kind, cls, ["predictions"])
         return model(name, modules)
     if suffix == "ForNextSentencePrediction":
-        modules["cls"] = Net({"seq_relationship": pc.Linear(width, 2)})
+        modules["cls"] = model("BertOnlyNSPHead", {"seq_relationship": pc.Linear(width, 2)})
         return model(name, modules)
     labels = 1 if suffix == "ForMultipleChoice" else num_labels(config)
     if suffix == "ForQuestionAnswering":
         modules["qa_outputs"] = pc.Linear(width, labels)
     elif family == "Roberta" and suffix == "ForSequenceClassification":
-        modules["classifier"] = Net(
+        modules["classifier"] = model(
+            "RobertaClassificationHead",
             {"dense": pc.Linear(width, width), "out_proj": pc.Linear(width, labels)},
             [("first_token()", FirstToken()), "dense", ("tanh()", pc.Tanh()), "out_proj"],
         )
@@ -270,29 +287,31 @@ def build_distilbert(config: HFConfig) -> Layer:
     tie = config.option("tie_word_embeddings", True)
     config.ignore("activation", "dropout", "attention_dropout", "qa_dropout", "seq_classif_dropout")
     config.ignore("tie_weights_")  # a stale key of old DistilBERT configs; transformers reads none
-    attention = SelfAttention(
+    attention = typed("DistilBertSelfAttention", SelfAttention)(
         {name: pc.Linear(width, width) for name in ("q_lin", "k_lin", "v_lin", "out_lin")},
         ["q_lin", "k_lin", "v_lin"],
         ["out_lin"],
         num_heads=heads,
         head_dim=width // heads,
     )
-    block = Net(
+    block = model(
+        "TransformerBlock",
         {
             "attention": attention,
             "sa_layer_norm": pc.LayerNorm(width, eps=1e-12),
-            "ffn": Net(
+            "ffn": model(
+                "FFN",
                 {"lin1": pc.Linear(width, inner), "lin2": pc.Linear(inner, width)},
                 ["lin1", ("gelu()", pc.GELU()), "lin2"],
             ),
             "output_layer_norm": pc.LayerNorm(width, eps=1e-12),
-        }
+        },
     )
     position: Layer = pc.Embedding(positions, width)
     body = model(
         "DistilBertModel",
         {
-            "embeddings": SummedEmbeddings(
+            "embeddings": typed("Embeddings", SummedEmbeddings)(
                 {
                     "word_embeddings": pc.Embedding(vocab, width, padding_idx=pad),
                     "position_embeddings": position.freeze() if sinusoidal else position,
@@ -301,7 +320,7 @@ def build_distilbert(config: HFConfig) -> Layer:
                 ["word_embeddings", "position_embeddings"],
                 ["position_embeddings"],
             ),
-            "transformer": Net({"layer": Repeat(block, layers)}),
+            "transformer": model("Transformer", {"layer": Repeat(block, layers)}),
         },
     )
     if suffix == "Model":

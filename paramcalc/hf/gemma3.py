@@ -99,7 +99,8 @@ def build_gemma3(config: HFConfig) -> Layer:
             f"image_size={size}, patch_size={patch}."
         )
     kernel = patches // side
-    projector = Net(
+    projector = model(
+        "Gemma3MultiModalProjector",
         {
             "mm_input_projection_weight": pc.Parameter((width, text_width)),
             "mm_soft_emb_norm": pc.RMSNorm(width, eps=eps),

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar, cast
 
 import paramcalc as pc
 from paramcalc import _check
@@ -35,6 +36,7 @@ __all__ = [
     "head",
     "mlp",
     "model",
+    "typed",
 ]
 
 
@@ -57,6 +59,18 @@ def head(config: HFConfig, prefix: str, known: Iterable[str], default: str = "Mo
             f"{', '.join(prefix + name for name in known)}."
         )
     return suffix
+
+
+N = TypeVar("N", bound=Net)
+
+
+def typed(name: str, base: type[N]) -> type[N]:
+    """A subclass of ``base`` named ``name`` (``"BertSelfAttention"``), for reports.
+
+    >>> typed("BertSelfAttention", SelfAttention).__mro__[1].__name__
+    'SelfAttention'
+    """
+    return cast(type[N], named(name, base))
 
 
 def model(
@@ -182,9 +196,10 @@ def attention(
     )
 
 
-def mlp(width: int, inner: int, act: Layer | None = None) -> Net:
-    """``fc2(act(fc1(x)))``: the feed-forward of CLIP, SigLIP and ViT layers."""
-    return Net(
+def mlp(width: int, inner: int, act: Layer | None = None, name: str = "MLP") -> Net:
+    """``fc2(act(fc1(x)))``: the feed-forward of CLIP, SigLIP and ViT layers (class ``name``)."""
+    return model(
+        name,
         {"fc1": pc.Linear(width, inner), "fc2": pc.Linear(inner, width)},
         ["fc1", ("activation_fn()", act or pc.GELU()), "fc2"],
     )

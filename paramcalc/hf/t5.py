@@ -31,7 +31,7 @@ from paramcalc.errors import ConfigError, ParamcalcWarning, ShapeError
 from paramcalc.hf.blocks import LayerStack
 from paramcalc.hf.config import HFConfig
 from paramcalc.hf.heads import num_labels
-from paramcalc.hf.parts import Seq2SeqAttention, head, model
+from paramcalc.hf.parts import Seq2SeqAttention, head, model, typed
 from paramcalc.layer import Layer, Visit
 from paramcalc.shapes import Shape
 from paramcalc.zoo._common import FirstToken, Net, ResidualNet
@@ -154,7 +154,8 @@ def _feed_forward(sizes: _Sizes) -> Net:
                 "act": act,
             }
         )
-    return Net(
+    return model(
+        "T5DenseActDense",
         {
             "wi": pc.Linear(sizes.width, sizes.inner, bias=False),
             "wo": pc.Linear(sizes.inner, sizes.width, bias=False),
@@ -164,33 +165,33 @@ def _feed_forward(sizes: _Sizes) -> Net:
     )
 
 
-def _block(sizes: _Sizes, relative: bool, decoder: bool) -> T5Block:
+def _block(family: str, sizes: _Sizes, relative: bool, decoder: bool) -> T5Block:
     def norm() -> pc.RMSNorm:
         return pc.RMSNorm(sizes.width, eps=sizes.eps)
 
     layers: dict[str, Layer] = {
-        "0": ResidualNet(
+        "0": typed(f"{family}LayerSelfAttention", ResidualNet)(
             {"SelfAttention": _attention(sizes, relative, decoder, False), "layer_norm": norm()},
             [["layer_norm", "SelfAttention"]],
         )
     }
     if decoder:
-        layers["1"] = ResidualNet(
+        layers["1"] = typed(f"{family}LayerCrossAttention", ResidualNet)(
             {"EncDecAttention": _attention(sizes, False, True, True), "layer_norm": norm()},
             [["layer_norm", "EncDecAttention"]],
         )
-    layers[str(len(layers))] = ResidualNet(
+    layers[str(len(layers))] = typed(f"{family}LayerFF", ResidualNet)(
         {"DenseReluDense": _feed_forward(sizes), "layer_norm": norm()},
         [["layer_norm", "DenseReluDense"]],
     )
-    return T5Block({"layer": Net(layers)})
+    return typed(f"{family}Block", T5Block)({"layer": model("ModuleList", layers)})
 
 
-def _stack(sizes: _Sizes, blocks: int, decoder: bool, shared: str) -> T5Stack:
-    runs = [(_block(sizes, True, decoder), 1)]  # only the first holds the position buckets
+def _stack(family: str, sizes: _Sizes, blocks: int, decoder: bool, shared: str) -> T5Stack:
+    runs = [(_block(family, sizes, True, decoder), 1)]  # only the first holds the position buckets
     if blocks > 1:
-        runs.append((_block(sizes, False, decoder), blocks - 1))
-    return T5Stack(
+        runs.append((_block(family, sizes, False, decoder), blocks - 1))
+    return typed(f"{family}Stack", T5Stack)(
         {
             "embed_tokens": pc.Embedding(sizes.vocab, sizes.width).tied_to(shared),
             "block": LayerStack(runs),
@@ -259,10 +260,10 @@ def _t5(config: HFConfig, family: str) -> Layer:
         shared = f"{prefix}shared.weight"
         modules: dict[str, Layer] = {
             "shared": pc.Embedding(sizes.vocab, sizes.width),
-            "encoder": _stack(sizes, layers, False, shared),
+            "encoder": _stack(family, sizes, layers, False, shared),
         }
         if decoder:
-            modules["decoder"] = _stack(sizes, decoder_layers, True, shared)
+            modules["decoder"] = _stack(family, sizes, decoder_layers, True, shared)
         return modules
 
     if suffix in {"Model", "EncoderModel"}:
@@ -276,7 +277,8 @@ def _t5(config: HFConfig, family: str) -> Layer:
     labels = num_labels(config)
     if suffix == "ForSequenceClassification":
         transformer = model(f"{family}Model", body("transformer.", True), base=T5Network)
-        classifier = Net(
+        classifier = model(
+            f"{family}ClassificationHead",
             {
                 "dense": pc.Linear(sizes.width, sizes.width),
                 "out_proj": pc.Linear(sizes.width, labels),

@@ -19,9 +19,9 @@ from paramcalc.errors import ConfigError
 from paramcalc.graph import Repeat
 from paramcalc.hf.config import HFConfig
 from paramcalc.hf.heads import num_labels
-from paramcalc.hf.parts import WithTables, attention, head, mlp, model
+from paramcalc.hf.parts import WithTables, attention, head, mlp, model, typed
 from paramcalc.layer import Layer
-from paramcalc.zoo._common import FirstToken, Net, ResidualNet, Tokens
+from paramcalc.zoo._common import FirstToken, Net, ResidualNet, SelfAttention, Tokens
 
 __all__ = [
     "build_clip",
@@ -81,14 +81,19 @@ def build_vit(config: HFConfig) -> Layer:
     qkv_bias = config.option("qkv_bias", True)
     config.ignore(*_NO_TENSOR, "hidden_dropout_prob", "attention_probs_dropout_prob")
     biases = "qkvo" if qkv_bias else "o"
-    layer = ResidualNet(
+    layer = typed("ViTLayer", ResidualNet)(
         {
             "attention": attention(
-                "qkvo", width, heads, names=("q_proj", "k_proj", "v_proj", "o_proj"), biases=biases
+                "qkvo",
+                width,
+                heads,
+                names=("q_proj", "k_proj", "v_proj", "o_proj"),
+                biases=biases,
+                kind=typed("ViTAttention", SelfAttention),
             ),
             "layernorm_before": pc.LayerNorm(width, eps=eps),
             "layernorm_after": pc.LayerNorm(width, eps=eps),
-            "mlp": mlp(width, inner),
+            "mlp": mlp(width, inner, name="ViTMLP"),
         },
         [["layernorm_before", "attention"], ["layernorm_after", "mlp"]],
     )
@@ -96,18 +101,21 @@ def build_vit(config: HFConfig) -> Layer:
     if suffix == "ForMaskedImageModeling":
         tables["mask_token"] = pc.Parameter((1, 1, width))
     tables["position_embeddings"] = pc.Parameter((1, count + 1, width))
-    tables["patch_embeddings"] = Net(
-        {"projection": pc.Conv2d(channels, width, patch, stride=patch)}
+    tables["patch_embeddings"] = model(
+        "ViTPatchEmbeddings", {"projection": pc.Conv2d(channels, width, patch, stride=patch)}
     )
     modules: dict[str, Layer] = {
-        "embeddings": WithTables(tables, ["patch_embeddings", ("flatten()", Tokens(1))]),
+        "embeddings": typed("ViTEmbeddings", WithTables)(
+            tables, ["patch_embeddings", ("flatten()", Tokens(1))]
+        ),
         "layers": Repeat(layer, layers),
         "layernorm": pc.LayerNorm(width, eps=eps),
     }
     if suffix == "Model":
         pooled = config.size("pooler_output_size", width)
         config.choice("pooler_act", "tanh", ("tanh",))  # an activation of no tensor
-        modules["pooler"] = Net(
+        modules["pooler"] = model(
+            "ViTPooler",
             {"dense": pc.Linear(width, pooled), "activation": pc.Tanh()},
             [("first_token()", FirstToken()), "dense", "activation"],
         )
@@ -132,11 +140,13 @@ def build_vit(config: HFConfig) -> Layer:
 
 
 def _clip_layer(width: int, inner: int, heads: int, eps: float) -> ResidualNet:
-    return ResidualNet(
+    return typed("CLIPEncoderLayer", ResidualNet)(
         {
-            "self_attn": attention("kvqo", width, heads),
+            "self_attn": attention(
+                "kvqo", width, heads, kind=typed("CLIPAttention", SelfAttention)
+            ),
             "layer_norm1": pc.LayerNorm(width, eps=eps),
-            "mlp": mlp(width, inner),
+            "mlp": mlp(width, inner, name="CLIPMLP"),
             "layer_norm2": pc.LayerNorm(width, eps=eps),
         },
         [["layer_norm1", "self_attn"], ["layer_norm2", "mlp"]],
@@ -150,7 +160,7 @@ def _clip_text(config: HFConfig) -> tuple[Net, int]:
     positions = config.size("max_position_embeddings", 77)
     eps = config.option("layer_norm_eps", 1e-5)
     config.ignore(*_NO_TENSOR, "projection_dim", "dropout")
-    embeddings = WithTables(
+    embeddings = typed("CLIPTextEmbeddings", WithTables)(
         {
             "token_embedding": pc.Embedding(vocab, width),
             "position_embedding": pc.Embedding(positions, width),
@@ -161,7 +171,9 @@ def _clip_text(config: HFConfig) -> tuple[Net, int]:
         "CLIPTextModel",
         {
             "embeddings": embeddings,
-            "encoder": Net({"layers": Repeat(_clip_layer(width, inner, heads, eps), layers)}),
+            "encoder": model(
+                "CLIPEncoder", {"layers": Repeat(_clip_layer(width, inner, heads, eps), layers)}
+            ),
             "final_layer_norm": pc.LayerNorm(width, eps=eps),
         },
         ["embeddings", "encoder", "final_layer_norm", ("eos_token()", FirstToken())],
@@ -175,7 +187,7 @@ def _clip_vision(config: HFConfig) -> tuple[Net, int]:
     channels, patch, count = _patches(config, 224, 32)
     eps = config.option("layer_norm_eps", 1e-5)
     config.ignore(*_NO_TENSOR, "projection_dim", "dropout")
-    embeddings = WithTables(
+    embeddings = typed("CLIPVisionEmbeddings", WithTables)(
         {
             "class_embedding": pc.Parameter(width),
             "patch_embedding": pc.Conv2d(channels, width, patch, stride=patch, bias=False),
@@ -188,7 +200,9 @@ def _clip_vision(config: HFConfig) -> tuple[Net, int]:
         {
             "embeddings": embeddings,
             "pre_layrnorm": pc.LayerNorm(width, eps=eps),
-            "encoder": Net({"layers": Repeat(_clip_layer(width, inner, heads, eps), layers)}),
+            "encoder": model(
+                "CLIPEncoder", {"layers": Repeat(_clip_layer(width, inner, heads, eps), layers)}
+            ),
             "post_layernorm": pc.LayerNorm(width, eps=eps),
         },
         [
@@ -268,16 +282,18 @@ def siglip_vision(config: HFConfig) -> Net:
     eps = config.option("layer_norm_eps", 1e-6)
     use_head = config.option("vision_use_head", True)
     config.ignore(*_NO_TENSOR)
-    layer = ResidualNet(
+    layer = typed("SiglipEncoderLayer", ResidualNet)(
         {
             "layer_norm1": pc.LayerNorm(width, eps=eps),
-            "self_attn": attention("kvqo", width, heads),
+            "self_attn": attention(
+                "kvqo", width, heads, kind=typed("SiglipAttention", SelfAttention)
+            ),
             "layer_norm2": pc.LayerNorm(width, eps=eps),
-            "mlp": mlp(width, inner, pc.GELU(approximate="tanh")),
+            "mlp": mlp(width, inner, pc.GELU(approximate="tanh"), "SiglipMLP"),
         },
         [["layer_norm1", "self_attn"], ["layer_norm2", "mlp"]],
     )
-    embeddings = WithTables(
+    embeddings = typed("SiglipVisionEmbeddings", WithTables)(
         {
             "patch_embedding": pc.Conv2d(channels, width, patch, stride=patch),
             "position_embedding": pc.Embedding(count, width),
@@ -286,16 +302,17 @@ def siglip_vision(config: HFConfig) -> Net:
     )
     modules: dict[str, Layer] = {
         "embeddings": embeddings,
-        "encoder": Net({"layers": Repeat(layer, layers)}),
+        "encoder": model("SiglipEncoder", {"layers": Repeat(layer, layers)}),
         "post_layernorm": pc.LayerNorm(width, eps=eps),
     }
     if use_head:
-        modules["head"] = Net(
+        modules["head"] = model(
+            "SiglipMultiheadAttentionPoolingHead",
             {
                 "probe": pc.Parameter((1, 1, width)),
                 "attention": pc.MultiheadAttention(width, heads, batch_first=True, key_len=count),
                 "layernorm": pc.LayerNorm(width, eps=eps),
-                "mlp": mlp(width, inner, pc.GELU(approximate="tanh")),
+                "mlp": mlp(width, inner, pc.GELU(approximate="tanh"), "SiglipMLP"),
             },
             [
                 ("probe()", FirstToken()),

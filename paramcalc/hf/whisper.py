@@ -26,7 +26,7 @@ from paramcalc.errors import ConfigError
 from paramcalc.graph import Repeat
 from paramcalc.hf.config import HFConfig
 from paramcalc.hf.heads import num_labels
-from paramcalc.hf.parts import Seq2SeqAttention, WithTables, attention, head, model
+from paramcalc.hf.parts import Seq2SeqAttention, WithTables, attention, head, model, typed
 from paramcalc.layer import Layer, Visit
 from paramcalc.shapes import Shape
 from paramcalc.zoo._common import FirstToken, Net, Permute, ResidualNet
@@ -46,7 +46,7 @@ class WhisperSeq2Seq(Net):
 
 
 def _layer(width: int, inner: int, heads: int, decoder: bool) -> ResidualNet:
-    kind = Seq2SeqAttention
+    kind = typed("WhisperAttention", Seq2SeqAttention)
     modules: dict[str, Layer] = {
         "self_attn": attention("kvqo", width, heads, biases="qvo", kind=kind, cached=decoder),
         "self_attn_layer_norm": pc.LayerNorm(width),
@@ -64,7 +64,8 @@ def _layer(width: int, inner: int, heads: int, decoder: bool) -> ResidualNet:
         "final_layer_norm": pc.LayerNorm(width),
     }
     groups.append(["final_layer_norm", "fc1", "fc2"])
-    return ResidualNet(modules, groups)
+    name = "WhisperDecoderLayer" if decoder else "WhisperEncoderLayer"
+    return typed(name, ResidualNet)(modules, groups)
 
 
 def build_whisper(config: HFConfig) -> Layer:
@@ -103,7 +104,7 @@ def build_whisper(config: HFConfig) -> Layer:
             f"from_hf_config: {config.where}: `num_hidden_layers` (an alias of `encoder_layers`) "
             f"disagrees with it. Received: num_hidden_layers={alias!r}, encoder_layers={layers}."
         )
-    encoder = WithTables(
+    encoder = typed("WhisperEncoder", WithTables)(
         {
             "conv1": pc.Conv1d(mels, width, 3, padding=1),
             "conv2": pc.Conv1d(width, width, 3, stride=2, padding=1),
@@ -144,7 +145,7 @@ def build_whisper(config: HFConfig) -> Layer:
             ["encoder", "projector", ("mean()", FirstToken()), "classifier"],
         )
     config.ignore("use_weighted_layer_sum", "classifier_proj_size")
-    decoder = WithTables(
+    decoder = typed("WhisperDecoder", WithTables)(
         {
             "embed_tokens": pc.Embedding(vocab, width, padding_idx=pad),
             "embed_positions": pc.Embedding(targets, width),
