@@ -324,3 +324,48 @@ def test_cache_shapes(architecture: str, config: dict[str, Any]) -> None:
             theirs += [tuple(layer.keys.shape[1:]), tuple(layer.values.shape[1:])]
     ours = _cached(from_hf_config({**config, "architectures": [architecture]}), 5, encoder_tokens)
     assert ours == theirs
+
+
+def _flips(config: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The config with one field of its config classes changed: bools flipped, ints doubled."""
+    transformers = pytest.importorskip("transformers")
+    base = {item.name for item in dataclasses.fields(transformers.PreTrainedConfig)}
+    base -= {"tie_word_embeddings", "is_encoder_decoder"}
+    for sub, hf_config, given in _config_classes(config):
+        for item in dataclasses.fields(type(hf_config)):
+            value = given.get(item.name, getattr(hf_config, item.name, None))
+            if item.name in base or item.name.endswith("token_id"):
+                continue
+            if isinstance(value, bool):
+                changed: Any = not value
+            elif isinstance(value, int) and value > 0:
+                changed = 2 * value
+            else:
+                continue
+            if sub:
+                yield f"{sub}.{item.name}", {**config, sub: {**given, item.name: changed}}
+            else:
+                yield item.name, {**config, item.name: changed}
+
+
+@pytest.mark.parametrize(("file", "package"), CASES)
+def test_every_key_changed(file: str, package: str) -> None:
+    """Each bool field flipped, each int field doubled: paramcalc agrees or refuses by name."""
+    config = _config(file)
+    head = config["architectures"][0]
+    checked = 0
+    for key, changed in _flips(config):
+        try:
+            theirs = hf_params({**changed, "architectures": [head]}, head)
+        except Exception:  # noqa: BLE001 - transformers refuses the value itself
+            continue
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ParamcalcWarning)
+                ours = list(from_hf_config({**changed, "architectures": [head]}).named_parameters())
+        except ValueError as error:  # a ConfigError must name the key
+            assert key.rsplit(".", 1)[-1] in str(error), (key, str(error))
+            continue
+        assert ours == theirs, key
+        checked += 1
+    assert checked
