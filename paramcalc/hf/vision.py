@@ -216,10 +216,23 @@ def _clip_vision(config: HFConfig) -> tuple[Net, int]:
     return network, width
 
 
+def _clip_sub(config: HFConfig, tower: str) -> HFConfig:
+    """``{tower}_config``, or the older ``{tower}_config_dict``, which replaces it when given.
+
+    ``CLIPConfig`` builds a ``CLIP…Config`` from the ``_dict`` (its defaults
+    filling the rest) and lets every value of it override ``{tower}_config``.
+    """
+    if f"{tower}_config_dict" in config:
+        config.ignore(f"{tower}_config")
+        return config.sub(f"{tower}_config_dict")
+    config.ignore(f"{tower}_config_dict")
+    return config.sub(f"{tower}_config", optional=True)
+
+
 def build_clip(config: HFConfig) -> Layer:
     """``CLIPModel`` (towers, projections, ``logit_scale``) or ``CLIPForImageClassification``."""
     suffix = head(config, "CLIP", ("Model", "ForImageClassification"))
-    vision, vision_width = _clip_vision(config.sub("vision_config", optional=True))
+    vision, vision_width = _clip_vision(_clip_sub(config, "vision"))
     if suffix == "ForImageClassification":
         config.ignore("text_config", "projection_dim", "logit_scale_init_value")
         labels = num_labels(config)
@@ -227,7 +240,7 @@ def build_clip(config: HFConfig) -> Layer:
         return model(
             "CLIPForImageClassification", {"vision_model": vision, "classifier": classifier}
         )
-    text, text_width = _clip_text(config.sub("text_config", optional=True))
+    text, text_width = _clip_text(_clip_sub(config, "text"))
     projection = config.size("projection_dim", 512)
     config.ignore("logit_scale_init_value", "initializer_factor")
     return model(

@@ -174,6 +174,17 @@ VARIANTS = [
     ("vit-base-patch16-224.json", "ViTForMaskedImageModeling", {"encoder_stride": 8}),
     ("vit-base-patch16-224.json", "ViTForImageClassification", {"image_size": 384}),
     ("clip-vit-base-patch32.json", "CLIPModel", {"projection_dim": 256}),
+    (
+        "clip-vit-base-patch32.json",
+        "CLIPModel",
+        {
+            "text_config_dict": {
+                "num_hidden_layers": 1,
+                "hidden_size": 256,
+                "num_attention_heads": 4,
+            }
+        },
+    ),
     ("whisper-tiny.json", "WhisperForAudioClassification", {"use_weighted_layer_sum": True}),
     ("whisper-tiny.json", "WhisperForConditionalGeneration", {"tie_word_embeddings": False}),
     ("gemma-3-4b-it.json", "Gemma3ForConditionalGeneration", {"mm_tokens_per_image": 64}),
