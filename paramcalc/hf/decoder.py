@@ -20,7 +20,7 @@ from typing import Any
 
 import paramcalc as pc
 from paramcalc.errors import ConfigError
-from paramcalc.hf.blocks import DecoderAttention, LayerStack, PackedGatedMLP, named
+from paramcalc.hf.blocks import DecoderAttention, PackedGatedMLP, named, stack
 from paramcalc.hf.config import HFConfig
 from paramcalc.hf.heads import Base, Head, attach, generic
 from paramcalc.layer import Layer
@@ -73,7 +73,8 @@ class Decoder:
     ``""``, ``"head"`` (a norm of ``head_dim``: Qwen3, Gemma 3) or ``"full"``
     (over all heads: OLMo 2). ``packed``: Phi-3's ``qkv_proj`` and
     ``gate_up_proj``. ``sinks``: gpt-oss's per-head attention sinks.
-    ``model`` names the base class (default ``f"{family}Model"``).
+    ``model`` names the base class (default ``f"{family}Model"``); ``default``
+    is the class built when the config has no ``architectures`` (the causal LM).
     ``kinds`` is ``config.layer_types`` (one per layer) and ``window`` the
     sliding window. ``mlp`` builds layer ``i``'s MLP when it is not the dense
     one (mixtures of experts); ``attention`` likewise (DeepSeek's latent one).
@@ -101,6 +102,7 @@ class Decoder:
     head_classes: Mapping[str, Head] | None = None
     qa_prefix: str = ""
     model: str = ""
+    default: str = ""
     mlp: MLPFor | None = field(default=None, compare=False)
     attention: Callable[[str], Layer] | None = field(default=None, compare=False)
 
@@ -217,7 +219,7 @@ def base(spec: Decoder) -> Base:
     model = named(spec.model or f"{spec.family}Model", Net)(
         {
             "embed_tokens": pc.Embedding(spec.vocab, spec.hidden),
-            "layers": LayerStack(runs),
+            "layers": stack(runs),
             "norm": rms(spec.hidden, spec.eps),
         }
     )
@@ -227,7 +229,13 @@ def base(spec: Decoder) -> Base:
 def build(spec: Decoder, config: HFConfig | None = None) -> Layer:
     """The network: the head ``config``'s ``architectures[0]`` names, or the causal LM."""
     heads = spec.head_classes or generic(spec.family, ALL_HEADS, qa_prefix=spec.qa_prefix)
-    return attach(config or HFConfig({}), heads, base(spec), tie_default=spec.tie)
+    return attach(
+        config or HFConfig({}),
+        heads,
+        base(spec),
+        tie_default=spec.tie,
+        default=spec.default or None,
+    )
 
 
 def attention_shape(config: HFConfig) -> tuple[int, int, int, int]:

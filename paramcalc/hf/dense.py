@@ -30,6 +30,7 @@ __all__ = [
     "build_phi3",
     "build_qwen2",
     "build_qwen3",
+    "gemma3_text_model",
 ]
 
 _LLAMA_HEADS = ("Model", "ForCausalLM", "ForSequenceClassification", "ForTokenClassification")
@@ -150,10 +151,25 @@ def build_gemma2(config: HFConfig) -> Layer:
     )
 
 
-def build_gemma3_text(config: HFConfig) -> Layer:
+def gemma3_text_model(config: HFConfig) -> Layer:
+    """``Gemma3TextModel`` of a ``text_config``: the multimodal ``gemma3``'s ``language_model``.
+
+    >>> from paramcalc.hf.config import HFConfig
+    >>> text = HFConfig({"vocab_size": 262208, "hidden_size": 2560, "intermediate_size": 10240,
+    ...     "num_hidden_layers": 34, "num_attention_heads": 8, "num_key_value_heads": 4,
+    ...     "head_dim": 256, "sliding_window": 1024}, "gemma3 config: text_config")
+    >>> model = gemma3_text_model(text)  # gemma-3-4b's language model
+    >>> type(model).__name__, model.params()
+    ('Gemma3TextModel', 3880263168)
+    """
+    return build_gemma3_text(config, default="Gemma3TextModel")
+
+
+def build_gemma3_text(config: HFConfig, *, default: str = "") -> Layer:
     """``Gemma3ForCausalLM``/``Gemma3TextModel``: Gemma 2 with per-head q/k norms, 5:1 sliding.
 
-    hf-enc's multimodal ``gemma3`` builds its language model with this.
+    ``default`` is the class built without ``architectures`` (the causal LM);
+    :func:`gemma3_text_model` builds the multimodal model's language model.
     """
     _gemma_keys(config)
     bias = config.option("attention_bias", False)
@@ -187,6 +203,7 @@ def build_gemma3_text(config: HFConfig) -> Layer:
         kinds=kinds,
         head_classes=heads,
         model="Gemma3TextModel",
+        default=default,
     )
 
 

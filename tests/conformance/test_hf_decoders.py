@@ -24,6 +24,8 @@ from tests.conformance.hf_mirror import hf_params, shrink
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "hf"
 
+pytestmark = pytest.mark.usefixtures("transformers")  # skips, or fails in CI, without it
+
 DECODERS = {
     "llama-2-7b.json": "llama",
     "mistral-7b.json": "mistral",
@@ -77,7 +79,7 @@ def _config(file: str) -> dict[str, Any]:
 
 
 def _heads(package: str) -> list[str]:
-    transformers = pytest.importorskip("transformers")
+    transformers = importlib.import_module("transformers")
     module = importlib.import_module(f"transformers.models.{package}.modeling_{package}")
     names = [
         name
@@ -121,7 +123,7 @@ def test_config_class_keys(file: str, package: str) -> None:
     default are given to paramcalc, which must read them all (honour, ignore
     by design, or refuse): a field paramcalc does not know warns.
     """
-    transformers = pytest.importorskip("transformers")
+    transformers = importlib.import_module("transformers")
     config = _config(file)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -178,3 +180,134 @@ def test_variants(file: str, changes: dict[str, Any]) -> None:
     architecture = config["architectures"][0]
     theirs = hf_params(config, architecture)
     assert list(from_hf_config(config).named_parameters()) == theirs
+
+
+def _attention_layers(net: Any) -> list[Any]:
+    from paramcalc.hf.blocks import DecoderAttention, LatentAttention
+    from paramcalc.layer import Composite
+
+    found: list[Any] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, (DecoderAttention, LatentAttention)):
+            found.append(node)
+        elif isinstance(node, Composite):
+            for _, child in node.children():
+                walk(child)
+
+    walk(net)
+    return found
+
+
+TINY: dict[str, dict[str, Any]] = {
+    "mistral": {"num_key_value_heads": 2, "sliding_window": 5},
+    "qwen2": {
+        "num_key_value_heads": 2,
+        "use_sliding_window": True,
+        "sliding_window": 5,
+        "max_window_layers": 1,
+    },
+    "gemma3_text": {
+        "num_hidden_layers": 7,
+        "num_key_value_heads": 1,
+        "head_dim": 8,
+        "sliding_window": 5,
+    },
+    "gpt_oss": {
+        "intermediate_size": 16,
+        "num_key_value_heads": 2,
+        "head_dim": 8,
+        "sliding_window": 5,
+        "num_local_experts": 4,
+        "num_experts_per_tok": 2,
+    },
+    "deepseek_v3": {
+        "moe_intermediate_size": 16,
+        "n_routed_experts": 4,
+        "n_group": 2,
+        "topk_group": 1,
+        "num_experts_per_tok": 2,
+        "q_lora_rank": 16,
+        "kv_lora_rank": 12,
+        "qk_rope_head_dim": 4,
+        "qk_nope_head_dim": 6,
+        "v_head_dim": 5,
+        "first_k_dense_replace": 1,
+    },
+    "phi3": {"num_key_value_heads": 2, "sliding_window": 5, "pad_token_id": None},
+    "falcon": {"ffn_hidden_size": 48},
+    "llama": {"num_key_value_heads": 1},
+}
+
+
+@pytest.mark.parametrize("model_type", sorted(TINY))
+def test_cache_shapes(model_type: str) -> None:
+    """``cache_shapes`` equals the keys and values a live DynamicCache holds after a prefill."""
+    torch = importlib.import_module("torch")
+    transformers = importlib.import_module("transformers")
+    config: dict[str, Any] = {
+        "model_type": model_type,
+        "vocab_size": 50,
+        "hidden_size": 32,
+        "intermediate_size": 48,
+        "num_hidden_layers": 3,
+        "num_attention_heads": 4,
+        "bos_token_id": None,
+        "eos_token_id": None,
+    } | TINY[model_type]
+    if model_type == "falcon":  # its feed-forward width is ffn_hidden_size
+        del config["intermediate_size"]
+    data = {key: value for key, value in config.items() if key != "model_type"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        hf_config = transformers.AutoConfig.for_model(model_type, **data)
+        model = transformers.AutoModelForCausalLM.from_config(hf_config).eval()
+    tokens = 9
+    with torch.no_grad():
+        cache = model(torch.zeros((1, tokens), dtype=torch.long), use_cache=True).past_key_values
+    theirs = [
+        (tuple(layer.keys.shape[1:]), tuple(layer.values.shape[1:])) for layer in cache.layers
+    ]
+    attentions = _attention_layers(from_hf_config(config))
+    ours = [tuple(shape for _, shape in layer.cache_shapes(tokens)) for layer in attentions]
+    assert ours == theirs
+
+
+NO_FLIP = {"use_cache", "return_dict", "output_hidden_states", "output_router_logits"}
+"""Bool fields that are runtime switches, not architecture."""
+
+
+@pytest.mark.parametrize(("file", "package"), CASES)
+def test_flip_every_bool_key(file: str, package: str) -> None:
+    """Each bool field of the config class, flipped: paramcalc agrees with transformers or refuses.
+
+    A key that changes a tensor and were ignored would disagree here.
+    """
+    transformers = importlib.import_module("transformers")
+    config = _config(file)
+    architecture = config["architectures"][0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        defaults = transformers.AutoConfig.for_model(config["model_type"])
+    base = {item.name for item in dataclasses.fields(transformers.PreTrainedConfig)}
+    flipped = 0
+    for item in dataclasses.fields(type(defaults)):
+        value = config.get(item.name, getattr(defaults, item.name, None))
+        if item.name in base | NO_FLIP or not isinstance(value, bool):
+            continue
+        changed = config | {item.name: not value}
+        try:
+            theirs = hf_params(changed, architecture)
+        except Exception:  # transformers does not build it either
+            continue
+        try:
+            ours = list(from_hf_config(changed).named_parameters())
+        except ValueError as error:  # refused: the message names the key
+            refused = str(error)
+            ours = None
+        if ours is None:
+            assert item.name in refused
+        else:
+            assert ours == theirs, item.name
+        flipped += 1
+    assert flipped
