@@ -113,6 +113,13 @@ def test_the_graph_sees_every_kind_of_import() -> None:
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
 
 
+def test_no_module_imports_the_public_table() -> None:
+    """Below the CLI nothing imports ``paramcalc`` itself: the table sits above the rest."""
+    top = {"paramcalc", "paramcalc.__main__", "paramcalc.cli"}
+    inside = [module for module in GRAPH if module not in top]
+    assert [module for module in inside if "paramcalc" in GRAPH[module]] == []
+
+
 def test_no_import_cycle() -> None:
     """No paramcalc module imports, at any depth, a module that imports it back."""
     assert _cycles(GRAPH) == []

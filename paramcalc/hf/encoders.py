@@ -15,13 +15,13 @@ to the word embeddings (their bias is the head's own ``bias``) unless
 
 from __future__ import annotations
 
-import paramcalc as pc
 from paramcalc.errors import ConfigError
 from paramcalc.graph import Repeat
 from paramcalc.hf.config import HFConfig
 from paramcalc.hf.heads import num_labels
 from paramcalc.hf.parts import head, model, typed
 from paramcalc.layer import Layer
+from paramcalc.zoo import _nn as pc
 from paramcalc.zoo._common import FirstToken, Net, SelfAttention, Step, SummedEmbeddings
 
 __all__ = ["build_bert", "build_distilbert", "build_roberta"]

@@ -19,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import cast
 
-import paramcalc as pc
 from paramcalc.errors import ConfigError
 from paramcalc.hf.blocks import named
 from paramcalc.hf.config import HFConfig
@@ -29,6 +28,7 @@ from paramcalc.hf.parts import head, model
 from paramcalc.hf.vision import siglip_vision
 from paramcalc.layer import Layer, Visit
 from paramcalc.shapes import Shape
+from paramcalc.zoo import _nn as pc
 from paramcalc.zoo._common import Net
 
 __all__ = ["Gemma3Multimodal", "build_gemma3"]

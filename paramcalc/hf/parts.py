@@ -20,13 +20,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar, cast
 
-import paramcalc as pc
 from paramcalc import _check
 from paramcalc.errors import ConfigError
 from paramcalc.hf.blocks import named
 from paramcalc.hf.config import HFConfig
 from paramcalc.layer import Layer, Visit
 from paramcalc.shapes import Shape
+from paramcalc.zoo import _nn as pc
 from paramcalc.zoo._common import Net, SelfAttention, Step
 
 __all__ = [

@@ -26,7 +26,6 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import paramcalc as pc
 from paramcalc.errors import ConfigError, ParamcalcWarning, ShapeError
 from paramcalc.hf.blocks import LayerStack
 from paramcalc.hf.config import HFConfig
@@ -34,6 +33,7 @@ from paramcalc.hf.heads import num_labels
 from paramcalc.hf.parts import Seq2SeqAttention, head, model, typed
 from paramcalc.layer import Layer, Visit
 from paramcalc.shapes import Shape
+from paramcalc.zoo import _nn as pc
 from paramcalc.zoo._common import FirstToken, Net, ResidualNet
 
 __all__ = ["T5Attention", "T5DenseGatedActDense", "T5Network", "build_mt5", "build_t5"]

@@ -14,13 +14,13 @@ image ``(num_channels, image_size, image_size)``; of a text tower, token ids.
 
 from __future__ import annotations
 
-import paramcalc as pc
 from paramcalc.errors import ConfigError
 from paramcalc.graph import Repeat
 from paramcalc.hf.config import HFConfig
 from paramcalc.hf.heads import num_labels
 from paramcalc.hf.parts import WithTables, attention, head, mlp, model, typed
 from paramcalc.layer import Layer
+from paramcalc.zoo import _nn as pc
 from paramcalc.zoo._common import FirstToken, Net, ResidualNet, SelfAttention, Tokens
 
 __all__ = [

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import paramcalc as pc
 from paramcalc.errors import ConfigError
 from paramcalc.graph import Repeat
 from paramcalc.hf.config import HFConfig
@@ -29,6 +28,7 @@ from paramcalc.hf.heads import num_labels
 from paramcalc.hf.parts import Seq2SeqAttention, WithTables, attention, head, model, typed
 from paramcalc.layer import Layer, Visit
 from paramcalc.shapes import Shape
+from paramcalc.zoo import _nn as pc
 from paramcalc.zoo._common import FirstToken, Net, Permute, ResidualNet
 
 __all__ = ["WhisperSeq2Seq", "build_whisper"]

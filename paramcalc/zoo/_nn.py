@@ -10,6 +10,9 @@ from __future__ import annotations
 from paramcalc.containers import (
     Sequential as Sequential,
 )
+from paramcalc.graph import (
+    Tied as Tied,
+)
 from paramcalc.layers.activation import (
     GELU as GELU,
     ReLU as ReLU,
@@ -22,12 +25,14 @@ from paramcalc.layers.attention import (
     MultiheadAttention as MultiheadAttention,
 )
 from paramcalc.layers.conv import (
+    Conv1d as Conv1d,
     Conv2d as Conv2d,
 )
 from paramcalc.layers.embedding import (
     Embedding as Embedding,
 )
 from paramcalc.layers.linear import (
+    Identity as Identity,
     Linear as Linear,
 )
 from paramcalc.layers.norm import (
@@ -43,6 +48,8 @@ from paramcalc.layers.pooling import (
 from paramcalc.layers.reshape import (
     Dropout as Dropout,
     Flatten as Flatten,
+    PixelShuffle as PixelShuffle,
+    Unflatten as Unflatten,
 )
 from paramcalc.params import (
     Parameter as Parameter,
@@ -53,15 +60,18 @@ __all__ = [
     "AdaptiveAvgPool2d",
     "AvgPool2d",
     "BatchNorm2d",
+    "Conv1d",
     "Conv2d",
     "Dropout",
     "Embedding",
     "Flatten",
+    "Identity",
     "LayerNorm",
     "Linear",
     "MaxPool2d",
     "MultiheadAttention",
     "Parameter",
+    "PixelShuffle",
     "RMSNorm",
     "ReLU",
     "ReLU6",
@@ -69,4 +79,6 @@ __all__ = [
     "SiLU",
     "Sigmoid",
     "Tanh",
+    "Tied",
+    "Unflatten",
 ]
