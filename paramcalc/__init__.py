@@ -47,6 +47,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "Tied",
     ),
     "paramcalc.hf": ("from_hf_config",),
+    "paramcalc.plan.lora": ("lora",),
     "paramcalc.layer": ("Layer",),
     "paramcalc.layers.activation": (
         "CELU",
@@ -335,6 +336,7 @@ __all__ = [
     "__version__",
     "from_dict",
     "from_hf_config",
+    "lora",
     "memory",
     "transformer_activation_bytes",
 ]
@@ -381,6 +383,7 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
         Tied as Tied,
     )
     from paramcalc.hf import from_hf_config as from_hf_config
+    from paramcalc.plan.lora import lora as lora
     from paramcalc.layer import Layer as Layer
     from paramcalc.layers.activation import (
         CELU as CELU,
