@@ -55,13 +55,12 @@ def trace(
 ) -> dict[str, Any]:
     """The live-bytes peak of each phase of the second of two AdamW steps."""
     import torch
-    import transformers
     from torch.utils._python_dispatch import TorchDispatchMode
     from torch.utils._pytree import tree_leaves
 
-    class Live(TorchDispatchMode):
+    class Live(TorchDispatchMode):  # type: ignore[no-untyped-call]
         def __init__(self) -> None:
-            super().__init__()
+            super().__init__()  # type: ignore[no-untyped-call]
             self.refs: dict[int, list[int]] = {}
             self.now = 0
             self.peak = 0
@@ -104,18 +103,33 @@ def trace(
     import transformers.masking_utils as masking
 
     masking.find_packed_sequence_indices = lambda *_: None  # reads values: not on meta
+    _ = sdpa
 
-    sdpa.torch.nn.functional.scaled_dot_product_attention = flash  # type: ignore[assignment]
+    functional = torch.nn.functional
+    saved = functional.scaled_dot_product_attention, masking.find_packed_sequence_indices
+    functional.scaled_dot_product_attention = flash  # type: ignore[assignment]
+    try:
+        return _run(config, seq, batch, checkpointing, keep_outputs, Live)
+    finally:
+        functional.scaled_dot_product_attention, masking.find_packed_sequence_indices = saved
+
+
+def _run(
+    config: dict[str, Any], seq: int, batch: int, checkpointing: bool, keep_outputs: bool, live: Any
+) -> dict[str, Any]:
+    import torch
+    import transformers
+
     cfg = transformers.AutoConfig.for_model(**config)
     cfg._attn_implementation = "sdpa"
     with torch.device("meta"):
-        model = transformers.AutoModelForCausalLM.from_config(cfg, dtype=torch.bfloat16)
+        model = transformers.AutoModelForCausalLM.from_config(cfg, dtype=torch.bfloat16)  # type: ignore[no-untyped-call]
     if checkpointing:
         model.gradient_checkpointing_enable({"use_reentrant": False})
     model.train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-5, foreach=True)
     ids = torch.zeros((batch, seq), dtype=torch.long, device="meta")
-    mode = Live()
+    mode = live()
     for param in {id(p): p for p in model.parameters()}.values():
         mode.track(param)
     phases: dict[str, int] = {}

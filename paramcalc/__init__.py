@@ -383,7 +383,6 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
         Tied as Tied,
     )
     from paramcalc.hf import from_hf_config as from_hf_config
-    from paramcalc.plan.lora import lora as lora
     from paramcalc.layer import Layer as Layer
     from paramcalc.layers.activation import (
         CELU as CELU,
@@ -517,5 +516,6 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
         ParameterDict as ParameterDict,
         ParameterList as ParameterList,
     )
+    from paramcalc.plan.lora import lora as lora
     from paramcalc.report import Report as Report, Row as Row
     from paramcalc.serial import from_dict as from_dict
