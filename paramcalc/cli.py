@@ -141,6 +141,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
     parser.add_argument("--ascii", action="store_true", help="draw the table with ASCII only")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
+    from paramcalc.plan.train_cli import add_arguments
+
+    add_arguments(parser)  # --train, --lora, --zero, --devices, … (paramcalc.plan)
     return parser
 
 
@@ -200,6 +203,10 @@ def _load(
             ) from None
         if not isinstance(data, dict):
             raise SpecError("a JSON report must be an object")
+        if "model_type" in data and "schema" not in data:  # a Hugging Face config.json
+            from paramcalc.hf import from_hf_config
+
+            return from_hf_config(data), (), None, None
         shape = data.get("input_shape")
         batch = data.get("batch_size")
         return (
@@ -348,10 +355,15 @@ def _main(argv: Sequence[str] | None) -> int:
         network, warnings, shape, batch = _load(text, kind)
         for warning in warnings:
             print(f"paramcalc: warning: {warning}", file=stderr)
+        from paramcalc.plan.train_cli import apply
+
+        network, plans = apply(network, options)
         if options.total:
             print(network.params(), file=stdout)
             return 0
-        report = _report(network, options, shape, batch, kind == "printed")
+        if plans and options.input is None and shape is None:
+            shape = (options.seq,)  # the training plan's token ids
+        report = _report(network, options, shape, batch, kind == "printed").with_plans(*plans)
         columns = _columns(options.columns)
         ascii = options.ascii or (options.output is None and not _fits(stdout))
         output = report.render(

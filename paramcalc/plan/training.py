@@ -362,12 +362,12 @@ def training_plan(
     for path, leaf, shape, flag, copies in _tensors(net):
         n = numel(shape) * copies
         params += n
-        if flag:
+        if flag:  # PEFT casts adapters to fp32: no master copy, fp32 state
             trainable += n
-            own = 4 if peft and not master else width  # PEFT casts adapters to fp32
+            own = 4 if peft else width
             weights += n * own
             gradients += n * (4 if fp32_gradients else own)
-            master_weights += 4 * n if master else 0
+            master_weights += 4 * n if master and not peft else 0
             state += copies * optimizer_state_bytes(
                 optimizer, shape, 4 if peft or master else state_width
             )
