@@ -67,6 +67,9 @@ class PartlyTrainable(Layer):
     PEFT's ``bias="all"``/``"lora_only"`` trains a layer's bias but not its
     weight; paramcalc's ``trainable`` flag is per layer, so this wrapper holds
     the per-tensor choice. Names, shapes and MACs are the wrapped layer's.
+    :func:`paramcalc.lora` builds them with ``trainable=False`` (mostly
+    frozen), which is what a report's single-device memory line reads; the
+    training planner reads ``trained`` tensor by tensor.
 
     >>> half = PartlyTrainable(Linear(4, 2), frozenset({"bias"}))
     >>> half.params(), half.trainable_params(), list(half.named_parameters())[1]

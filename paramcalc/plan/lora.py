@@ -177,7 +177,7 @@ class _Builder:
         if self.rules.s.bias == "all":
             trained = {t for t, _ in node.parameter_shapes() if t == "bias" or t.endswith(".bias")}
             if trained:
-                return PartlyTrainable(retrain(node, False), frozenset(trained))
+                return PartlyTrainable(retrain(node, False), frozenset(trained), trainable=False)
         return retrain(node, False)
 
     def _adapt(self, node: Layer, path: str, copies: int) -> Layer:
@@ -190,7 +190,7 @@ class _Builder:
         if features(base) is not None:
             frozen = self._frozen(base)
             if s.bias == "lora_only" and any(t == "bias" for t, _ in base.parameter_shapes()):
-                frozen = PartlyTrainable(retrain(base, False), frozenset({"bias"}))
+                frozen = PartlyTrainable(retrain(base, False), frozenset({"bias"}), trainable=False)
             return LoraLinear.wrap(frozen, r=r, lora_bias=s.lora_bias, use_dora=s.use_dora)
         table = base.layer if isinstance(base, Tied) else base
         if isinstance(table, Embedding):
@@ -442,7 +442,7 @@ def _retie(net: Layer, moves: dict[str, str]) -> Layer:
         if isinstance(node, Composite):
             return node.rebuild([fix(child) for _, child in node.children()])
         if isinstance(node, PartlyTrainable) and isinstance(node.layer, Tied):
-            return PartlyTrainable(fix(node.layer), node.trained)
+            return PartlyTrainable(fix(node.layer), node.trained, trainable=False)
         if isinstance(node, Tied):
             targets = {tensor: move(target) for tensor, target in node.targets}
             return Tied(node.layer, targets, trainable=node.trainable)

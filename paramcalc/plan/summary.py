@@ -6,7 +6,7 @@
 ('training', True)
 >>> report = gpt2().report().with_plans(summary)
 >>> sorted(report.to_dict()["plans"]["training"])[:3]
-['compute', 'device', 'fits']
+['compute', 'device', 'device_memory_bytes']
 """
 
 from __future__ import annotations
