@@ -228,6 +228,7 @@ def gpt2(
         ["attn_dropout", "c_proj", "resid_dropout"],
         num_heads=heads,
         head_dim=head_dim,
+        kv_cache=True,
     )
     mlp = GPT2MLP(
         {
@@ -278,11 +279,13 @@ def llama(
     qkv_bias: bool | None = None,
     mlp_bias: bool = False,
     tie_word_embeddings: bool = False,
+    sliding_window: int | None = None,
 ) -> LlamaForCausalLM:
     """A Llama-style decoder (``LlamaForCausalLM``); the defaults are Llama-2-7B's.
 
     ``qkv_bias`` (default: ``attention_bias``) gives Qwen2's biased q/k/v
-    projections with an unbiased output projection.
+    projections with an unbiased output projection. ``sliding_window`` sets
+    the window of every layer's key-value cache (Mistral's).
 
     >>> llama().params()
     6738415616
@@ -319,6 +322,9 @@ def llama(
         ["o_proj"],
         num_heads=num_attention_heads,
         head_dim=dim,
+        num_key_value_heads=kv_heads,
+        kv_cache=True,
+        sliding_window=sliding_window,
     )
     mlp = LlamaMLP(
         {
@@ -361,8 +367,12 @@ def mistral(
     head_dim: int | None = None,
     rms_norm_eps: float = 1e-5,
     tie_word_embeddings: bool = False,
+    sliding_window: int | None = None,
 ) -> LlamaForCausalLM:
     """``MistralForCausalLM``; the defaults are Mistral-7B's (grouped-query attention).
+
+    ``sliding_window=4096`` is Mistral-7B-v0.1's (and ``MistralConfig``'s
+    default); v0.2 and later have none.
 
     >>> mistral().params()
     7241732096
@@ -377,6 +387,7 @@ def mistral(
         head_dim=head_dim,
         rms_norm_eps=rms_norm_eps,
         tie_word_embeddings=tie_word_embeddings,
+        sliding_window=sliding_window,
     )
 
 
