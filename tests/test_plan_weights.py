@@ -64,7 +64,7 @@ class TestGPTQAWQ:
 
 class TestWhatStaysHighPrecision:
     def test_lm_head_and_embeddings_stay(self) -> None:
-        """The LM head (last module) and embeddings stay in the model dtype, as transformers does."""
+        """The LM head (last module) and embeddings stay in the model dtype (transformers')."""
         w = weight_bytes(llama(num_hidden_layers=2), "nf4")
         assert "lm_head" in w.kept
         assert "model.embed_tokens" in w.kept

@@ -46,7 +46,7 @@ def _hf(transformers: Any, torch: Any, kind: str, **config: Any) -> Any:
     return model.to(torch.bfloat16).eval()
 
 
-LLAMA = {
+LLAMA: dict[str, Any] = {
     "vocab_size": 128,
     "hidden_size": 64,
     "intermediate_size": 96,
