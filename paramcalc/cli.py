@@ -141,6 +141,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
     parser.add_argument("--ascii", action="store_true", help="draw the table with ASCII only")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
+    from paramcalc.plan.cli import add_arguments
+
+    add_arguments(parser)  # --context, --weights, --device, --sweep …
     return parser
 
 
@@ -291,6 +294,14 @@ def _zoo(options: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         explain=options.explain,
         ascii=options.ascii or (options.output is None and not _fits(stdout)),
     )
+    if options.context:
+        from paramcalc.plan.cli import render
+
+        try:
+            output = render(network, options, output, options.format)
+        except ParamcalcError as problem:
+            print(f"paramcalc: error: {problem}", file=stderr)
+            return 1
     if options.output:
         try:
             with open(options.output, "w", encoding="utf-8") as handle:
@@ -363,6 +374,10 @@ def _main(argv: Sequence[str] | None) -> int:
             explain=options.explain,
             ascii=ascii,
         )
+        if options.context:
+            from paramcalc.plan.cli import render
+
+            output = render(network, options, output, options.format)
     except SpecError as problem:
         print(f"paramcalc: error: {_where(name, problem)}", file=stderr)
         return 1

@@ -11,6 +11,26 @@ Planners sit above the walk: they read networks, never the reverse. See
 
 from __future__ import annotations
 
+from paramcalc.plan.devices import DEVICES, Device, Fit, device, fit, largest_fitting
+from paramcalc.plan.inference import Inference, inference_memory
 from paramcalc.plan.kv_cache import CacheEntry, KVCache, kv_cache, kv_cache_bytes
+from paramcalc.plan.weights import FORMATS, WeightBytes, WeightFormat, weight_bytes
 
-__all__ = ["CacheEntry", "KVCache", "kv_cache", "kv_cache_bytes"]
+__all__ = [
+    "DEVICES",
+    "FORMATS",
+    "CacheEntry",
+    "Device",
+    "Fit",
+    "Inference",
+    "KVCache",
+    "WeightBytes",
+    "WeightFormat",
+    "device",
+    "fit",
+    "inference_memory",
+    "kv_cache",
+    "kv_cache_bytes",
+    "largest_fitting",
+    "weight_bytes",
+]
