@@ -24,12 +24,11 @@ from dataclasses import dataclass
 from paramcalc import _check
 from paramcalc.errors import ConfigError
 from paramcalc.footprint import normalize_dtype, tensor_bytes
-from paramcalc.graph import Repeat
 from paramcalc.layer import Composite, Layer
 from paramcalc.layers.activation import GELU
 from paramcalc.layers.embedding import Embedding
 from paramcalc.layers.linear import Linear
-from paramcalc.plan.kv_cache import kv_cache
+from paramcalc.plan.kv_cache import kv_cache, runs
 from paramcalc.plan.weights import weight_bytes
 from paramcalc.zoo._common import Conv1D, GatedMLP
 
@@ -109,8 +108,10 @@ class _Dims:
 
 def _nodes(layer: Layer, path: str = "") -> Iterator[tuple[str, Layer]]:
     yield path, layer
-    if isinstance(layer, Repeat):
-        yield from _nodes(layer.block, f"{path}.{layer.prefix}0" if path else f"{layer.prefix}0")
+    stack = runs(layer)
+    if stack is not None:
+        for name, block, _ in stack:
+            yield from _nodes(block, f"{path}.{name}" if path else name)
     elif isinstance(layer, Composite):
         for name, child in layer.children():
             yield from _nodes(child, f"{path}.{name}" if path else name)

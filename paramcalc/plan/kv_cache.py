@@ -24,7 +24,7 @@ from paramcalc.graph import Repeat
 from paramcalc.layer import Layer
 from paramcalc.shapes import Shape, numel
 
-__all__ = ["CacheEntry", "KVCache", "kv_cache", "kv_cache_bytes"]
+__all__ = ["CacheEntry", "KVCache", "kv_cache", "kv_cache_bytes", "runs"]
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,25 @@ class KVCache:
         }
 
 
+def runs(layer: Layer) -> list[tuple[str, Layer, int]] | None:
+    """``(name, block, count)`` of a stack of repeated blocks, or None for another layer.
+
+    ``Repeat`` is one run; a stack of runs (``hf``'s ``LayerStack``: a
+    ``runs`` of ``(block, count)``) is several. The copies are named
+    ``{first..last}``, so a planner walks each block once, whatever the count.
+    """
+    if isinstance(layer, Repeat):
+        return [(f"{layer.prefix}{{0..{layer.n - 1}}}", layer.block, layer.n)]
+    stack = getattr(layer, "runs", None)
+    if not getattr(layer, "distinct_copies", False) or not isinstance(stack, tuple):
+        return None
+    named, start = [], 0
+    for block, count in stack:
+        named.append((f"{{{start}..{start + count - 1}}}", block, count))
+        start += count
+    return named
+
+
 def _walk(
     layer: Layer, path: str, copies: int, tokens: int, encoder: int
 ) -> Iterator[tuple[str, str, Shape, int]]:
@@ -93,10 +112,11 @@ def _walk(
         for tensor, shape in shapes:
             yield path, tensor, shape, copies
         return
-    if isinstance(layer, Repeat):  # n copies of one block: walk it once, n times over
-        name = f"{layer.prefix}{{0..{layer.n - 1}}}"
-        inner = f"{path}.{name}" if path else name
-        yield from _walk(layer.block, inner, copies * layer.n, tokens, encoder)
+    stack = runs(layer)
+    if stack is not None:  # n copies of a block: walk it once, n times over
+        for name, block, count in stack:
+            inner = f"{path}.{name}" if path else name
+            yield from _walk(block, inner, copies * count, tokens, encoder)
         return
     for name, child in layer.children():
         yield from _walk(child, f"{path}.{name}" if path else name, copies, tokens, encoder)

@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from paramcalc import _check
 from paramcalc.errors import ConfigError
 from paramcalc.footprint import buffer_bytes, normalize_dtype, tensor_bytes
-from paramcalc.graph import Repeat
 from paramcalc.layer import Composite, Layer
 from paramcalc.layers.linear import Linear
+from paramcalc.plan.kv_cache import runs
 from paramcalc.shapes import Shape, numel
 from paramcalc.zoo._common import Conv1D
 
@@ -273,9 +273,10 @@ class WeightBytes:
 def _leaves(
     layer: Layer, path: str, copies: int, seen: set[int]
 ) -> Iterator[tuple[str, Layer, int]]:
-    if isinstance(layer, Repeat):
-        name = f"{layer.prefix}{{0..{layer.n - 1}}}"
-        yield from _leaves(layer.block, f"{path}.{name}" if path else name, copies * layer.n, set())
+    stack = runs(layer)
+    if stack is not None:  # each copy is a distinct deep copy: its own scope for sharing
+        for name, block, count in stack:
+            yield from _leaves(block, f"{path}.{name}" if path else name, copies * count, set())
         return
     if isinstance(layer, Composite):
         for name, child in layer.children():

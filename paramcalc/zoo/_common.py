@@ -31,6 +31,7 @@ __all__ = [
     "SelfAttention",
     "Step",
     "StochasticDepth",
+    "SummedEmbeddings",
     "Tokens",
     "pooled",
 ]
@@ -400,3 +401,45 @@ class Permute(Layer):
             )
         full = (1, *shape)
         return tuple(full[dim] for dim in self.dims[1:])
+
+
+@dataclass(frozen=True, init=False, repr=False, eq=False)
+class SummedEmbeddings(Net):
+    """Token, position (and token-type) embeddings of the same ids, added up, then the rest.
+
+    ``embeddings`` name the tables looked up with the input's ids (shape
+    ``(L,)``); ``positions`` those indexed by position, whose size bounds ``L``.
+    """
+
+    embeddings: tuple[str, ...] = field(default=())
+    positions: tuple[str, ...] = field(default=())
+
+    def __init__(
+        self,
+        modules: Mapping[str, Layer],
+        embeddings: Iterable[str],
+        positions: Iterable[str] = (),
+    ) -> None:
+        tables = tuple(embeddings)
+        super().__init__(modules, [name for name in modules if name not in tables])
+        object.__setattr__(self, "embeddings", tables)
+        object.__setattr__(self, "positions", tuple(positions))
+
+    def forward_shapes(self, visit: Visit, shape: Shape | None) -> Shape | None:
+        out: Shape | None = None
+        for name in self.embeddings:
+            table = self.module(name)
+            if name in self.positions and shape is not None:
+                limit = getattr(table, "num_embeddings", None)
+                if isinstance(limit, int) and shape[0] > limit:
+                    raise ShapeError(
+                        f"has {limit} positions in `{name}` but receives a sequence of {shape[0]}",
+                        received=shape[0],
+                    )
+            given = visit(name, table, shape)
+            if out is not None and given is not None and given != out:
+                raise ShapeError(f"adds embeddings of shapes {out} and {given}")
+            out = given
+        for step in self.steps:
+            out = self._step(visit, step, out)
+        return out
