@@ -32,10 +32,12 @@ examples:
   paramcalc net.txt --format html --output report.html
   paramcalc net.txt --columns name,kind,params --include "features.*" --explain
   paramcalc --zoo resnet50 --depth 1                 # a reference network (--zoo list)
+  paramcalc config.json --depth 2                    # a Hugging Face config (or its folder)
 
 A model is one or more layer calls (separated by spaces, commas or lines; an
 optional nn. or torch.nn. prefix is fine), a file holding such calls, the text
-print(model) shows in PyTorch, or a JSON report from --format json. Nothing in
+print(model) shows in PyTorch, a JSON report from --format json, or a Hugging
+Face config.json (or the model folder holding one). Nothing in
 it is executed. Shapes are per sample: torch's shape without the batch size.
 
 exit status: 0 success, 1 the model cannot be read or does not fit the
@@ -134,16 +136,18 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--from",
         dest="kind",
-        choices=("auto", "spec", "printed", "json"),
+        choices=("auto", "spec", "printed", "json", "hf"),
         default="auto",
         help="how to read the model (default: guess)",
     )
     parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
     parser.add_argument("--ascii", action="store_true", help="draw the table with ASCII only")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
-    from paramcalc.plan.train_cli import add_arguments
+    from paramcalc.plan.cli import add_arguments
+    from paramcalc.plan.train_cli import add_arguments as add_training_arguments
 
-    add_arguments(parser)  # --train, --lora, --zero, --devices, … (paramcalc.plan)
+    add_arguments(parser)  # --context, --weights, --device, --sweep …
+    add_training_arguments(parser)  # --train, --lora, --zero, --devices, …
     return parser
 
 
@@ -168,6 +172,10 @@ def _read(model: str, stdin: TextIO) -> tuple[str, str]:
     if model == "-":
         text = stdin.read(MAX_SIZE + 1)
         return "<stdin>", text
+    if os.path.isdir(model):  # a Hugging Face model folder
+        model = os.path.join(model, "config.json")
+        if not os.path.isfile(model):
+            raise _UsageError(f"no config.json in the folder: {model}")
     if os.path.isfile(model):
         if os.path.getsize(model) > 4 * MAX_SIZE:
             raise SpecError(f"{model} is larger than the {MAX_SIZE:,}-character limit")
@@ -204,9 +212,7 @@ def _load(
         if not isinstance(data, dict):
             raise SpecError("a JSON report must be an object")
         if "model_type" in data and "schema" not in data:  # a Hugging Face config.json
-            from paramcalc.hf import from_hf_config
-
-            return from_hf_config(data), (), None, None
+            return _load_hf(data)
         shape = data.get("input_shape")
         batch = data.get("batch_size")
         return (
@@ -215,6 +221,13 @@ def _load(
             tuple(shape) if isinstance(shape, list) else None,
             batch if isinstance(batch, int) else None,
         )
+    if kind == "hf":
+        try:
+            return _load_hf(json.loads(text))
+        except json.JSONDecodeError as problem:
+            raise SpecError(
+                f"not valid JSON: {problem.msg}", line=problem.lineno, column=problem.colno
+            ) from None
     if kind == "printed":
         from paramcalc.printed import read_printed
 
@@ -223,6 +236,20 @@ def _load(
     from paramcalc.spec import parse
 
     return parse(text), (), None, None
+
+
+def _load_hf(data: object) -> tuple[Layer, tuple[str, ...], None, None]:
+    """A Hugging Face ``config.json``'s network (``from_hf_config``), its warnings as text."""
+    import warnings
+
+    from paramcalc.hf import from_hf_config
+
+    if not isinstance(data, dict):
+        raise SpecError("a Hugging Face config must be a JSON object")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        network = from_hf_config(data)
+    return network, tuple(str(item.message) for item in caught), None, None
 
 
 def _report(
@@ -298,6 +325,14 @@ def _zoo(options: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         explain=options.explain,
         ascii=options.ascii or (options.output is None and not _fits(stdout)),
     )
+    if options.context:
+        from paramcalc.plan.cli import render
+
+        try:
+            output = render(network, options, output, options.format)
+        except ParamcalcError as problem:
+            print(f"paramcalc: error: {problem}", file=stderr)
+            return 1
     if options.output:
         try:
             with open(options.output, "w", encoding="utf-8") as handle:
@@ -375,6 +410,10 @@ def _main(argv: Sequence[str] | None) -> int:
             explain=options.explain,
             ascii=ascii,
         )
+        if options.context:
+            from paramcalc.plan.cli import render
+
+            output = render(network, options, output, options.format)
     except SpecError as problem:
         print(f"paramcalc: error: {_where(name, problem)}", file=stderr)
         return 1

@@ -323,6 +323,12 @@ class Repeat(Composite):
     def params_per_use(self) -> int:
         return self.n * self.block.params_per_use()
 
+    def _sum(self, what: str, seen: set[int]) -> int:
+        if id(self) in seen:
+            return 0
+        seen.add(id(self))
+        return self.n * self.block._sum(what, set())  # each copy is distinct
+
     def formula(self) -> Formula:
         """``n·block``: ``12·4,160 = 49,920``."""
         return Formula(product(num(self.n, "n"), num(self.block.params())))

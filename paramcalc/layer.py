@@ -44,13 +44,20 @@ class Visit(Protocol):
 
     ``copies=k`` (an int, even 1) runs ``k`` distinct copies of ``child`` one after another (as
     torch's deep copies of a block in a ``ModuleList``), named ``f"{name}{i}"``
-    for ``i`` in ``range(k)``. The walk stops walking copies once a copy maps
+    for ``i`` in ``range(first, first + k)`` (``first`` defaults to 0). The walk stops walking copies once a copy maps
     its input shape to itself and multiplies the rest, so its cost does not
     grow with ``k`` (report rows excepted: a report lists every copy).
     """
 
     def __call__(
-        self, name: str, child: Layer, shape: Shape | None, /, *, copies: int | None = None
+        self,
+        name: str,
+        child: Layer,
+        shape: Shape | None,
+        /,
+        *,
+        copies: int | None = None,
+        first: int = 0,
     ) -> Shape | None: ...
 
 
@@ -200,6 +207,49 @@ class Layer:
         """Buffer elements (BatchNorm's running statistics, …)."""
         return self._counts.buffers
 
+    input_table: ClassVar[bool] = False
+    """True for an input embedding table (``Embedding``), left out by ``active_params(embeddings=False)``."""
+
+    def count_inactive(self) -> int:
+        """Parameters of this leaf one token does not run through (default 0).
+
+        A mixture-of-experts layer returns its routed experts not chosen for a
+        token; every other layer runs all its parameters.
+        """
+        return 0
+
+    def _sum(self, what: str, seen: set[int]) -> int:
+        """This layer's share of a sum over leaves, each object once: ``"inactive"`` or ``"tables"``."""
+        if id(self) in seen:
+            return 0
+        seen.add(id(self))
+        if what == "tables":
+            return self._counts.params if self.input_table else 0
+        return self.count_inactive()
+
+    def inactive_params(self) -> int:
+        """Parameters one token does not run through (the routed experts not chosen for it).
+
+        >>> from paramcalc import Linear
+        >>> Linear(4, 4).inactive_params()
+        0
+        """
+        return self._sum("inactive", set())
+
+    def active_params(self, *, embeddings: bool = True) -> int:
+        """Parameters one token runs through: :meth:`params` less :meth:`inactive_params`.
+
+        ``embeddings=False`` also leaves out the input embedding tables (a head
+        tied to one goes with it, as "non-embedding" counts do); see ``docs/hf.md``.
+
+        >>> from paramcalc import Embedding, Linear, Sequential
+        >>> net = Sequential(Embedding(10, 4), Linear(4, 10))
+        >>> net.active_params(), net.active_params(embeddings=False)
+        (90, 50)
+        """
+        tables = 0 if embeddings else self._sum("tables", set())
+        return self.params() - self.inactive_params() - tables
+
     def explain(self) -> Formula:
         """The working: ``str(Conv2d(1, 6, 5).explain()) == "(5·5·1 + 1)·6 = 156"``."""
         return self.formula()
@@ -335,6 +385,21 @@ class Layer:
             mixed_precision=mixed_precision,
         )
 
+    def kv_cache_bytes(
+        self, context: int, batch: int = 1, dtype: object = "bfloat16", *, encoder_tokens: int = 0
+    ) -> int:
+        """Bytes of the key-value cache after a prefill: see :func:`paramcalc.plan.kv_cache_bytes`.
+
+        A thin delegate (the one upward convenience of the planners).
+
+        >>> from paramcalc.zoo.language import mistral
+        >>> mistral().kv_cache_bytes(1)  # 32 layers · 2 · 8 heads · 128 · 2 bytes
+        131072
+        """
+        from paramcalc.plan.kv_cache import kv_cache_bytes
+
+        return kv_cache_bytes(self, context, batch, dtype, encoder_tokens=encoder_tokens)
+
     def children(self) -> Iterator[tuple[str, Layer]]:
         """Direct sub-layers as ``(name, layer)``; none for a leaf layer."""
         return iter(())
@@ -425,6 +490,12 @@ class Composite(Layer):
     def _tally(self, tally: _Tally) -> None:
         for _, child in self.children():
             child._tally(tally)
+
+    def _sum(self, what: str, seen: set[int]) -> int:
+        if id(self) in seen:
+            return 0
+        seen.add(id(self))
+        return sum(child._sum(what, seen) for _, child in self.children())
 
     @cached_property
     def _counts(self) -> Counts:
@@ -532,11 +603,16 @@ class Walk:
         """The ``visit`` callback handed to ``layer.forward_shapes``."""
 
         def run(
-            name: str, child: Layer, shape: Shape | None, *, copies: int | None = None
+            name: str,
+            child: Layer,
+            shape: Shape | None,
+            *,
+            copies: int | None = None,
+            first: int = 0,
         ) -> Shape | None:
             if copies is None:
                 return self.visit(f"{path}.{name}" if path else name, child, shape, depth)
-            return self._copies(path, layer, name, child, shape, depth, copies)
+            return self._copies(path, layer, name, child, shape, depth, copies, first)
 
         return run
 
@@ -549,6 +625,7 @@ class Walk:
         shape: Shape | None,
         depth: int,
         copies: int,
+        first: int = 0,
     ) -> Shape | None:
         """Run ``copies`` distinct copies of ``child`` in a row, walking few of them.
 
@@ -564,7 +641,7 @@ class Walk:
         start = len(self.rows)
         steps = [0] * len(self.TOTALS)
         while done < copies:
-            copy_name = f"{name}{done}"
+            copy_name = f"{name}{first + done}"
             # a copy's scope: per enclosing scope, so nested repeats get one per outer copy
             self.seen = self._scopes.setdefault((id(outer), id(owner), copy_name), {})
             given = out
@@ -584,8 +661,9 @@ class Walk:
                 setattr(self, total, getattr(self, total) + step * rest)
             if self.record:
                 template = self.rows[start:]
-                old = f"{path}.{name}{done - 1}" if path else f"{name}{done - 1}"
-                for index in range(done, copies):
+                last = first + done - 1
+                old = f"{path}.{name}{last}" if path else f"{name}{last}"
+                for index in range(first + done, first + copies):
                     new = f"{path}.{name}{index}" if path else f"{name}{index}"
                     self.rows.extend(_moved(row, old, new) for row in template)
         return out
@@ -681,17 +759,18 @@ def _set_trainable(layer: L, value: bool, patterns: tuple[str, ...]) -> L:
         selected = selected or bool(hits)
         if isinstance(node, Composite):
             counts = [
-                mark(child, f"{path}.{name}" if path else name, selected)
+                (id(child), mark(child, f"{path}.{name}" if path else name, selected))
                 for name, child in node.children()
             ]
-            if node.distinct_copies and len(set(counts)) > 1:
+            # copies of one block object must all be selected alike
+            if node.distinct_copies and len(set(counts)) > len(dict(counts)):
                 raise ConfigError(
                     f"{type(node).__name__} `{path}`: the copies of a repeated block are "
                     "identical; freeze or unfreeze all of them or none. "
                     f"Received patterns selecting some copies only: "
                     f"{', '.join(repr(p) for p in patterns)}."
                 )
-            return sum(counts)
+            return sum(count for _, count in counts)
         if selected:
             targets.add(id(node))
         return int(selected)

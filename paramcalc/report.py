@@ -166,6 +166,17 @@ class Report:
         return replace(self, plans=self.plans + plans)
 
     @property
+    def active(self) -> int | None:
+        """Parameters one token runs through, for a mixture of experts; None for any other network.
+
+        ``root.active_params()``: the routed experts not chosen for a token are
+        left out (see ``docs/hf.md``). None when every parameter is active.
+        """
+        if self.root is None or not self.root.inactive_params():
+            return None
+        return self.root.active_params()
+
+    @property
     def non_trainable(self) -> int:
         """Frozen parameters (buffers are not parameters: see :attr:`buffers`)."""
         return self.params - self.trainable
@@ -235,6 +246,7 @@ class Report:
                 "trainable": self.trainable,
                 "non_trainable": self.non_trainable,
                 "buffers": self.buffers,
+                **({} if self.active is None else {"active": self.active}),
                 "macs": self.macs,
                 "flops": self.flops,
                 "elementwise_flops": self.elementwise,

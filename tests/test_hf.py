@@ -17,8 +17,8 @@ FIXTURES = Path(__file__).parent / "fixtures" / "hf"
     ("file", "total", "kind"),
     [
         ("llama-2-7b.json", 6_738_415_616, "LlamaForCausalLM"),  # Llama 2 paper / HF card: 7B
-        ("mistral-7b.json", 7_241_732_096, "LlamaForCausalLM"),  # Mistral-7B-v0.1: 7.24B
-        ("qwen2-0.5b.json", 494_032_768, "LlamaForCausalLM"),  # Qwen2-0.5B: 0.49B, tied
+        ("mistral-7b.json", 7_241_732_096, "MistralForCausalLM"),  # Mistral-7B-v0.1: 7.24B
+        ("qwen2-0.5b.json", 494_032_768, "Qwen2ForCausalLM"),  # Qwen2-0.5B: 0.49B, tied
         ("gpt2.json", 124_439_808, "GPT2LMHeadModel"),  # GPT-2 small, tied head
         ("bert-base-uncased.json", 109_482_240, "BertModel"),  # BERT-base with pooler
     ],

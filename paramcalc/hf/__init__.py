@@ -37,10 +37,26 @@ from paramcalc.layer import Layer
 __all__ = ["GENERIC_KEYS", "MODEL_TYPES", "from_hf_config"]
 
 MODEL_TYPES: Mapping[str, str] = {
-    "llama": "paramcalc.hf.decoders:build_llama",
-    "mistral": "paramcalc.hf.decoders:build_mistral",
-    "qwen2": "paramcalc.hf.decoders:build_qwen2",
-    "gpt2": "paramcalc.hf.decoders:build_gpt2",
+    "llama": "paramcalc.hf.dense:build_llama",
+    "mistral": "paramcalc.hf.dense:build_mistral",
+    "qwen2": "paramcalc.hf.dense:build_qwen2",
+    "qwen3": "paramcalc.hf.dense:build_qwen3",
+    "gemma": "paramcalc.hf.dense:build_gemma",
+    "gemma2": "paramcalc.hf.dense:build_gemma2",
+    "gemma3_text": "paramcalc.hf.dense:build_gemma3_text",
+    "phi3": "paramcalc.hf.dense:build_phi3",
+    "olmo2": "paramcalc.hf.dense:build_olmo2",
+    "mixtral": "paramcalc.hf.moe:build_mixtral",
+    "qwen2_moe": "paramcalc.hf.moe:build_qwen2_moe",
+    "qwen3_moe": "paramcalc.hf.moe:build_qwen3_moe",
+    "deepseek_v3": "paramcalc.hf.moe:build_deepseek_v3",
+    "gpt_oss": "paramcalc.hf.moe:build_gpt_oss",
+    "phi": "paramcalc.hf.classic:build_phi",
+    "falcon": "paramcalc.hf.classic:build_falcon",
+    "gpt_neox": "paramcalc.hf.classic:build_gpt_neox",
+    "opt": "paramcalc.hf.classic:build_opt",
+    "gpt2": "paramcalc.hf.classic:build_gpt2",
+    "gpt_bigcode": "paramcalc.hf.classic:build_gpt_bigcode",
     "bert": "paramcalc.hf.encoders:build_bert",
 }
 """The supported ``model_type`` values and the builder of each (``module:function``)."""
@@ -93,6 +109,9 @@ GENERIC_KEYS = frozenset(
         "quantization_config",  # sizes the stored weights, not the parameter count
         "prefix",
         "license",
+        "auto_map",  # remote-code class paths
+        "cache_implementation",  # generation setting
+        "use_bidirectional_attention",
     }
 )
 """Keys of any config that change no parameter tensor."""

@@ -11,6 +11,7 @@ Input shapes are shapes of index tensors:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from paramcalc import _check
 from paramcalc.errors import ConfigError, ShapeError
@@ -74,6 +75,8 @@ class Embedding(Layer):
     (4, 5, 3)
 
     """
+
+    input_table: ClassVar[bool] = True
 
     num_embeddings: int
     embedding_dim: int

@@ -31,6 +31,7 @@ __all__ = [
     "SelfAttention",
     "Step",
     "StochasticDepth",
+    "SummedEmbeddings",
     "Tokens",
     "pooled",
 ]
@@ -242,12 +243,29 @@ class SelfAttention(Net):
     value) or one packed ``q|k|v`` projection (GPT-2's ``c_attn``). Keys and
     values may have fewer heads (grouped-query attention); the attention's
     MACs count every query head.
+
+    ``kv_cache=True`` marks a decoder's attention, whose keys and values
+    ``transformers`` caches in generation: ``num_key_value_heads`` heads
+    (default ``num_heads``) of ``head_dim``, per sample ``(heads, tokens,
+    head_dim)`` each, as ``DynamicLayer`` concatenates them
+    (``transformers/cache_utils.py``). With a ``sliding_window`` ``w`` the
+    cache keeps the last ``min(tokens, w - 1)`` positions, as
+    ``DynamicSlidingWindowLayer`` does.
+
+    >>> from paramcalc import Linear
+    >>> attn = SelfAttention({"qkv": Linear(64, 96)}, ["qkv"], [], num_heads=4, head_dim=16,
+    ...                      num_key_value_heads=1, kv_cache=True)
+    >>> attn.cache_shapes(10)
+    (('keys', (1, 10, 16)), ('values', (1, 10, 16)))
     """
 
     inputs: tuple[str, ...] = field(default=())
     outputs: tuple[Step, ...] = field(default=())
     num_heads: int = 1
     head_dim: int = 1
+    num_key_value_heads: int | None = None
+    kv_cache: bool = False
+    sliding_window: int | None = None
 
     def __init__(
         self,
@@ -257,7 +275,18 @@ class SelfAttention(Net):
         *,
         num_heads: int,
         head_dim: int,
+        num_key_value_heads: int | None = None,
+        kv_cache: bool = False,
+        sliding_window: int | None = None,
     ) -> None:
+        kind = type(self).__name__
+        _check.positive(kind, "num_heads", num_heads)
+        _check.positive(kind, "head_dim", head_dim)
+        if num_key_value_heads is not None:
+            _check.positive(kind, "num_key_value_heads", num_key_value_heads)
+        _check.boolean(kind, "kv_cache", kv_cache)
+        if sliding_window is not None:
+            _check.integer(kind, "sliding_window", sliding_window, minimum=2)
         projections = tuple(inputs)
         after = tuple(outputs)
         super().__init__(modules, [*projections, *after])
@@ -265,6 +294,18 @@ class SelfAttention(Net):
         object.__setattr__(self, "outputs", after)
         object.__setattr__(self, "num_heads", num_heads)
         object.__setattr__(self, "head_dim", head_dim)
+        object.__setattr__(self, "num_key_value_heads", num_key_value_heads)
+        object.__setattr__(self, "kv_cache", kv_cache)
+        object.__setattr__(self, "sliding_window", sliding_window)
+
+    def cache_shapes(self, tokens: int, encoder_tokens: int = 0) -> tuple[tuple[str, Shape], ...]:
+        if not self.kv_cache:
+            return ()
+        heads = self.num_heads if self.num_key_value_heads is None else self.num_key_value_heads
+        if self.sliding_window is not None:
+            tokens = min(tokens, self.sliding_window - 1)
+        shape = (heads, tokens, self.head_dim)
+        return (("keys", shape), ("values", shape))
 
     def forward_shapes(self, visit: Visit, shape: Shape | None) -> Shape | None:
         projected = [visit(name, self.module(name), shape) for name in self.inputs]
@@ -360,3 +401,45 @@ class Permute(Layer):
             )
         full = (1, *shape)
         return tuple(full[dim] for dim in self.dims[1:])
+
+
+@dataclass(frozen=True, init=False, repr=False, eq=False)
+class SummedEmbeddings(Net):
+    """Token, position (and token-type) embeddings of the same ids, added up, then the rest.
+
+    ``embeddings`` name the tables looked up with the input's ids (shape
+    ``(L,)``); ``positions`` those indexed by position, whose size bounds ``L``.
+    """
+
+    embeddings: tuple[str, ...] = field(default=())
+    positions: tuple[str, ...] = field(default=())
+
+    def __init__(
+        self,
+        modules: Mapping[str, Layer],
+        embeddings: Iterable[str],
+        positions: Iterable[str] = (),
+    ) -> None:
+        tables = tuple(embeddings)
+        super().__init__(modules, [name for name in modules if name not in tables])
+        object.__setattr__(self, "embeddings", tables)
+        object.__setattr__(self, "positions", tuple(positions))
+
+    def forward_shapes(self, visit: Visit, shape: Shape | None) -> Shape | None:
+        out: Shape | None = None
+        for name in self.embeddings:
+            table = self.module(name)
+            if name in self.positions and shape is not None:
+                limit = getattr(table, "num_embeddings", None)
+                if isinstance(limit, int) and shape[0] > limit:
+                    raise ShapeError(
+                        f"has {limit} positions in `{name}` but receives a sequence of {shape[0]}",
+                        received=shape[0],
+                    )
+            given = visit(name, table, shape)
+            if out is not None and given is not None and given != out:
+                raise ShapeError(f"adds embeddings of shapes {out} and {given}")
+            out = given
+        for step in self.steps:
+            out = self._step(visit, step, out)
+        return out
