@@ -1,42 +1,42 @@
-"""A minimal accelerator table for training plans: dense BF16 FLOP/s and memory.
+"""Dense 16-bit tensor FLOP/s of the accelerators, for training time.
 
-Kept small and dependency-free so the command line can list the names
-without loading the planners.
+The memory and bandwidth of each device are in :mod:`paramcalc.plan.devices`
+(the ``--device`` table); this adds the peak dense BF16 (FP16 where the
+device has no BF16) tensor throughput from the same makers' data sheets,
+without sparsity.
 
->>> DEVICES["H100-80GB"].bf16_flops
+>>> bf16_flops("H100-80GB")
 989400000000000.0
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from paramcalc.errors import ConfigError
 
-__all__ = ["DEVICES", "Device"]
+__all__ = ["BF16_FLOPS", "bf16_flops"]
 
-
-@dataclass(frozen=True)
-class Device:
-    """An accelerator: dense 16-bit tensor FLOP/s and memory (vendor datasheets)."""
-
-    name: str
-    bf16_flops: float
-    memory_bytes: int
-
-
-DEVICES = {
-    device.name: device
-    for device in (
-        # NVIDIA H100 datasheet (SXM5): 989.4 dense BF16 TFLOPS, 80 GB HBM3
-        Device("H100-80GB", 989.4e12, 80 * 10**9),
-        # NVIDIA H200 datasheet (SXM): 989.4 dense BF16 TFLOPS, 141 GB HBM3e
-        Device("H200", 989.4e12, 141 * 10**9),
-        # NVIDIA A100 datasheet: 312 dense BF16 TFLOPS, 80 GB / 40 GB
-        Device("A100-80GB", 312e12, 80 * 10**9),
-        Device("A100-40GB", 312e12, 40 * 10**9),
-        # NVIDIA L4 datasheet: 121 dense BF16 TFLOPS (242 with sparsity), 24 GB
-        Device("L4", 121e12, 24 * 10**9),
-        # NVIDIA RTX 4090 (Ada whitepaper): 165.2 dense BF16 TFLOPS (FP32 accumulate 82.6), 24 GB
-        Device("RTX-4090", 165.2e12, 24 * 10**9),
-    )
+BF16_FLOPS: dict[str, float] = {
+    "h200": 989.4e12,  # H200 SXM: 1,979 TFLOPS with sparsity
+    "h100-80gb": 989.4e12,  # H100 SXM: 1,979 with sparsity
+    "h100-pcie": 756e12,  # H100 PCIe: 1,513 with sparsity
+    "a100-80gb": 312e12,  # A100: 624 with sparsity
+    "a100-40gb": 312e12,
+    "l40s": 362.05e12,  # L40S: 733 with sparsity
+    "l4": 121e12,  # L4: 242 with sparsity
+    "a10": 125e12,  # A10: 250 with sparsity
+    "t4": 65e12,  # T4: FP16 (no BF16)
+    "rtx-4090": 165.2e12,  # Ada whitepaper: FP16/BF16 tensor, FP32 accumulate, dense
+    "mi300x": 1307.4e12,  # AMD Instinct MI300X: BF16 dense
 }
-"""A minimal device table; memory in decimal GB as the datasheets print it (a lower bound)."""
+"""Peak dense BF16 FLOP/s by lower-case device name (vendor data sheets)."""
+
+
+def bf16_flops(name: str) -> float:
+    """The peak dense BF16 FLOP/s of device ``name`` (case-insensitive)."""
+    key = name.strip().lower() if isinstance(name, str) else ""
+    if key not in BF16_FLOPS:
+        raise ConfigError(
+            f"training time: no BF16 throughput for device {name!r}; known: "
+            f"{', '.join(sorted(BF16_FLOPS))}."
+        )
+    return BF16_FLOPS[key]

@@ -12,7 +12,8 @@ keep (``docs/fine-tuning.md`` lists the rules and their sources):
   input and the normalised input in the compute dtype; ``LayerNorm``: the
   input and two fp32 statistics per row;
 - activation functions: their input; ``Dropout`` (p > 0): a 1-byte mask;
-- attention (``scaled_dot_product_attention`` as flash attention): the
+- attention (a parameter-free layer with MACs inside a block that names its
+  ``inputs``: ``scaled_dot_product_attention`` as flash attention): the
   projected queries, keys and values, the output and an fp32 log-sum-exp
   per head and position; no ``L×L`` score tensor exists;
 - a gated MLP's product ``act(gate)·up``: both factors;
@@ -42,7 +43,7 @@ from paramcalc.layers.linear import Linear
 from paramcalc.layers.norm import LayerNorm, RMSNorm
 from paramcalc.plan.adapters import PartlyTrainable
 from paramcalc.shapes import Shape, numel
-from paramcalc.zoo._common import Conv1D, GatedMLP, ScaledDotProductAttention, SelfAttention
+from paramcalc.zoo._common import Conv1D, GatedMLP
 
 __all__ = ["SavedActivations", "saved_activations"]
 
@@ -66,6 +67,13 @@ class SavedActivations:
     block_input: int
     attention: int
     output: Shape
+
+
+def _attends(layer: Layer, shape: Shape) -> bool:
+    """A parameter-free leaf with MACs: attention's two products (both operands activations)."""
+    if isinstance(layer, Composite) or layer.params():
+        return False
+    return layer.count_macs(shape, layer.infer_shape(shape)) > 0
 
 
 def _inner(layer: Layer) -> Layer:
@@ -125,19 +133,25 @@ class _Saver:
         outputs: dict[str, Shape] = {}
 
         def visit(
-            name: str, child: Layer, given: Shape | None, *, copies: int | None = None
+            name: str,
+            child: Layer,
+            given: Shape | None,
+            *,
+            copies: int | None = None,
+            first: int = 0,
         ) -> Shape | None:
             if given is None:
                 return None
             if copies is not None:
                 return self.repeat(child, given, copies)
-            if isinstance(child, ScaledDotProductAttention) and isinstance(layer, SelfAttention):
+            if _attends(child, given) and isinstance(getattr(layer, "inputs", None), tuple):
                 out = (*child.infer_shape(given),)
                 before = self.total
-                for projection in layer.inputs:
-                    self.total += numel(outputs[projection]) * self.width
-                heads_rows = child.num_heads * given[0]
-                self.total += numel(out) * self.width + 4 * heads_rows
+                for projection in layer.inputs:  # q, k, v as attention receives them
+                    if projection in outputs:
+                        self.total += numel(outputs[projection]) * self.width
+                heads = getattr(child, "num_heads", None) or getattr(child, "heads", 1)
+                self.total += numel(out) * self.width + 4 * heads * given[0]
                 self.attention += self.total - before
                 return out
             out = self.run(child, given)
@@ -147,8 +161,10 @@ class _Saver:
         out = layer.forward_shapes(visit, shape)
         if out is None:  # pragma: no cover - a composite given a shape returns one
             raise ShapeError("gave no output shape")
-        if isinstance(layer, GatedMLP):  # act(gate) · up keeps both factors
+        if isinstance(layer, GatedMLP) and "up_proj" in outputs:  # act(gate)·up keeps both
             self.total += 2 * numel(outputs["up_proj"]) * self.width
+        elif "gate_up_proj" in outputs and type(layer).__name__.endswith("GatedMLP"):
+            self.total += numel(outputs["gate_up_proj"]) * self.width  # two halves, packed
         return out
 
     def repeat(self, block: Layer, shape: Shape, copies: int) -> Shape:

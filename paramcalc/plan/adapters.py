@@ -40,7 +40,9 @@ __all__ = [
     "PeftModel",
     "features",
     "named_requires_grad",
+    "restack",
     "retrain",
+    "stack_runs",
 ]
 
 
@@ -272,6 +274,33 @@ class PeftModel(Net):
     """
 
 
+def stack_runs(layer: Layer) -> tuple[tuple[Layer, int], ...] | None:
+    """``(block, count)`` runs of a stack of distinct copies (``Repeat``, ``hf``'s ``LayerStack``).
+
+    None for any other layer. Copies are named ``f"{prefix}{index}"``, ``index``
+    running on over the runs.
+
+    >>> from paramcalc import Repeat
+    >>> stack_runs(Repeat(Linear(2, 2), 3))[0][1], stack_runs(Linear(2, 2))
+    (3, None)
+    """
+    if isinstance(layer, Repeat):
+        return ((layer.block, layer.n),)
+    runs = getattr(layer, "runs", None)
+    if isinstance(layer, Composite) and layer.distinct_copies and isinstance(runs, tuple):
+        return runs
+    return None
+
+
+def restack(layer: Layer, runs: list[tuple[Layer, int]]) -> Layer:
+    """A stack like ``layer`` with new runs (a ``Repeat`` takes one)."""
+    if isinstance(layer, Repeat):
+        ((block, count),) = runs
+        return Repeat(block, count, prefix=layer.prefix)
+    rebuilt: Layer = type(layer)(runs)  # type: ignore[call-arg,arg-type]
+    return rebuilt
+
+
 def retrain(layer: Layer, value: bool, *, untie: bool = False) -> Layer:
     """A structural copy of ``layer`` with every leaf a new object, trainable or frozen.
 
@@ -286,12 +315,9 @@ def retrain(layer: Layer, value: bool, *, untie: bool = False) -> Layer:
     >>> copy[0] is net[0], copy.trainable_params()
     (False, 0)
     """
-    if isinstance(layer, Repeat):
-        return Repeat(
-            retrain(layer.block, value, untie=untie),
-            layer.n,
-            prefix=layer.prefix,
-        )
+    runs = stack_runs(layer)
+    if runs is not None:
+        return restack(layer, [(retrain(block, value, untie=untie), n) for block, n in runs])
     if isinstance(layer, Composite):
         return layer.rebuild([retrain(child, value, untie=untie) for _, child in layer.children()])
     if untie and isinstance(layer, Tied):

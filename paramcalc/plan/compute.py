@@ -28,12 +28,11 @@ from dataclasses import asdict, dataclass
 from paramcalc import _check
 from paramcalc.errors import ConfigError
 from paramcalc.layer import Composite, Layer
-from paramcalc.plan.accelerators import DEVICES, Device
+from paramcalc.plan.accelerators import bf16_flops
 from paramcalc.plan.activations import _weight_trained
 from paramcalc.shapes import Shape
-from paramcalc.zoo._common import ScaledDotProductAttention
 
-__all__ = ["DEVICES", "Device", "TrainingCompute", "training_flops", "training_time"]
+__all__ = ["TrainingCompute", "training_flops", "training_time"]
 
 
 @dataclass(frozen=True)
@@ -105,8 +104,8 @@ class _Counter:
         self.macs += macs
         if self.grad:
             self.inputs += macs
-        if isinstance(layer, ScaledDotProductAttention):
-            self.attention += macs
+        if macs and not layer.params() and not isinstance(layer, Composite):
+            self.attention += macs  # a product of two activations: both get gradients
         elif _weight_trained(layer) or (layer.trainable_params() > 0):
             self.trained += macs if _weight_trained(layer) else 0
             self.grad = True
@@ -114,7 +113,12 @@ class _Counter:
 
     def composite(self, layer: Composite, shape: Shape) -> Shape:
         def visit(
-            name: str, child: Layer, given: Shape | None, *, copies: int | None = None
+            name: str,
+            child: Layer,
+            given: Shape | None,
+            *,
+            copies: int | None = None,
+            first: int = 0,
         ) -> Shape | None:
             if given is None:
                 return None
@@ -183,6 +187,4 @@ def training_time(
     _check.real("training_time", "mfu", mfu)
     if not 0 < mfu <= 1:
         raise ConfigError(f"training_time: `mfu` must be in (0, 1]. Received: mfu={mfu!r}.")
-    if device not in DEVICES:
-        raise ConfigError(f"training_time: unknown device {device!r}; known: {', '.join(DEVICES)}.")
-    return compute.per_token * tokens / (DEVICES[device].bf16_flops * devices * mfu)
+    return compute.per_token * tokens / (bf16_flops(device) * devices * mfu)

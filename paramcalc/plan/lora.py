@@ -41,7 +41,9 @@ from paramcalc.plan.adapters import (
     PartlyTrainable,
     PeftModel,
     features,
+    restack,
     retrain,
+    stack_runs,
 )
 from paramcalc.shapes import Shape
 
@@ -157,8 +159,8 @@ class _Builder:
             self.excluded += copies
         if decision == "lora":
             return self._adapt(node, path, copies)
-        if isinstance(node, Repeat):
-            return self._repeat(node, path, copies)
+        if stack_runs(node) is not None:
+            return self._stack(node, path, copies)
         if isinstance(node, Composite):
             return node.rebuild(
                 [
@@ -170,9 +172,10 @@ class _Builder:
 
     def _frozen(self, node: Layer) -> Layer:
         """The base network's layers: frozen, biases trained under ``bias="all"``."""
+        runs = stack_runs(node)
+        if runs is not None:
+            return restack(node, [(self._frozen(block), n) for block, n in runs])
         if isinstance(node, Composite):
-            if isinstance(node, Repeat):
-                return Repeat(self._frozen(node.block), node.n, prefix=node.prefix)
             return node.rebuild([self._frozen(child) for _, child in node.children()])
         if self.rules.s.bias == "all":
             trained = {t for t, _ in node.parameter_shapes() if t == "bias" or t.endswith(".bias")}
@@ -206,19 +209,29 @@ class _Builder:
             "MultiheadAttention, and refuses other modules). Check `target_modules`."
         )
 
-    def _repeat(self, node: Repeat, path: str, copies: int) -> Layer:
-        def at(index: int) -> str:
-            name = f"{node.prefix}{index}"
-            return f"{path}.{name}" if path else name
+    def _stack(self, node: Layer, path: str, copies: int) -> Layer:
+        """A stack of copies: each run adapted once, or copy by copy when names matter."""
+        prefix = getattr(node, "prefix", "")
 
-        if not self.rules.index_sensitive():
-            return Repeat(
-                self.build(node.block, at(0), copies * node.n), node.n, prefix=node.prefix
-            )
-        blocks = [self.build(node.block, at(index), copies) for index in range(node.n)]
-        if all(block == blocks[0] for block in blocks[1:]):
-            return Repeat(blocks[0], node.n, prefix=node.prefix)
-        return _Copies(blocks, node.prefix)
+        def at(index: int) -> str:
+            return f"{path}.{prefix}{index}" if path else f"{prefix}{index}"
+
+        runs = stack_runs(node) or ()
+        built: list[tuple[Layer, int]] = []
+        start = 0
+        for block, count in runs:
+            if not self.rules.index_sensitive():
+                built.append((self.build(block, at(start), copies * count), count))
+            else:
+                blocks = [self.build(block, at(start + i), copies) for i in range(count)]
+                if all(other == blocks[0] for other in blocks[1:]):
+                    built.append((blocks[0], count))
+                else:
+                    built += [(one, 1) for one in blocks]
+            start += count
+        if isinstance(node, Repeat) and len(built) > 1:
+            return _Copies([block for block, n in built for _ in range(n)], prefix)
+        return restack(node, built)
 
     def _check_no_inner_match(self, node: Layer, path: str) -> None:
         if not isinstance(node, Composite):
@@ -230,7 +243,7 @@ class _Builder:
                     f"lora: `modules_to_save` matches both {path!r} and {inner!r} inside it; "
                     "paramcalc does not model PEFT's nested copies. Name one of them."
                 )
-            if isinstance(child, Repeat):
+            if stack_runs(child) is not None:
                 continue
             self._check_no_inner_match(child, inner)
 
@@ -437,8 +450,9 @@ def _retie(net: Layer, moves: dict[str, str]) -> Layer:
         return f"base_model.model.{moves.get(module, module)}.{tensor}"
 
     def fix(node: Layer) -> Layer:
-        if isinstance(node, Repeat) and not isinstance(node, _Copies):
-            return Repeat(fix(node.block), node.n, prefix=node.prefix)
+        runs = stack_runs(node)
+        if runs is not None:
+            return restack(node, [(fix(block), n) for block, n in runs])
         if isinstance(node, Composite):
             return node.rebuild([fix(child) for _, child in node.children()])
         if isinstance(node, PartlyTrainable) and isinstance(node.layer, Tied):

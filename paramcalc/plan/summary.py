@@ -14,11 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from paramcalc.errors import ConfigError
 from paramcalc.layer import Layer
-from paramcalc.plan.accelerators import DEVICES, Device
 from paramcalc.plan.adapters import PeftModel
 from paramcalc.plan.compute import TrainingCompute, training_flops, training_time
+from paramcalc.plan.devices import Device, device as find_device
 from paramcalc.plan.training import TrainingPlan, training_plan
 from paramcalc.units import count, iec_bytes
 
@@ -47,7 +46,7 @@ class TrainingSummary:
     @property
     def fits(self) -> bool | None:
         """Whether the peak fits the device's memory (None without a device)."""
-        return None if self.device is None else self.memory.peak <= self.device.memory_bytes
+        return None if self.device is None else self.memory.peak <= self.device.memory
 
     @property
     def seconds(self) -> float | None:
@@ -68,7 +67,7 @@ class TrainingSummary:
             "memory": self.memory.to_dict(),
             "compute": self.compute.to_dict(),
             "device": None if self.device is None else self.device.name,
-            "device_memory_bytes": None if self.device is None else self.device.memory_bytes,
+            "device_memory_bytes": None if self.device is None else self.device.memory,
             "fits": self.fits,
             "tokens": self.tokens,
             "mfu": self.mfu,
@@ -109,7 +108,7 @@ class TrainingSummary:
         peak = f"{_bytes(m.peak)} in the {m.peak_phase} phase"
         if self.device is not None:
             verdict = "fits" if self.fits else "does NOT fit"
-            peak += f"; {verdict} in {iec_bytes(self.device.memory_bytes)}"
+            peak += f"; {verdict} in {iec_bytes(self.device.memory)}"
         lines.append(("  Peak", peak))
         c = self.compute
         sign = "+" if c.six_n_error >= 0 else "−"
@@ -143,16 +142,14 @@ def plan_training(
 ) -> TrainingSummary:
     """:func:`training_plan` and :func:`training_flops` together, on a ``device`` of the table.
 
+    ``device`` is a name of :data:`paramcalc.plan.devices.DEVICES` (its memory
+    decides ``fits``); the time uses its BF16 throughput
+    (:mod:`paramcalc.plan.accelerators`).
+
     ``options`` go to :func:`~paramcalc.plan.training.training_plan` (``devices``,
     ``sharding``, ``optimizer``, ``precision``, ``checkpointing``, ``base_format``…).
     """
-    chosen = None
-    if device is not None:
-        if device not in DEVICES:
-            raise ConfigError(
-                f"plan_training: unknown `device` {device!r}; known: {', '.join(DEVICES)}."
-            )
-        chosen = DEVICES[device]
+    chosen = None if device is None else find_device(device)
     memory = training_plan(net, seq_len=seq_len, micro_batch=micro_batch, **options)
     compute = training_flops(net, seq_len=seq_len, checkpointing=memory.checkpointing)
     lora = None

@@ -21,7 +21,6 @@ from typing import Any
 
 from paramcalc.errors import ConfigError
 from paramcalc.layer import Layer
-from paramcalc.plan.accelerators import DEVICES
 
 # the planners' choices, repeated here so that building the parser loads no planner
 # (tests/test_train_cli.py checks that they agree)
@@ -39,7 +38,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group(
         "training plan",
         "memory per device, FLOPs and time of a training step (docs/fine-tuning.md); "
-        "the model takes token ids: --seq sets their number",
+        "the model takes token ids: --seq sets their number; --device (above) names "
+        "the accelerator",
     )
     group.add_argument("--train", action="store_true", help="add a training plan to the report")
     group.add_argument(
@@ -58,7 +58,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--devices", type=int, default=1, metavar="N", help="devices (default 1)")
     group.add_argument("--devices-per-node", type=int, metavar="N", help="for --fsdp hybrid")
-    group.add_argument("--device", choices=tuple(DEVICES), help="accelerator: fit and time")
     group.add_argument("--seq", type=int, metavar="N", help="tokens per sequence (required)")
     group.add_argument("--micro-batch", type=int, default=1, metavar="N", help="default 1")
     group.add_argument("--checkpointing", choices=CHECKPOINTING, default="none")

@@ -25,10 +25,9 @@ from dataclasses import asdict, dataclass
 
 from paramcalc import _check
 from paramcalc.errors import ConfigError
-from paramcalc.graph import Repeat
 from paramcalc.layer import Composite, Layer
 from paramcalc.plan.activations import saved_activations
-from paramcalc.plan.adapters import PartlyTrainable, PeftModel, features
+from paramcalc.plan.adapters import PartlyTrainable, PeftModel, features, stack_runs
 from paramcalc.plan.lora import OUTPUT_EMBEDDINGS
 from paramcalc.shapes import Shape, numel
 
@@ -168,12 +167,16 @@ def _tensors(net: Layer) -> Iterator[tuple[str, Layer, Shape, bool, int]]:
     def walk(
         node: Layer, path: str, copies: int, seen: set[int]
     ) -> Iterator[tuple[str, Layer, Shape, bool, int]]:
-        if isinstance(node, Repeat):
+        runs = stack_runs(node)
+        if runs is not None:
             if id(node) in seen:
                 return
             seen.add(id(node))
-            first = f"{path}.{node.prefix}0" if path else f"{node.prefix}0"
-            yield from walk(node.block, first, copies * node.n, set())
+            start, prefix = 0, getattr(node, "prefix", "")
+            for block, count in runs:
+                first = f"{path}.{prefix}{start}" if path else f"{prefix}{start}"
+                yield from walk(block, first, copies * count, set())
+                start += count
         elif isinstance(node, Composite) and node.distinct_copies:
             if id(node) in seen:
                 return
@@ -437,8 +440,9 @@ def _unit_params(net: Layer) -> int:
 
     def walk(node: Layer) -> None:
         nonlocal best
-        if isinstance(node, Repeat):
-            best = max(best, node.block.params())
+        runs = stack_runs(node)
+        if runs is not None:
+            best = max([best, *(block.params() for block, _ in runs)])
         elif isinstance(node, Composite):
             for _, child in node.children():
                 walk(child)
