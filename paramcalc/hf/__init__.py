@@ -19,7 +19,11 @@ paramcalc does not build; a key paramcalc does not know is named in a
 Layout: :mod:`paramcalc.hf.config` reads configs; each family group has one
 module (``paramcalc.hf.<group>``) with a ``build_<model_type>(config)``
 function per ``model_type``, registered in :data:`MODEL_TYPES` and imported
-only when that type is asked for.
+only when that type is asked for: ``dense`` (Llama-shaped decoders),
+``moe`` (mixtures of experts), ``classic`` (GPT-2, GPT-BigCode, GPT-NeoX,
+OPT, Falcon, Phi). They share ``decoder`` (the Llama-shaped builder),
+``blocks`` (attention, experts, layer stacks) and ``heads`` (the head
+``architectures[0]`` names). See ``docs/hf.md``.
 """
 
 from __future__ import annotations
@@ -132,16 +136,18 @@ def _builder(model_type: str) -> Callable[[HFConfig], Layer]:
 def from_hf_config(source: str | os.PathLike[str] | Mapping[str, Any]) -> Layer:
     """Build the network a Hugging Face ``config.json`` describes (local, no network).
 
-    The class in ``architectures[0]`` decides the head, as ``AutoModel`` does.
+    The class in ``architectures[0]`` decides the head, as ``AutoModel`` does;
+    without ``architectures``, the family's causal LM is built. A class the
+    family does not define is refused with the list of those it does.
 
     >>> from_hf_config({"model_type": "nope"})
     Traceback (most recent call last):
     ...
     paramcalc.errors.ConfigError: from_hf_config: unsupported model_type 'nope'; supported: ...
-    >>> from_hf_config({"model_type": "gpt2", "vocab_size": 50257})
+    >>> from_hf_config({"model_type": "llama", "vocab_size": 32000})
     Traceback (most recent call last):
     ...
-    paramcalc.errors.ConfigError: from_hf_config: a gpt2 config needs `n_positions`, which ...
+    paramcalc.errors.ConfigError: from_hf_config: a llama config needs `hidden_size`, which ...
     """
     data = load(source)
     config = HFConfig(data, "config")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from paramcalc import _check
 from paramcalc.errors import ConfigError, ShapeError
@@ -35,8 +35,10 @@ __all__ = [
 
 _CLASSES: dict[tuple[str, type[Layer]], type[Layer]] = {}
 
+N = TypeVar("N", bound=Net)
 
-def named(name: str, base: type[Net]) -> type[Net]:
+
+def named(name: str, base: type[N]) -> type[N]:
     """A subclass of ``base`` called ``name`` (``"MixtralForCausalLM"``), made once.
 
     Reports name each module by its class, as ``transformers`` does.
@@ -163,15 +165,13 @@ class DecoderAttention(Net):
                 heads = max(1, (self.num_kv_heads * self.head_dim) // width)
             visit(name, modules[name], None if length is None else (length, heads, width))
         query = None if length is None else (length, self.num_heads * self.head_dim)
-        out = visit(
-            "attention()", Attend(self.num_heads, self.head_dim, self.head_dim), query
-        )
+        out = visit("attention()", Attend(self.num_heads, self.head_dim, self.head_dim), query)
         for step in self.outputs:
             out = self._step(visit, step, out)
         return out
 
     def cache_shapes(self, tokens: int, encoder_tokens: int = 0) -> tuple[tuple[str, Shape], ...]:
-        """Keys and values per sample, ``(kv_heads, tokens, head_dim)`` each (a window's last ``W - 1``).
+        """Keys and values per sample: ``(kv_heads, tokens, head_dim)`` (a window keeps ``W - 1``).
 
         >>> DecoderAttention({}, (), (), num_heads=32, num_kv_heads=8, head_dim=128,
         ...     kind="sliding_attention", sliding_window=4096).cache_shapes(10000)[0]
@@ -241,7 +241,7 @@ class LatentAttention(Net):
         return visit("o_proj", modules["o_proj"], out)
 
     def cache_shapes(self, tokens: int, encoder_tokens: int = 0) -> tuple[tuple[str, Shape], ...]:
-        """The latent ``(1, tokens, kv_lora_rank)`` and rotary key ``(1, tokens, qk_rope_head_dim)``.
+        """The latent ``(1, tokens, kv_lora_rank)``, the rotary key ``(1, tokens, rope_dim)``.
 
         >>> LatentAttention({}, num_heads=128, qk_head_dim=192, v_head_dim=128,
         ...     kv_lora_rank=512, qk_rope_head_dim=64).cache_shapes(10)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import paramcalc as pc
 from paramcalc.errors import ConfigError
@@ -49,7 +50,7 @@ NO_TENSOR = (
     "eos_token_id",
     "pad_token_id",
 )
-"""Keys the Llama-shaped families read that change no tensor (rotary, dropouts, eps, router loss)."""
+"""Keys of the Llama-shaped families that change no tensor (rotary, dropouts, eps, router loss)."""
 
 ALL_HEADS = (
     "Model",
@@ -280,7 +281,7 @@ def layer_types(config: HFConfig, layers: int, window: int | None) -> tuple[str,
     return tuple(given)
 
 
-def from_config(config: HFConfig, family: str, *, tie: bool = False, **changes: object) -> Layer:
+def from_config(config: HFConfig, family: str, *, tie: bool = False, **changes: Any) -> Layer:
     """The Llama-shaped network a config describes, with a family's ``changes`` to :class:`Decoder`.
 
     Reads the keys every such family has; ``changes`` hold what the family
@@ -290,7 +291,7 @@ def from_config(config: HFConfig, family: str, *, tie: bool = False, **changes: 
     vocab = config.size("vocab_size")
     hidden, heads, kv_heads, head_dim = attention_shape(config)
     layers = config.size("num_hidden_layers")
-    values: dict[str, object] = {
+    values: dict[str, Any] = {
         "vocab": vocab,
         "hidden": hidden,
         "intermediate": config.size("intermediate_size"),
@@ -305,5 +306,5 @@ def from_config(config: HFConfig, family: str, *, tie: bool = False, **changes: 
     if "kinds" not in values:
         window = changes.get("window")
         values["kinds"] = layer_types(config, layers, window if isinstance(window, int) else None)
-    spec = Decoder(family, **values)  # type: ignore[arg-type]
+    spec = Decoder(family, **values)
     return build(spec, config)

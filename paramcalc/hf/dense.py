@@ -13,6 +13,8 @@ reads the keys its ``configuration_*.py`` adds and says what they change.
 
 from __future__ import annotations
 
+from typing import Any
+
 from paramcalc.hf.config import HFConfig
 from paramcalc.hf.decoder import from_config, layer_types
 from paramcalc.hf.heads import generic
@@ -69,7 +71,7 @@ def build_qwen2(config: HFConfig) -> Layer:
         kinds = tuple(
             "sliding_attention" if index >= start else "full_attention" for index in range(layers)
         )
-    extra = {} if kinds is None else {"kinds": kinds}
+    extra: dict[str, Any] = {} if kinds is None else {"kinds": kinds}
     return from_config(
         config, "Qwen2", qkv_bias=True, window=window, qa_prefix="transformer", **extra
     )
@@ -80,7 +82,7 @@ def build_qwen3(config: HFConfig) -> Layer:
     bias = config.option("attention_bias", False)
     window = _window(config, "use_sliding_window")
     layers = config.size("num_hidden_layers")
-    extra: dict[str, object] = {}
+    extra: dict[str, Any] = {}
     if config.maybe("layer_types") is None and window is not None:
         start = config.size("max_window_layers", 28, minimum=0)
         extra["kinds"] = tuple(

@@ -10,12 +10,13 @@ shared experts. ``active_params()`` counts what one token runs through:
 ...     "intermediate_size": 14336, "num_hidden_layers": 32, "num_attention_heads": 32,
 ...     "num_key_value_heads": 8, "num_local_experts": 8, "num_experts_per_tok": 2})
 >>> net.params(), net.active_params()  # Mixtral-8x7B: 46.7B, 12.9B active
-(46702792704, 12879921152)
+(46702792704, 12879925248)
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import paramcalc as pc
 from paramcalc.errors import ConfigError
@@ -55,7 +56,7 @@ def _top_k(config: HFConfig, experts: int, default: int) -> int:
 
 
 def _sparse_layers(config: HFConfig, layers: int) -> Callable[[int], bool]:
-    """Qwen-MoE's rule: layer ``i`` is sparse unless in ``mlp_only_layers`` or off ``decoder_sparse_step``."""
+    """Qwen-MoE: layer ``i`` is dense in ``mlp_only_layers`` or off ``decoder_sparse_step``."""
     step = config.size("decoder_sparse_step", 1)
     only = config.maybe("mlp_only_layers") or []
     if not isinstance(only, list) or any(
@@ -69,7 +70,7 @@ def _sparse_layers(config: HFConfig, layers: int) -> Callable[[int], bool]:
     return lambda index: index not in dense and (index + 1) % step == 0
 
 
-def _qwen_kinds(config: HFConfig, layers: int, window: int | None) -> dict[str, object]:
+def _qwen_kinds(config: HFConfig, layers: int, window: int | None) -> dict[str, Any]:
     if config.maybe("layer_types") is not None or window is None:
         return {}
     start = config.size("max_window_layers", 28, minimum=0)
@@ -157,7 +158,9 @@ def build_qwen3_moe(config: HFConfig) -> Layer:
     )
     block = named("Qwen3MoeSparseMoeBlock", Parallel)(
         {
-            "experts": Experts(experts, hidden, config.size("moe_intermediate_size", 768), top_k=top_k),
+            "experts": Experts(
+                experts, hidden, config.size("moe_intermediate_size", 768), top_k=top_k
+            ),
             "gate": pc.Linear(hidden, experts, bias=False),
         }
     )
@@ -285,7 +288,7 @@ def build_gpt_oss(config: HFConfig) -> Layer:
     )
     window = _window(config)
     layers = config.size("num_hidden_layers")
-    extra: dict[str, object] = {}
+    extra: dict[str, Any] = {}
     if config.maybe("layer_types") is None:
         extra["kinds"] = tuple(
             "sliding_attention" if (index + 1) % 2 else "full_attention" for index in range(layers)
@@ -299,7 +302,8 @@ def build_gpt_oss(config: HFConfig) -> Layer:
         window=window,
         mlp=lambda index: block,
         head_classes=generic(
-            "GptOss", ("Model", "ForCausalLM", "ForSequenceClassification", "ForTokenClassification")
+            "GptOss",
+            ("Model", "ForCausalLM", "ForSequenceClassification", "ForTokenClassification"),
         ),
         **extra,
     )

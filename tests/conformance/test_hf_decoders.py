@@ -39,6 +39,15 @@ DECODERS = {
     "olmo-2-1124-7b.json": "olmo2",
     "deepseek-v3.json": "deepseek_v3",
     "gpt-oss-20b.json": "gpt_oss",
+    "phi-2.json": "phi",
+    "falcon-7b.json": "falcon",
+    "falcon-40b.json": "falcon",
+    "falcon-rw-1b.json": "falcon",
+    "pythia-160m.json": "gpt_neox",
+    "opt-125m.json": "opt",
+    "opt-350m.json": "opt",
+    "gpt2.json": "gpt2",
+    "gpt_bigcode-santacoder.json": "gpt_bigcode",
 }
 """Fixture -> the ``transformers.models`` package holding its classes."""
 
@@ -52,6 +61,8 @@ SUFFIXES = (
 )
 MULTIMODAL = {"Gemma3Model", "Gemma3ForConditionalGeneration", "Gemma3ForSequenceClassification"}
 """Classes of the multimodal ``gemma3`` type (hf-enc's), not of ``gemma3_text``."""
+REFUSED = {"GPT2DoubleHeadsModel"}
+"""Head classes paramcalc refuses by name (GPT-2's multiple-choice summary head)."""
 
 
 def _config(file: str) -> dict[str, Any]:
@@ -71,7 +82,7 @@ def _heads(package: str) -> list[str]:
     names = [
         name
         for name in module.__all__
-        if name.endswith(SUFFIXES) and "PreTrained" not in name and name not in MULTIMODAL
+        if name.endswith(SUFFIXES) and "PreTrained" not in name and name not in MULTIMODAL | REFUSED
     ]
     assert all(hasattr(transformers, name) for name in names)
     return names
@@ -134,3 +145,36 @@ def test_config_class_keys(file: str, package: str) -> None:
             pytest.fail(str(warning))
         except ValueError:
             pass  # a refused value (ConfigError) names its key: that is allowed
+
+
+def test_gpt2_cross_attention() -> None:
+    """``add_cross_attention`` adds GPT-2's cross-attention blocks, as transformers does."""
+    config = _config("gpt2.json") | {"add_cross_attention": True}
+    theirs = hf_params(config, "GPT2LMHeadModel")
+    assert list(from_hf_config(config).named_parameters()) == theirs
+
+
+@pytest.mark.parametrize(
+    ("file", "changes"),
+    [
+        ("falcon-7b.json", {"parallel_attn": False}),
+        ("falcon-7b.json", {"multi_query": False, "bias": True}),
+        ("falcon-40b.json", {"num_ln_in_parallel_attn": 1}),
+        ("phi-2.json", {"qk_layernorm": True}),
+        ("opt-125m.json", {"_remove_final_layer_norm": True, "enable_bias": False}),
+        ("opt-125m.json", {"layer_norm_elementwise_affine": False}),
+        ("llama-2-7b.json", {"attention_bias": True, "mlp_bias": True, "head_dim": 64}),
+        ("qwen3-30b-a3b.json", {"mlp_only_layers": [1], "decoder_sparse_step": 1}),
+        ("qwen1.5-moe-a2.7b.json", {"decoder_sparse_step": 2, "qkv_bias": False}),
+        ("deepseek-v3.json", {"q_lora_rank": None, "first_k_dense_replace": 1}),
+        ("gpt-oss-20b.json", {"attention_bias": False}),
+        ("pythia-160m.json", {"attention_bias": False}),
+        ("gemma-3-1b-it.json", {"tie_word_embeddings": False}),
+    ],
+)
+def test_variants(file: str, changes: dict[str, Any]) -> None:
+    """Keys that change tensors, flipped from the checkpoint's values, still agree."""
+    config = _config(file) | changes
+    architecture = config["architectures"][0]
+    theirs = hf_params(config, architecture)
+    assert list(from_hf_config(config).named_parameters()) == theirs
