@@ -71,7 +71,7 @@ class SavedActivations:
 
 def _attends(layer: Layer, shape: Shape) -> bool:
     """A parameter-free leaf with MACs: attention's two products (both operands activations)."""
-    if isinstance(layer, Composite) or layer.params():
+    if isinstance(layer, Composite) or layer.params() or layer.ties():
         return False
     return layer.count_macs(shape, layer.infer_shape(shape)) > 0
 
@@ -144,13 +144,14 @@ class _Saver:
                 return None
             if copies is not None:
                 return self.repeat(child, given, copies)
-            if _attends(child, given) and isinstance(getattr(layer, "inputs", None), tuple):
+            projections = getattr(layer, "inputs", None)
+            if isinstance(projections, tuple) and _attends(child, given):
                 out = (*child.infer_shape(given),)
                 before = self.total
-                for projection in layer.inputs:  # q, k, v as attention receives them
+                for projection in projections:  # q, k, v as attention receives them
                     if projection in outputs:
                         self.total += numel(outputs[projection]) * self.width
-                heads = getattr(child, "num_heads", None) or getattr(child, "heads", 1)
+                heads: int = getattr(child, "num_heads", None) or getattr(child, "heads", 1)
                 self.total += numel(out) * self.width + 4 * heads * given[0]
                 self.attention += self.total - before
                 return out

@@ -104,7 +104,7 @@ class _Counter:
         self.macs += macs
         if self.grad:
             self.inputs += macs
-        if macs and not layer.params() and not isinstance(layer, Composite):
+        if macs and not layer.params() and not layer.ties():
             self.attention += macs  # a product of two activations: both get gradients
         elif _weight_trained(layer) or (layer.trainable_params() > 0):
             self.trained += macs if _weight_trained(layer) else 0

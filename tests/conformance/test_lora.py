@@ -104,17 +104,15 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
 
 
 @pytest.fixture(scope="module")
-def hf() -> Any:
-    """transformers and peft, or a skip."""
-    transformers = pytest.importorskip("transformers")
-    peft = pytest.importorskip("peft")
+def hf(transformers: Any, peft: Any) -> Any:
+    """transformers and PEFT at CI's versions (conftest's fixtures), or a skip."""
     return transformers, peft
 
 
 def _peft_model(hf: Any, config: dict[str, Any], options: dict[str, Any]) -> Any:
+    transformers, peft = hf
     import torch
 
-    transformers, peft = hf
     cfg = transformers.AutoConfig.for_model(
         **{k: v for k, v in config.items() if k != "architectures"}
     )

@@ -28,9 +28,9 @@ TINY: dict[str, Any] = {
 }
 
 
-def _measured_flops(options: dict[str, Any] | None, seq: int) -> tuple[int, int]:
-    torch = pytest.importorskip("torch")
-    transformers = pytest.importorskip("transformers")
+def _measured_flops(
+    torch: Any, transformers: Any, peft: Any, options: dict[str, Any] | None, seq: int
+) -> tuple[int, int]:
     from torch.utils.flop_counter import FlopCounterMode
 
     cfg = transformers.AutoConfig.for_model(**TINY)
@@ -39,7 +39,6 @@ def _measured_flops(options: dict[str, Any] | None, seq: int) -> tuple[int, int]
         warnings.simplefilter("ignore")
         model = transformers.AutoModelForCausalLM.from_config(cfg)
         if options is not None:
-            peft = pytest.importorskip("peft")
             model = peft.get_peft_model(model, peft.LoraConfig(**options))
     ids = torch.zeros((1, seq), dtype=torch.long, device="meta")
     with FlopCounterMode(display=False) as counter:
@@ -49,30 +48,29 @@ def _measured_flops(options: dict[str, Any] | None, seq: int) -> tuple[int, int]
     return forward, counter.get_total_flops()
 
 
-def test_full_training_flops_equal_flop_counter() -> None:
+def test_full_training_flops_equal_flop_counter(torch: Any, transformers: Any, peft: Any) -> None:
     """Forward and forward+backward FLOPs equal FlopCounterMode's exactly."""
-    forward, total = _measured_flops(None, 128)
+    forward, total = _measured_flops(torch, transformers, peft, None, 128)
     ours = training_flops(pc.from_hf_config(TINY), seq_len=128)
     assert (ours.forward, ours.total) == (forward, total)
 
 
-def test_lora_training_flops_near_flop_counter() -> None:
+def test_lora_training_flops_near_flop_counter(torch: Any, transformers: Any, peft: Any) -> None:
     """With a frozen base, within 4 %.
 
     paramcalc counts input gradients for every layer after the first trained
     one; autograd also skips layer 0's frozen k/v projections and dK there.
     """
     options: dict[str, Any] = {"r": 8, "target_modules": ["q_proj", "v_proj"]}
-    forward, total = _measured_flops(options, 128)
+    forward, total = _measured_flops(torch, transformers, peft, options, 128)
     ours = training_flops(pc.lora(pc.from_hf_config(TINY), **options), seq_len=128)
     assert ours.forward == forward
     assert total <= ours.total <= 1.04 * total
 
 
 @pytest.mark.parametrize("checkpointing", [False, True])
-def test_memory_near_trace(checkpointing: bool) -> None:
+def test_memory_near_trace(transformers: Any, checkpointing: bool) -> None:
     """The tiny model's planned peak is within 2 % of the traced one."""
-    pytest.importorskip("transformers")
     from benchmarks.trace_training_memory import trace
 
     run = trace(TINY, 64, 2, checkpointing)
