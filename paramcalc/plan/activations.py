@@ -151,7 +151,7 @@ class _Saver:
                 for projection in projections:  # q, k, v as attention receives them
                     if projection in outputs:
                         self.total += numel(outputs[projection]) * self.width
-                heads: int = getattr(child, "num_heads", None) or getattr(child, "heads", 1)
+                heads = int(getattr(child, "num_heads", 0) or getattr(child, "heads", 1))
                 self.total += numel(out) * self.width + 4 * heads * given[0]
                 self.attention += self.total - before
                 return out
