@@ -435,6 +435,16 @@ def lora(
             ),
             stacklevel=2,
         )
+    if net.inactive_params():
+        warnings.warn(
+            ParamcalcWarning(
+                "lora: the network has mixture-of-experts layers; PEFT 0.21.2 with transformers 5 "
+                "also adapts fused expert tensors (target_parameters) and may see routers as "
+                "non-Linear modules; paramcalc adapts Linear, Conv1D and Embedding modules only, "
+                "so the counts may differ from PEFT's."
+            ),
+            stacklevel=2,
+        )
     adapted = _retie(adapted, builder.moves)
     root = PeftModel({"base_model": LoraModel({"model": adapted})})
     object.__setattr__(root, "settings", settings)

@@ -9,14 +9,18 @@ Skipped without peft/transformers; CI installs peft==0.21.2, transformers==5.23.
 
 from __future__ import annotations
 
+import json
 import warnings
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 import paramcalc as pc
-from paramcalc.errors import ConfigError
+from paramcalc.errors import ConfigError, ParamcalcWarning
 from paramcalc.plan.adapters import named_requires_grad
+
+from .hf_mirror import shrink
 
 LLAMA: dict[str, Any] = {
     "model_type": "llama",
@@ -156,3 +160,56 @@ def test_refuses_what_peft_refuses(
         _peft_model(hf, config, options)
     with pytest.raises(ConfigError):
         pc.lora(pc.from_hf_config(config), **options)
+
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "hf"
+MOE = ("mixtral", "qwen2_moe", "qwen3_moe", "deepseek_v3", "gpt_oss")
+"""Left out: PEFT 0.21.2 adapts transformers 5's fused experts through ``target_parameters``
+and sees some routers as non-Linear modules; ``paramcalc.lora`` warns on these."""
+DECODERS = sorted(
+    path.stem
+    for path in FIXTURES.glob("*.json")
+    if "ForCausalLM" in "".join(json.loads(path.read_text()).get("architectures", []))
+    and json.loads(path.read_text()).get("model_type") not in MOE
+    and "ForCausalLM" in "".join(json.loads(path.read_text()).get("architectures", []))
+)
+
+
+@pytest.mark.parametrize("name", DECODERS)
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"r": 4, "target_modules": "all-linear"},
+        {"r": 2, "target_modules": "all-linear", "use_dora": True},
+    ],
+    ids=["all-linear", "all-linear-dora"],
+)
+def test_every_decoder_family(hf: Any, name: str, options: dict[str, Any]) -> None:
+    """Real configs (two layers): PEFT's names, shapes and flags for every decoder family."""
+    transformers, peft = hf
+    import torch
+
+    config = shrink(json.loads((FIXTURES / f"{name}.json").read_text()))
+    for key in ("num_hidden_layers", "n_layer", "num_layers"):
+        if key in config:
+            config[key] = min(config[key], 2)
+    if isinstance(config.get("layer_types"), list):
+        config["layer_types"] = config["layer_types"][:2]
+    data = {key: value for key, value in config.items() if key != "model_type"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        hf_config = transformers.AutoConfig.for_model(config["model_type"], **data)
+        with torch.device("meta"):
+            model = getattr(transformers, config["architectures"][0])(hf_config)
+        theirs_model = peft.get_peft_model(model, peft.LoraConfig(**options))
+        ours = pc.lora(pc.from_hf_config(config), **options)
+    theirs = [(n, tuple(p.shape), p.requires_grad) for n, p in theirs_model.named_parameters()]
+    assert list(named_requires_grad(ours)) == theirs
+    assert (ours.trainable_params(), ours.params()) == theirs_model.get_nb_trainable_parameters()
+
+
+def test_moe_warns() -> None:
+    """A mixture-of-experts network gets a warning that PEFT treats its experts differently."""
+    config = json.loads((FIXTURES / "mixtral-8x7b.json").read_text())
+    with pytest.warns(ParamcalcWarning, match="mixture-of-experts"):
+        pc.lora(pc.from_hf_config(shrink(config)), target_modules="all-linear")
