@@ -58,6 +58,12 @@ class TestMeasuredAnchor:
         assert plan.activations == 8192 * (16 * 112776 + 6 * 2048 + 4 + 2 * 2048 + 8)
 
 
+    def test_korthikanti_reference(self) -> None:
+        """The plan carries Korthikanti et al.'s figure for the same h, a, s, b, L."""
+        plan = training_plan(llama_32_1b(), seq_len=2048, micro_batch=4, precision="bf16")
+        assert plan.korthikanti == pc.transformer_activation_bytes(2048, 4, 2048, 32, 16)
+
+
 class TestTraces:
     """Each traced run (benchmarks/trace_training_memory.py) within 2 % of the plan."""
 

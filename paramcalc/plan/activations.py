@@ -57,8 +57,9 @@ class SavedActivations:
     ``total`` is every byte kept at the end of the forward pass; ``blocks``
     repeated blocks (decoder layers) keep ``per_block`` each and take
     ``block_input`` bytes of input each (what full checkpointing keeps);
-    ``attention`` is the part kept by attention itself (flash attention:
-    q, k, v, output, log-sum-exp); ``output`` is the shape of the network's output.
+    ``attention`` is what attention keeps beyond its inputs (flash attention:
+    its output and log-sum-exp; q, k and v are counted in ``total`` as the
+    inputs a recompute needs); ``output`` is the shape of the network's output.
     """
 
     total: int
@@ -67,6 +68,8 @@ class SavedActivations:
     block_input: int
     attention: int
     output: Shape
+    heads: int = 0
+    """Query heads of the first attention met (0 without attention)."""
 
 
 def _attends(layer: Layer, shape: Shape) -> bool:
@@ -95,6 +98,7 @@ class _Saver:
         self.width = width
         self.total = 0
         self.attention = 0
+        self.heads = 0
         self.kept: dict[int, Shape] = {}  # shapes already saved, by identity
         self.blocks = 0
         self.per_block = 0
@@ -147,13 +151,14 @@ class _Saver:
             projections = getattr(layer, "inputs", None)
             if isinstance(projections, tuple) and _attends(child, given):
                 out = (*child.infer_shape(given),)
-                before = self.total
                 for projection in projections:  # q, k, v as attention receives them
                     if projection in outputs:
                         self.total += numel(outputs[projection]) * self.width
                 heads = int(getattr(child, "num_heads", 0) or getattr(child, "heads", 1))
-                self.total += numel(out) * self.width + 4 * heads * given[0]
-                self.attention += self.total - before
+                self.heads = self.heads or heads
+                own = numel(out) * self.width + 4 * heads * given[0]  # output, log-sum-exp
+                self.total += own
+                self.attention += own
                 return out
             out = self.run(child, given)
             outputs[name] = out
@@ -201,5 +206,6 @@ def saved_activations(
         per_block=saver.per_block,
         block_input=saver.block_input,
         attention=saver.attention,
+        heads=saver.heads,
         output=out,
     )

@@ -101,7 +101,10 @@ class TrainingSummary:
         lines.append(("  Model states", f"{_bytes(m.states)} = {shown}"))
         if m.gathered:
             lines.append(("  Gathered layer (ZeRO-3/FSDP)", _bytes(m.gathered)))
-        lines.append(("  Activations", _bytes(m.activations)))
+        reference = ""
+        if m.korthikanti is not None:
+            reference = f" (Korthikanti et al.'s formula: {iec_bytes(m.korthikanti)})"
+        lines.append(("  Activations", _bytes(m.activations) + reference))
         lines.append(
             ("  Logits and loss", f"{_bytes(m.logits)} + up to {_bytes(m.loss_backward)} (fp32)")
         )

@@ -25,8 +25,9 @@ from dataclasses import asdict, dataclass
 
 from paramcalc import _check
 from paramcalc.errors import ConfigError
+from paramcalc.footprint import transformer_activation_bytes
 from paramcalc.layer import Composite, Layer
-from paramcalc.plan.activations import saved_activations
+from paramcalc.plan.activations import SavedActivations, saved_activations
 from paramcalc.plan.adapters import PartlyTrainable, PeftModel, features, stack_runs
 from paramcalc.plan.lora import OUTPUT_EMBEDDINGS
 from paramcalc.shapes import Shape, numel
@@ -91,7 +92,10 @@ class TrainingPlan:
     into backward only with ``keep_outputs``); ``recompute``: with full
     checkpointing, the activations of the one block being recomputed;
     ``optimizer_temporary``: the step's foreach scratch. ``peak`` is the
-    largest of the phases (:meth:`phases`).
+    largest of the phases (:meth:`phases`). ``korthikanti`` is the reference
+    figure of Korthikanti et al. 2022 for the same layers, width, heads and
+    checkpointing (GPT-style blocks, unfused attention; None without
+    repeated attention blocks): compare, never added in.
     """
 
     devices: int
@@ -118,6 +122,7 @@ class TrainingPlan:
     optimizer_temporary: int
     recompute: int
     keep_outputs: bool
+    korthikanti: int | None = None
 
     @property
     def states(self) -> int:
@@ -391,7 +396,7 @@ def training_plan(
     if checkpointing == "full" and saved.blocks:
         acts = saved.total - saved.blocks * (saved.per_block - saved.block_input)
         recompute = saved.per_block * micro_batch
-    elif checkpointing == "selective":  # recompute attention's own tensors
+    elif checkpointing == "selective":  # recompute attention from its kept q, k, v
         acts = saved.total - saved.attention
     tokens = seq_len * micro_batch
     vocab = saved.output[-1] if len(saved.output) == 2 else 0
@@ -425,7 +430,22 @@ def training_plan(
         optimizer_temporary=temporary,
         recompute=recompute,
         keep_outputs=keep_outputs,
+        korthikanti=_korthikanti(saved, seq_len, micro_batch, width, checkpointing),
     )
+
+
+def _korthikanti(
+    saved: SavedActivations, seq: int, batch: int, width: int, checkpointing: str
+) -> int | None:
+    """Korthikanti et al. 2022 (Table 2, t = 1): sbh(34 + 5as/h), 34sbh or 2sbh a layer."""
+    if not saved.blocks or not saved.heads:
+        return None
+    hidden = saved.block_input // (seq * width)
+    if checkpointing == "full":
+        return 2 * seq * batch * hidden * saved.blocks
+    if checkpointing == "selective":
+        return 34 * seq * batch * hidden * saved.blocks
+    return transformer_activation_bytes(seq, batch, hidden, saved.heads, saved.blocks)
 
 
 def _quantized(path: str, leaf: Layer, shape: Shape) -> bool:
