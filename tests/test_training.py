@@ -57,7 +57,6 @@ class TestMeasuredAnchor:
         # 16 decoder layers, the final RMSNorm (6 B + 4 B a row), the head's input, the ids
         assert plan.activations == 8192 * (16 * 112776 + 6 * 2048 + 4 + 2 * 2048 + 8)
 
-
     def test_korthikanti_reference(self) -> None:
         """The plan carries Korthikanti et al.'s figure for the same h, a, s, b, L."""
         plan = training_plan(llama_32_1b(), seq_len=2048, micro_batch=4, precision="bf16")
