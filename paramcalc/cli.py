@@ -306,15 +306,22 @@ def _zoo(options: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         print(f"paramcalc: error: {problem}", file=stderr)
         return 2
     network = entry.build()
-    if options.total:
-        print(network.params(), file=stdout)
-        return 0
     try:
+        from paramcalc.plan.train_cli import apply
+
+        network, plans = apply(network, options)  # --lora, --train
+        if options.total:
+            print(network.params(), file=stdout)
+            return 0
+        shape = (options.seq,) if plans and options.input is None else entry.input_shape
         report = network.report(
-            options.input or entry.input_shape, batch_size=options.batch_size or 1
-        )
+            options.input or shape, batch_size=options.batch_size or 1
+        ).with_plans(*plans)
     except ShapeError as problem:
         print(f"paramcalc: error: the model does not fit the input shape: {problem}", file=stderr)
+        return 1
+    except ParamcalcError as problem:
+        print(f"paramcalc: error: {problem}", file=stderr)
         return 1
     output = report.render(
         options.format,

@@ -98,3 +98,11 @@ def test_errors(
     """Bad training options exit 1 with the rule named."""
     assert main([str(config), *extra]) == 1
     assert message in capsys.readouterr().err
+
+
+def test_zoo_with_lora(capsys: pytest.CaptureFixture[str]) -> None:
+    """--zoo takes the training options too."""
+    assert main(["--zoo", "gpt2", "--lora", "r=8,c_attn", "--total"]) == 0
+    assert capsys.readouterr().out.strip() == str(124439808 + 12 * 8 * (768 + 2304))
+    assert main(["--zoo", "gpt2", "--train", "--seq", "1024", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["plans"]["training"]["memory"]["seq_len"] == 1024
