@@ -9,7 +9,13 @@ import pytest
 
 from paramcalc.cli import main
 from paramcalc.plan import training
-from paramcalc.plan.train_cli import CHECKPOINTING, OPTIMIZERS, PRECISIONS, parse_lora
+from paramcalc.plan.train_cli import (
+    BASE_FORMATS,
+    CHECKPOINTING,
+    OPTIMIZERS,
+    PRECISIONS,
+    parse_lora,
+)
 
 LLAMA_31_8B = {
     "model_type": "llama",
@@ -39,6 +45,7 @@ def test_choices_agree_with_the_planner() -> None:
     assert OPTIMIZERS == training.OPTIMIZERS
     assert tuple(training.PRECISIONS) == PRECISIONS
     assert CHECKPOINTING == training.CHECKPOINTING
+    assert BASE_FORMATS == training.BASE_FORMATS
 
 
 @pytest.mark.parametrize(

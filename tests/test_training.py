@@ -153,7 +153,7 @@ class TestQLoRA:
     def test_adapters_only(self) -> None:
         """Gradients and AdamW state cover the adapters; the base is nf4."""
         net = pc.lora(llama(), r=16, target_modules="all-linear")
-        plan = training_plan(net, seq_len=512, precision="bf16", base_format="nf4")
+        plan = training_plan(net, seq_len=512, precision="bf16", base_format="nf4-dq")
         adapters = net.trainable_params()
         assert plan.gradients == 4 * adapters
         assert plan.optimizer_state == 8 * adapters

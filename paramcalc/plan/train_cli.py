@@ -27,6 +27,7 @@ from paramcalc.layer import Layer
 OPTIMIZERS = ("sgd", "sgd_momentum", "adam", "adamw", "adamw8bit", "adafactor")
 PRECISIONS = ("fp32", "bf16", "fp16", "bf16-mixed", "fp16-mixed")
 CHECKPOINTING = ("none", "full", "selective")
+BASE_FORMATS = ("nf4", "nf4-dq", "fp4", "fp4-dq", "int8", "fp8", "gptq", "awq")
 
 __all__ = ["add_arguments", "apply", "parse_lora"]
 
@@ -62,7 +63,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--micro-batch", type=int, default=1, metavar="N", help="default 1")
     group.add_argument("--checkpointing", choices=CHECKPOINTING, default="none")
     group.add_argument(
-        "--base-format", choices=("nf4", "fp4", "int8"), help="quantized frozen base (QLoRA: nf4)"
+        "--base-format", choices=BASE_FORMATS, help="quantized frozen base (QLoRA: nf4-dq)"
     )
     group.add_argument("--tokens", type=float, metavar="N", help="token budget for the time")
     group.add_argument("--mfu", type=float, default=0.4, help="model FLOPs utilisation (0.4)")

@@ -30,6 +30,7 @@ from paramcalc.layer import Composite, Layer
 from paramcalc.plan.activations import SavedActivations, saved_activations
 from paramcalc.plan.adapters import PartlyTrainable, PeftModel, features, stack_runs
 from paramcalc.plan.lora import OUTPUT_EMBEDDINGS
+from paramcalc.plan.weights import linear_tensors
 from paramcalc.shapes import Shape, numel
 
 __all__ = [
@@ -72,8 +73,8 @@ SHARDING = {
 
 CHECKPOINTING = ("none", "full", "selective")
 
-BASE_FORMATS = ("nf4", "fp4", "int8")
-"""Storage of a frozen base's Linear weights (QLoRA: nf4 with double quantization)."""
+BASE_FORMATS = ("nf4", "nf4-dq", "fp4", "fp4-dq", "int8", "fp8", "gptq", "awq")
+"""Storage of a frozen base's Linear weights (QLoRA: ``nf4-dq``), as the inference planner's."""
 
 
 @dataclass(frozen=True)
@@ -237,22 +238,23 @@ def optimizer_state_bytes(optimizer: str, shape: Shape, state_bytes: int) -> int
     return 4 * n
 
 
-def base_weight_bytes(shape: Shape, base_format: str) -> int:
-    """Bytes of a frozen Linear weight stored in ``base_format`` (bitsandbytes' layouts).
+def base_weight_bytes(fan_in: int, fan_out: int, base_format: str) -> int:
+    """Bytes of a frozen ``Linear(fan_in, fan_out)``'s weight stored in ``base_format``.
 
-    - ``nf4``/``fp4`` (``bitsandbytes.functional.quantize_4bit``, blocksize 64,
-      with QLoRA's double quantization): two weights a byte, a uint8 absmax per
-      block of 64, an fp32 scale per 256 absmaxes and an fp32 offset;
-    - ``int8`` (LLM.int8): one byte a weight and an fp32 scale per row.
+    The tensors are :func:`paramcalc.plan.weights.linear_tensors`' (the
+    inference planner's layouts, from bitsandbytes, AutoGPTQ, AutoAWQ and
+    transformers): ``nf4-dq`` is QLoRA's NF4 with double quantization — two
+    weights a byte, a uint8 absmax per block of 64, an fp32 absmax per 256 of
+    those, and the two code books.
 
-    >>> base_weight_bytes((4096, 4096), "nf4")  # 8,388,608 + 262,144 + 4,096 + 4
-    8654852
+    >>> base_weight_bytes(4096, 4096, "nf4-dq")  # 8,388,608 + 262,144 + 64 + 4,096 + 1,024
+    8655936
     """
-    n = numel(shape)
-    if base_format == "int8":
-        return n + 4 * shape[0]
-    blocks = math.ceil(n / 64)
-    return math.ceil(n / 2) + blocks + 4 * math.ceil(blocks / 256) + 4
+    tensors = linear_tensors(base_format, fan_out, fan_in, False, "bf16")
+    return sum(numel(shape) * _STORED[dtype] for _, shape, dtype in tensors)
+
+
+_STORED = {"uint8": 1, "int8": 1, "fp8": 1, "bf16": 2, "fp16": 2, "fp32": 4, "int32": 4}
 
 
 def largest_layer_params(net: Layer) -> int:
@@ -318,7 +320,7 @@ def training_plan(
     (full shard within ``devices_per_node``, replicas across nodes).
     ``precision``: ``"bf16-mixed"`` (16-bit weights and gradients, fp32 master
     and state: ZeRO's 2 + 2 + 12 bytes for Adam), ``"bf16"`` (pure: all
-    16-bit), ``"fp32"``. ``base_format`` (``"nf4"`` for QLoRA) stores the
+    16-bit), ``"fp32"``. ``base_format`` (``"nf4-dq"`` for QLoRA) stores the
     frozen Linear weights quantized. A PEFT network's adapters are fp32, as
     ``get_peft_model`` casts them (``autocast_adapter_dtype=True``).
     ``keep_outputs``: the caller holds the model's output (its logits) through
@@ -380,7 +382,8 @@ def training_plan(
                 optimizer, shape, 4 if peft or master else state_width
             )
         elif base_format is not None and _quantized(path, leaf, shape):
-            weights += copies * base_weight_bytes(shape, base_format)
+            fan_in, fan_out = features(leaf) or (0, 0)
+            weights += copies * base_weight_bytes(fan_in, fan_out, base_format)
         else:
             weights += n * width
     opt_shards = shard if stage >= 1 else 1
