@@ -104,6 +104,8 @@ class _Dims:
     rope_dim: int  # 0 without rotary embeddings
     layers: int
     windowed: bool  # some layer's cache keeps a window: sdpa gets a materialized mask
+    hybrid: bool  # sliding and full layers: eager makes a mask for each
+    softcap: bool  # Gemma 2's final logit soft-capping: logits / cap, tanh, · cap
 
 
 def _nodes(layer: Layer, path: str = "") -> Iterator[tuple[str, Layer]]:
@@ -154,7 +156,8 @@ def _dims(net: Layer) -> _Dims:
     entries = kv_cache(net, 1).entries
     layers = sum(entry.copies for entry in entries[:: len(attn.cache_shapes(1))])
     long = kv_cache(net, 4096).entries
-    windowed = any(b.bytes < 4096 * a.bytes for a, b in zip(entries, long, strict=True))
+    narrow = [b.bytes < 4096 * a.bytes for a, b in zip(entries, long, strict=True)]
+    windowed, hybrid = any(narrow), any(narrow) and not all(narrow)
     return _Dims(
         hidden=hidden,
         vocab=vocab,
@@ -165,6 +168,8 @@ def _dims(net: Layer) -> _Dims:
         rope_dim=0 if positional else head_dim,
         layers=max(layers, 1),
         windowed=windowed,
+        hybrid=hybrid,
+        softcap=type(net).__name__.startswith("Gemma2"),
     )
 
 
@@ -257,8 +262,9 @@ def inference_memory(
         inside.append(("rope cos, sin", 2 * size(tokens * dims.rope_dim, per_sample=False)))
     else:
         inside.append(("position_embeds", size(tokens * dims.hidden, per_sample=False)))
-    if attention == "eager":
-        inside.append(("causal mask", size(tokens * seen)))
+    if attention == "eager":  # a float mask for each kind of layer (full, sliding)
+        masks = 2 if dims.hybrid else 1
+        inside.append(("causal mask" + ("s" if masks > 1 else ""), masks * size(tokens * seen)))
     elif dims.windowed or not dims.rope_dim:
         inside.append(("causal mask (bool)", size(tokens * seen, "int8")))
     inside.append(("inputs_embeds", hidden))
@@ -325,6 +331,8 @@ def inference_memory(
     kept = tokens if logits == "all" else 1
     logit_bytes = size(kept * dims.vocab)
     final = [*fixed, ("kv cache", storage), ("final hidden", hidden), ("logits", logit_bytes)]
+    if dims.softcap:  # logits / cap, then tanh: two logits-sized tensors at once
+        final.append(("logits soft-capping", logit_bytes))
     if upcast is not None and upcast != act:
         final.append(("logits upcast", size(kept * dims.vocab, upcast)))
     stages["logits"] = final

@@ -31,7 +31,9 @@ def hf_params(config: Mapping[str, Any], architecture: str) -> list[tuple[str, t
     torch = pytest.importorskip("torch")
     transformers = pytest.importorskip("transformers")
     if transformers.__version__ != "5.23.0":
-        pytest.skip(f"conformance is pinned to transformers 5.23.0, found {transformers.__version__}")
+        pytest.skip(
+            f"conformance is pinned to transformers 5.23.0, found {transformers.__version__}"
+        )
     data = {key: value for key, value in config.items() if key != "model_type"}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

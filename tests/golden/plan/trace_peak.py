@@ -154,6 +154,38 @@ CASES: list[dict[str, Any]] = [
             "n_head": 4,
         },
     },
+    {
+        "name": "gemma2-logits",
+        "family": "Gemma2",
+        "tokens": 200,
+        "attention": "eager",
+        "config": {
+            "vocab_size": 4096,
+            "hidden_size": 64,
+            "intermediate_size": 128,
+            "num_hidden_layers": 2,
+            "num_attention_heads": 4,
+            "num_key_value_heads": 2,
+            "head_dim": 32,
+            "sliding_window": 64,
+        },
+    },
+    {
+        "name": "gemma2-eager",
+        "family": "Gemma2",
+        "tokens": 200,
+        "attention": "eager",
+        "config": {
+            "vocab_size": 256,
+            "hidden_size": 64,
+            "intermediate_size": 128,
+            "num_hidden_layers": 2,
+            "num_attention_heads": 4,
+            "num_key_value_heads": 2,
+            "head_dim": 32,
+            "sliding_window": 64,
+        },
+    },
 ]
 
 
