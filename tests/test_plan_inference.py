@@ -57,10 +57,11 @@ class TestMeasuredH200:
 
 def _net(row: dict[str, Any]) -> Layer:
     family, config = row["family"], row["config"]
-    if family == "Gemma2":
+    if family in ("Gemma2", "GptOss"):
+        model_type = {"Gemma2": "gemma2", "GptOss": "gpt_oss"}[family]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ParamcalcWarning)
-            return from_hf_config({"model_type": "gemma2", **config})
+            return from_hf_config({"model_type": model_type, **config})
     if family == "GPT2":
         return gpt2(**config)
     if family == "Mistral":
@@ -69,7 +70,8 @@ def _net(row: dict[str, Any]) -> Layer:
 
 
 class TestTracedCPU:
-    """Within 0.2% (or 256 B) of the peak traced on CPU by tests/golden/plan/trace_peak.py."""
+    """Within 0.2% (or 256 B) of the peak traced on CPU by tests/golden/plan/trace_peak.py;
+    gpt-oss's eager softmax with sinks within 2%."""
 
     @pytest.mark.parametrize("row", _rows("trace_peak.json"), ids=lambda r: r["name"])
     def test_peak(self, row: dict[str, Any]) -> None:
@@ -84,7 +86,8 @@ class TestTracedCPU:
         )
         terms = dict(peak.stage_terms)
         rise = peak.total - peak.weights - terms.get("input_ids", 0)
-        assert abs(rise - row["peak"]) <= max(256, row["peak"] // 500)
+        tolerance = row["peak"] // (50 if row["family"] == "GptOss" else 500)
+        assert abs(rise - row["peak"]) <= max(256, tolerance)
 
     @pytest.mark.parametrize("row", _rows("trace_peak.json"), ids=lambda r: r["name"])
     def test_what_remains(self, row: dict[str, Any]) -> None:

@@ -106,6 +106,9 @@ class _Dims:
     windowed: bool  # some layer's cache keeps a window: sdpa gets a materialized mask
     hybrid: bool  # sliding and full layers: eager makes a mask for each
     softcap: bool  # Gemma 2's final logit soft-capping: logits / cap, tanh, · cap
+    latent: int  # qk_head_dim + v_head_dim of latent attention (0: none)
+    experts: tuple[int, int, int] | None  # routed experts: (count, top_k, intermediate)
+    sinks: bool  # gpt-oss: eager softmax in the model dtype over the scores and a sink
 
 
 def _nodes(layer: Layer, path: str = "") -> Iterator[tuple[str, Layer]]:
@@ -132,16 +135,24 @@ def _dims(net: Layer) -> _Dims:
     hidden = embeddings[0][1].embedding_dim
     out = net.output_shape((1,))
     vocab = out[-1]
-    attn_path, attn = attention[-1]
+    attn_paths = [path for path, _ in attention]
+    attn = attention[-1][1]
     heads = getattr(attn, "num_heads", 0)
-    head_dim = getattr(attn, "head_dim", 0)
+    head_dim = getattr(attn, "head_dim", 0) or getattr(attn, "qk_head_dim", 0)
+    latent = 0  # DeepSeek's latent attention expands the cache to every head's keys and values
+    if hasattr(attn, "kv_lora_rank"):
+        latent = getattr(attn, "qk_head_dim", 0) + getattr(attn, "v_head_dim", 0)
     if not heads or not head_dim:
         (_, shape), *_ = attn.cache_shapes(1)
         heads, head_dim = shape[0], shape[-1]
     widths: list[int] = []
     gated = tanh_gelu = False
+    experts: tuple[int, int, int] | None = None
     for path, node in nodes:
-        if path.startswith(attn_path) or path == "" or not path.count("."):
+        if all(hasattr(node, a) for a in ("num_experts", "top_k", "intermediate_size")):
+            found = (node.num_experts, node.top_k, node.intermediate_size)  # type: ignore[attr-defined]
+            experts = found if experts is None else max(experts, found)
+        if path == "" or not path.count(".") or any(path.startswith(a) for a in attn_paths):
             continue
         if isinstance(node, GatedMLP):
             gated = True
@@ -165,11 +176,14 @@ def _dims(net: Layer) -> _Dims:
         mlp_live=3 if gated else 4 if tanh_gelu else 2,
         heads=heads,
         head_dim=head_dim,
-        rope_dim=0 if positional else head_dim,
+        rope_dim=0 if positional else getattr(attn, "qk_rope_head_dim", head_dim),
         layers=max(layers, 1),
         windowed=windowed,
         hybrid=hybrid,
         softcap=type(net).__name__.startswith("Gemma2"),
+        latent=latent,
+        experts=experts,
+        sinks="sinks" in dict(getattr(attn, "modules", ())),
     )
 
 
@@ -201,7 +215,7 @@ def inference_memory(
     dtype: object = "bf16",
     kv_dtype: object | None = None,
     phase: str = "prefill",
-    attention: str = "sdpa",
+    attention: str | None = None,
     logits: str = "all",
     logits_dtype: object | None = None,
     workspace: int = 0,
@@ -213,7 +227,10 @@ def inference_memory(
     ``weights`` is the weight format (:mod:`paramcalc.plan.weights`),
     ``dtype`` the activations', ``kv_dtype`` the cache's (default ``dtype``).
     ``attention`` is ``"sdpa"`` (flash / memory-efficient kernels: no score
-    matrix) or ``"eager"`` (heads × L × L scores and their fp32 softmax).
+    matrix) or ``"eager"`` (heads × L × L scores and their fp32 softmax);
+    by default the family's: eager for Gemma 2 and gpt-oss, whose
+    transformers 5.23 classes do not support sdpa (``_supports_sdpa = False``),
+    sdpa otherwise.
     ``logits="all"`` keeps every position's logits (a plain forward),
     ``"last"`` only the last (``generate``: ``logits_to_keep=1``);
     ``logits_dtype="fp32"`` adds the fp32 copy generation loops make.
@@ -231,6 +248,9 @@ def inference_memory(
     _check.non_negative("inference_memory", "workspace", workspace)
     _check.positive("inference_memory", "round_to", round_to)
     _check.one_of("inference_memory", "phase", phase, ("prefill", "decode"))
+    if attention is None:
+        eager_only = type(net).__name__.startswith(("Gemma2", "GptOss"))
+        attention = "eager" if eager_only else "sdpa"
     _check.one_of("inference_memory", "attention", attention, ("sdpa", "eager"))
     _check.one_of("inference_memory", "logits", logits, ("all", "last"))
     act = normalize_dtype(dtype)
@@ -283,6 +303,8 @@ def inference_memory(
     ]
     if before:  # the cache's torch.cat: the old tensor lives until the new one replaces it
         stages["cache update"] = [*attn_base, ("old cache tensor", before)]
+    if dims.latent:  # expand_kv: every head's keys and values, rebuilt from the latent
+        attn_base.append(("expanded keys, values", size(seen * dims.heads * dims.latent)))
     if attention == "sdpa":
         stages["attention"] = [
             *attn_base,
@@ -296,11 +318,12 @@ def inference_memory(
         # repeat_kv copies keys and values for grouped heads; with one kv head the
         # reshape is a view, and the matmul expands one operand at a time
         copies = 1 < kv_heads < dims.heads
-        softmax = [
-            *attn_base,
-            ("masked scores", size(scores)),
-            ("softmax input, output (fp32)", 2 * size(scores, "fp32")),
-        ]
+        softmax = [*attn_base, ("masked scores", size(scores))]
+        if dims.sinks:  # cat with the sinks, minus the max, softmax: bf16, one column more
+            sunk = tokens * dims.heads * (seen + 1)
+            softmax.append(("logits with sinks, shifted", 2 * size(sunk)))
+        else:
+            softmax.append(("softmax input, output (fp32)", 2 * size(scores, "fp32")))
         if copies:
             softmax.append(("repeat_kv keys, values", 2 * expanded))
         stages["attention"] = softmax
@@ -320,6 +343,18 @@ def inference_memory(
         ("normed", hidden),
         (f"mlp intermediates ({dims.mlp_live})", max(dims.mlp_live * wide, wide + hidden)),
     ]
+    if dims.experts is not None:
+        count, top_k, inner = dims.experts
+        routed = -(-tokens * top_k // count)  # the tokens of one expert, routing balanced
+        stages["mlp"][-1] = (
+            "experts (one at a time)",
+            max(dims.mlp_live * wide, 4 * size(routed * inner)),
+        )
+        stages["mlp"] += [
+            ("router logits, probabilities (fp32)", 2 * size(tokens * count, "fp32")),
+            ("expert mask (int64)", size(tokens * top_k * (count + 1), "int64")),
+            ("routed output", hidden),
+        ]
     stages["norm"] = [
         *fixed,
         ("kv cache", storage),

@@ -186,6 +186,24 @@ CASES: list[dict[str, Any]] = [
             "sliding_window": 64,
         },
     },
+    {
+        "name": "gpt-oss-eager",
+        "family": "GptOss",
+        "tokens": 200,
+        "attention": "eager",
+        "config": {
+            "vocab_size": 256,
+            "hidden_size": 64,
+            "intermediate_size": 64,
+            "num_hidden_layers": 2,
+            "num_attention_heads": 8,
+            "num_key_value_heads": 2,
+            "head_dim": 16,
+            "sliding_window": 64,
+            "num_local_experts": 4,
+            "num_experts_per_tok": 2,
+        },
+    },
 ]
 
 
