@@ -18,11 +18,12 @@ tracing of tensor lifetimes (``tests/golden/plan/``).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from paramcalc import _check
-from paramcalc.errors import ConfigError
+from paramcalc.errors import ConfigError, ParamcalcWarning
 from paramcalc.footprint import normalize_dtype, tensor_bytes
 from paramcalc.layer import Composite, Layer
 from paramcalc.layers.activation import GELU
@@ -372,6 +373,15 @@ def inference_memory(
         final.append(("logits upcast", size(kept * dims.vocab, upcast)))
     stages["logits"] = final
     stage = max(stages, key=lambda name: sum(b for _, b in stages[name]))
+    if stage == "mlp" and dims.experts is not None:
+        warnings.warn(
+            ParamcalcWarning(
+                "inference_memory: the peak is in the experts' stage, whose activations "
+                "assume balanced routing (top_k·tokens/experts tokens an expert); an "
+                "unbalanced batch needs more."
+            ),
+            stacklevel=2,
+        )
     terms = tuple((name, b) for name, b in stages[stage] if b)
     cache_terms = sum(b for name, b in terms if name.startswith("kv cache"))
     logit_terms = sum(b for name, b in terms if name.startswith("logits"))
