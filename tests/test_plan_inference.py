@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from paramcalc.errors import ConfigError
+from paramcalc.errors import ConfigError, ParamcalcWarning
+from paramcalc.hf import from_hf_config
 from paramcalc.layer import Layer
 from paramcalc.plan.inference import inference_memory
-from paramcalc.plan.kv_cache import kv_cache_bytes
+from paramcalc.plan.kv_cache import kv_cache, kv_cache_bytes
 from paramcalc.zoo.language import gpt2, llama, mistral
 
 GOLDEN = Path(__file__).parent / "golden" / "plan"
@@ -55,6 +57,11 @@ class TestMeasuredH200:
 
 def _net(row: dict[str, Any]) -> Layer:
     family, config = row["family"], row["config"]
+    if family in ("Gemma2", "GptOss"):
+        model_type = {"Gemma2": "gemma2", "GptOss": "gpt_oss"}[family]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ParamcalcWarning)
+            return from_hf_config({"model_type": model_type, **config})
     if family == "GPT2":
         return gpt2(**config)
     if family == "Mistral":
@@ -63,7 +70,8 @@ def _net(row: dict[str, Any]) -> Layer:
 
 
 class TestTracedCPU:
-    """Within 0.2% (or 256 B) of the peak traced on CPU by tests/golden/plan/trace_peak.py."""
+    """Within 0.2% (or 256 B) of the peak traced on CPU by tests/golden/plan/trace_peak.py;
+    gpt-oss's eager softmax with sinks within 2%."""
 
     @pytest.mark.parametrize("row", _rows("trace_peak.json"), ids=lambda r: r["name"])
     def test_peak(self, row: dict[str, Any]) -> None:
@@ -78,7 +86,8 @@ class TestTracedCPU:
         )
         terms = dict(peak.stage_terms)
         rise = peak.total - peak.weights - terms.get("input_ids", 0)
-        assert abs(rise - row["peak"]) <= max(256, row["peak"] // 500)
+        tolerance = row["peak"] // (50 if row["family"] == "GptOss" else 500)
+        assert abs(rise - row["peak"]) <= max(256, tolerance)
 
     @pytest.mark.parametrize("row", _rows("trace_peak.json"), ids=lambda r: r["name"])
     def test_what_remains(self, row: dict[str, Any]) -> None:
@@ -89,11 +98,13 @@ class TestTracedCPU:
         batch = row.get("batch", 1)
         kept = 1 if row.get("logits_to_keep") else row["tokens"]
         vocab = row["config"]["vocab_size"]
-        cache = kv_cache_bytes(net, row["tokens"], batch)
-        window = row["config"].get("sliding_window")
-        if window:  # the window's view keeps the whole prefill's storage, plus an int64 window
-            layers = row["config"]["num_hidden_layers"]
-            cache = cache * row["tokens"] // (window - 1) + 8 * layers
+        # a window's view keeps the whole prefill's storage, and each window layer an int64
+        one, full = kv_cache(net, 1, batch), kv_cache(net, row["tokens"], batch)
+        cache = 0
+        for a, b in zip(one.entries, full.entries, strict=True):
+            cache += max(b.bytes, a.bytes * row["tokens"])
+            if b.bytes < a.bytes * row["tokens"] and b.tensor.startswith("key"):
+                cache += 8 * b.copies
         assert row["end"] == cache + 2 * batch * kept * vocab
 
 

@@ -89,7 +89,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--group-size", type=int, default=128, help="GPTQ/AWQ group (default 128)")
     group.add_argument("--dtype", default="bf16", help="activation dtype (default bf16)")
     group.add_argument("--kv-dtype", metavar="DTYPE", help="KV-cache dtype (default: --dtype)")
-    group.add_argument("--attention", choices=("sdpa", "eager"), default="sdpa")
+    group.add_argument(
+        "--attention", choices=("sdpa", "eager"), help="default: the family's (sdpa mostly)"
+    )
     group.add_argument("--phase", choices=("prefill", "decode"), default="prefill")
     group.add_argument(
         "--logits", choices=("all", "last"), default="all", help="logits kept (generate: last)"

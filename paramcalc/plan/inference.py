@@ -18,11 +18,12 @@ tracing of tensor lifetimes (``tests/golden/plan/``).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from paramcalc import _check
-from paramcalc.errors import ConfigError
+from paramcalc.errors import ConfigError, ParamcalcWarning
 from paramcalc.footprint import normalize_dtype, tensor_bytes
 from paramcalc.layer import Composite, Layer
 from paramcalc.layers.activation import GELU
@@ -104,6 +105,11 @@ class _Dims:
     rope_dim: int  # 0 without rotary embeddings
     layers: int
     windowed: bool  # some layer's cache keeps a window: sdpa gets a materialized mask
+    hybrid: bool  # sliding and full layers: eager makes a mask for each
+    softcap: bool  # Gemma 2's final logit soft-capping: logits / cap, tanh, · cap
+    latent: int  # qk_head_dim + v_head_dim of latent attention (0: none)
+    experts: tuple[int, int, int] | None  # routed experts: (count, top_k, intermediate)
+    sinks: bool  # gpt-oss: eager softmax in the model dtype over the scores and a sink
 
 
 def _nodes(layer: Layer, path: str = "") -> Iterator[tuple[str, Layer]]:
@@ -130,16 +136,24 @@ def _dims(net: Layer) -> _Dims:
     hidden = embeddings[0][1].embedding_dim
     out = net.output_shape((1,))
     vocab = out[-1]
-    attn_path, attn = attention[-1]
+    attn_paths = [path for path, _ in attention]
+    attn = attention[-1][1]
     heads = getattr(attn, "num_heads", 0)
-    head_dim = getattr(attn, "head_dim", 0)
+    head_dim = getattr(attn, "head_dim", 0) or getattr(attn, "qk_head_dim", 0)
+    latent = 0  # DeepSeek's latent attention expands the cache to every head's keys and values
+    if hasattr(attn, "kv_lora_rank"):
+        latent = getattr(attn, "qk_head_dim", 0) + getattr(attn, "v_head_dim", 0)
     if not heads or not head_dim:
         (_, shape), *_ = attn.cache_shapes(1)
         heads, head_dim = shape[0], shape[-1]
     widths: list[int] = []
     gated = tanh_gelu = False
+    experts: tuple[int, int, int] | None = None
     for path, node in nodes:
-        if path.startswith(attn_path) or path == "" or not path.count("."):
+        if all(hasattr(node, a) for a in ("num_experts", "top_k", "intermediate_size")):
+            found = (node.num_experts, node.top_k, node.intermediate_size)  # type: ignore[attr-defined]
+            experts = found if experts is None else max(experts, found)
+        if path == "" or not path.count(".") or any(path.startswith(a) for a in attn_paths):
             continue
         if isinstance(node, GatedMLP):
             gated = True
@@ -154,7 +168,8 @@ def _dims(net: Layer) -> _Dims:
     entries = kv_cache(net, 1).entries
     layers = sum(entry.copies for entry in entries[:: len(attn.cache_shapes(1))])
     long = kv_cache(net, 4096).entries
-    windowed = any(b.bytes < 4096 * a.bytes for a, b in zip(entries, long, strict=True))
+    narrow = [b.bytes < 4096 * a.bytes for a, b in zip(entries, long, strict=True)]
+    windowed, hybrid = any(narrow), any(narrow) and not all(narrow)
     return _Dims(
         hidden=hidden,
         vocab=vocab,
@@ -162,9 +177,14 @@ def _dims(net: Layer) -> _Dims:
         mlp_live=3 if gated else 4 if tanh_gelu else 2,
         heads=heads,
         head_dim=head_dim,
-        rope_dim=0 if positional else head_dim,
+        rope_dim=0 if positional else getattr(attn, "qk_rope_head_dim", head_dim),
         layers=max(layers, 1),
         windowed=windowed,
+        hybrid=hybrid,
+        softcap=type(net).__name__.startswith("Gemma2"),
+        latent=latent,
+        experts=experts,
+        sinks="sinks" in dict(getattr(attn, "modules", ())),
     )
 
 
@@ -196,7 +216,7 @@ def inference_memory(
     dtype: object = "bf16",
     kv_dtype: object | None = None,
     phase: str = "prefill",
-    attention: str = "sdpa",
+    attention: str | None = None,
     logits: str = "all",
     logits_dtype: object | None = None,
     workspace: int = 0,
@@ -208,7 +228,10 @@ def inference_memory(
     ``weights`` is the weight format (:mod:`paramcalc.plan.weights`),
     ``dtype`` the activations', ``kv_dtype`` the cache's (default ``dtype``).
     ``attention`` is ``"sdpa"`` (flash / memory-efficient kernels: no score
-    matrix) or ``"eager"`` (heads × L × L scores and their fp32 softmax).
+    matrix) or ``"eager"`` (heads × L × L scores and their fp32 softmax);
+    by default the family's: eager for Gemma 2 and gpt-oss, whose
+    transformers 5.23 classes do not support sdpa (``_supports_sdpa = False``),
+    sdpa otherwise.
     ``logits="all"`` keeps every position's logits (a plain forward),
     ``"last"`` only the last (``generate``: ``logits_to_keep=1``);
     ``logits_dtype="fp32"`` adds the fp32 copy generation loops make.
@@ -226,6 +249,9 @@ def inference_memory(
     _check.non_negative("inference_memory", "workspace", workspace)
     _check.positive("inference_memory", "round_to", round_to)
     _check.one_of("inference_memory", "phase", phase, ("prefill", "decode"))
+    if attention is None:
+        eager_only = type(net).__name__.startswith(("Gemma2", "GptOss"))
+        attention = "eager" if eager_only else "sdpa"
     _check.one_of("inference_memory", "attention", attention, ("sdpa", "eager"))
     _check.one_of("inference_memory", "logits", logits, ("all", "last"))
     act = normalize_dtype(dtype)
@@ -257,8 +283,9 @@ def inference_memory(
         inside.append(("rope cos, sin", 2 * size(tokens * dims.rope_dim, per_sample=False)))
     else:
         inside.append(("position_embeds", size(tokens * dims.hidden, per_sample=False)))
-    if attention == "eager":
-        inside.append(("causal mask", size(tokens * seen)))
+    if attention == "eager":  # a float mask for each kind of layer (full, sliding)
+        masks = 2 if dims.hybrid else 1
+        inside.append(("causal mask" + ("s" if masks > 1 else ""), masks * size(tokens * seen)))
     elif dims.windowed or not dims.rope_dim:
         inside.append(("causal mask (bool)", size(tokens * seen, "int8")))
     inside.append(("inputs_embeds", hidden))
@@ -277,6 +304,8 @@ def inference_memory(
     ]
     if before:  # the cache's torch.cat: the old tensor lives until the new one replaces it
         stages["cache update"] = [*attn_base, ("old cache tensor", before)]
+    if dims.latent:  # expand_kv: every head's keys and values, rebuilt from the latent
+        attn_base.append(("expanded keys, values", size(seen * dims.heads * dims.latent)))
     if attention == "sdpa":
         stages["attention"] = [
             *attn_base,
@@ -290,11 +319,12 @@ def inference_memory(
         # repeat_kv copies keys and values for grouped heads; with one kv head the
         # reshape is a view, and the matmul expands one operand at a time
         copies = 1 < kv_heads < dims.heads
-        softmax = [
-            *attn_base,
-            ("masked scores", size(scores)),
-            ("softmax input, output (fp32)", 2 * size(scores, "fp32")),
-        ]
+        softmax = [*attn_base, ("masked scores", size(scores))]
+        if dims.sinks:  # cat with the sinks, minus the max, softmax: bf16, one column more
+            sunk = tokens * dims.heads * (seen + 1)
+            softmax.append(("logits with sinks, shifted", 2 * size(sunk)))
+        else:
+            softmax.append(("softmax input, output (fp32)", 2 * size(scores, "fp32")))
         if copies:
             softmax.append(("repeat_kv keys, values", 2 * expanded))
         stages["attention"] = softmax
@@ -314,6 +344,18 @@ def inference_memory(
         ("normed", hidden),
         (f"mlp intermediates ({dims.mlp_live})", max(dims.mlp_live * wide, wide + hidden)),
     ]
+    if dims.experts is not None:
+        count, top_k, inner = dims.experts
+        routed = -(-tokens * top_k // count)  # the tokens of one expert, routing balanced
+        stages["mlp"][-1] = (
+            "experts (one at a time)",
+            max(dims.mlp_live * wide, 4 * size(routed * inner)),
+        )
+        stages["mlp"] += [
+            ("router logits, probabilities (fp32)", 2 * size(tokens * count, "fp32")),
+            ("expert mask (int64)", size(tokens * top_k * (count + 1), "int64")),
+            ("routed output", hidden),
+        ]
     stages["norm"] = [
         *fixed,
         ("kv cache", storage),
@@ -325,10 +367,21 @@ def inference_memory(
     kept = tokens if logits == "all" else 1
     logit_bytes = size(kept * dims.vocab)
     final = [*fixed, ("kv cache", storage), ("final hidden", hidden), ("logits", logit_bytes)]
+    if dims.softcap:  # logits / cap, then tanh: two logits-sized tensors at once
+        final.append(("logits soft-capping", logit_bytes))
     if upcast is not None and upcast != act:
         final.append(("logits upcast", size(kept * dims.vocab, upcast)))
     stages["logits"] = final
     stage = max(stages, key=lambda name: sum(b for _, b in stages[name]))
+    if stage == "mlp" and dims.experts is not None:
+        warnings.warn(
+            ParamcalcWarning(
+                "inference_memory: the peak is in the experts' stage, whose activations "
+                "assume balanced routing (top_k·tokens/experts tokens an expert); an "
+                "unbalanced batch needs more."
+            ),
+            stacklevel=2,
+        )
     terms = tuple((name, b) for name, b in stages[stage] if b)
     cache_terms = sum(b for name, b in terms if name.startswith("kv cache"))
     logit_terms = sum(b for name, b in terms if name.startswith("logits"))
