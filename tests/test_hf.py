@@ -96,6 +96,7 @@ def test_llama_70b_from_dict() -> None:
                 "intermediate_size": 0,
                 "num_hidden_layers": 1,
                 "num_attention_heads": 2,
+                "num_key_value_heads": 2,  # absent: Qwen2Config's default, 32
             },
             r"`intermediate_size` must be at least 1",
         ),

@@ -115,7 +115,6 @@ GENERIC_KEYS = frozenset(
         "license",
         "auto_map",  # remote-code class paths
         "cache_implementation",  # generation setting
-        "use_bidirectional_attention",
     }
 )
 """Keys of any config that change no parameter tensor."""

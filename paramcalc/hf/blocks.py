@@ -17,6 +17,7 @@ from typing import ClassVar, TypeVar
 
 from paramcalc import _check
 from paramcalc.errors import ConfigError, ShapeError
+from paramcalc.graph import Repeat
 from paramcalc.layer import Composite, Counts, Layer, Visit, _Tally
 from paramcalc.shapes import Shape
 from paramcalc.zoo._common import Net, Step
@@ -31,6 +32,7 @@ __all__ = [
     "PackedGatedMLP",
     "Parallel",
     "named",
+    "stack",
 ]
 
 _CLASSES: dict[tuple[str, type[Layer]], type[Layer]] = {}
@@ -195,13 +197,13 @@ class LatentAttention(Net):
     one "head" each, as ``transformers`` 5.23 does (``past_key_values.update(kv_nope, k_rot)``).
     """
 
-    kind: ClassVar[str] = "latent_attention"
-
     num_heads: int = 1
     qk_head_dim: int = 1
     v_head_dim: int = 1
     kv_lora_rank: int = 1
     qk_rope_head_dim: int = 1
+    kind: str = "latent_attention"
+    sliding_window: int | None = None
 
     def __init__(
         self,
@@ -438,3 +440,19 @@ class LayerStack(Composite):
     def __repr__(self) -> str:
         runs = ", ".join(f"({type(block).__name__}, {count})" for block, count in self.runs)
         return f"LayerStack([{runs}])"
+
+
+def stack(runs: Iterable[Run]) -> Layer:
+    """The ``layers`` ``ModuleList``: a ``Repeat`` of one layer, else a :class:`LayerStack`.
+
+    >>> from paramcalc import Linear
+    >>> type(stack([(Linear(4, 4), 3)])).__name__
+    'Repeat'
+    >>> type(stack([(Linear(4, 4), 1), (Linear(4, 4, bias=False), 2)])).__name__
+    'LayerStack'
+    """
+    layers = LayerStack(runs)
+    if len(layers.runs) == 1:
+        block, count = layers.runs[0]
+        return Repeat(block, count)
+    return layers

@@ -15,7 +15,7 @@ from typing import Any
 
 import paramcalc as pc
 from paramcalc.errors import ConfigError
-from paramcalc.hf.blocks import DecoderAttention, LayerStack, named
+from paramcalc.hf.blocks import DecoderAttention, named, stack
 from paramcalc.hf.config import HFConfig
 from paramcalc.hf.decoder import attention_shape
 from paramcalc.hf.heads import GENERIC, Base, Head, attach, generic
@@ -127,7 +127,7 @@ def gpt2_network(
             "wte": pc.Embedding(vocab, width),
             "wpe": pc.Embedding(positions, width),
             "drop": pc.Dropout(0.1),
-            "h": LayerStack([(block, layers)]),
+            "h": stack([(block, layers)]),
             "ln_f": pc.LayerNorm(width, eps=eps),
         },
         ["wte", "wpe"],
@@ -246,7 +246,7 @@ def build_gpt_neox(config: HFConfig) -> Layer:
     model = named("GPTNeoXModel", Net)(
         {
             "embed_in": pc.Embedding(vocab, width),
-            "layers": LayerStack([(layer, config.size("num_hidden_layers"))]),
+            "layers": stack([(layer, config.size("num_hidden_layers"))]),
             "final_layer_norm": pc.LayerNorm(width),
         }
     )
@@ -316,7 +316,7 @@ def build_opt(config: HFConfig) -> Layer:
     if final:
         modules["final_layer_norm"] = pc.LayerNorm(width, elementwise_affine=affine)
         steps.append("final_layer_norm")
-    modules["layers"] = LayerStack([(layer, config.size("num_hidden_layers"))])
+    modules["layers"] = stack([(layer, config.size("num_hidden_layers"))])
     if word != width:
         steps.append("project_out")
     decoder = named("OPTDecoder", Net)(modules, steps)
@@ -393,7 +393,7 @@ def build_falcon(config: HFConfig) -> Layer:
     model = named("FalconModel", Net)(
         {
             "word_embeddings": pc.Embedding(vocab, width),
-            "h": LayerStack([(layer, config.size("num_hidden_layers"))]),
+            "h": stack([(layer, config.size("num_hidden_layers"))]),
             "ln_f": pc.LayerNorm(width),
         }
     )
@@ -439,7 +439,7 @@ def build_phi(config: HFConfig) -> Layer:
     model = named("PhiModel", Net)(
         {
             "embed_tokens": pc.Embedding(vocab, width),
-            "layers": LayerStack([(layer, config.size("num_hidden_layers"))]),
+            "layers": stack([(layer, config.size("num_hidden_layers"))]),
             "final_layernorm": pc.LayerNorm(width),
         }
     )

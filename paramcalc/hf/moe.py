@@ -22,7 +22,7 @@ import paramcalc as pc
 from paramcalc.errors import ConfigError
 from paramcalc.hf.blocks import Experts, LatentAttention, Parallel, named
 from paramcalc.hf.config import HFConfig
-from paramcalc.hf.decoder import Decoder, dense_mlp, from_config, rms
+from paramcalc.hf.decoder import Decoder, dense_mlp, from_config, given, rms
 from paramcalc.hf.dense import _window
 from paramcalc.hf.heads import generic
 from paramcalc.layer import Layer
@@ -93,7 +93,9 @@ def build_mixtral(config: HFConfig) -> Layer:
             "experts": Experts(experts, hidden, inner, top_k=top_k),
         }
     )
-    return from_config(config, "Mixtral", window=_window(config), mlp=lambda index: block)
+    return from_config(
+        config, "Mixtral", kv_default=8, window=_window(config, None), mlp=lambda index: block
+    )
 
 
 def build_qwen2_moe(config: HFConfig) -> Layer:
@@ -106,7 +108,7 @@ def build_qwen2_moe(config: HFConfig) -> Layer:
     sparse = _sparse_layers(config, layers)
     moe_inner = config.size("moe_intermediate_size", 1408)
     shared_inner = config.size("shared_expert_intermediate_size", 5632)
-    window = _window(config, "use_sliding_window")
+    window = _window(config, 4096, "use_sliding_window")
     spec = Decoder(
         "Qwen2Moe",
         vocab=0,
@@ -129,6 +131,7 @@ def build_qwen2_moe(config: HFConfig) -> Layer:
     return from_config(
         config,
         "Qwen2Moe",
+        kv_default=16,
         qkv_bias=config.option("qkv_bias", True),
         window=window,
         mlp=lambda index: block if sparse(index) else dense,
@@ -145,7 +148,7 @@ def build_qwen3_moe(config: HFConfig) -> Layer:
     top_k = _top_k(config, experts, 8)
     sparse = _sparse_layers(config, layers)
     bias = config.option("attention_bias", False)
-    window = _window(config, "use_sliding_window")
+    window = _window(config, 4096, "use_sliding_window")
     spec = Decoder(
         "Qwen3Moe",
         vocab=0,
@@ -168,6 +171,7 @@ def build_qwen3_moe(config: HFConfig) -> Layer:
     return from_config(
         config,
         "Qwen3Moe",
+        kv_default=4,
         qa_prefix="transformer",
         qkv_bias=bias,
         o_bias=bias,
@@ -208,7 +212,7 @@ def build_deepseek_v3(config: HFConfig) -> Layer:
     first_dense = config.size("first_k_dense_replace", 3, minimum=0)
     moe_inner = config.size("moe_intermediate_size", 2048)
     shared = config.size("n_shared_experts", 1)
-    q_rank = config.maybe("q_lora_rank")
+    q_rank = given(config, "q_lora_rank", 1536)  # absent: 1536; null: one q_proj
     kv_rank = config.size("kv_lora_rank", 512)
     rope = config.size("qk_rope_head_dim", 64)
     nope = config.size("qk_nope_head_dim", 128)
@@ -221,7 +225,6 @@ def build_deepseek_v3(config: HFConfig) -> Layer:
     if q_rank is None:
         modules["q_proj"] = pc.Linear(hidden, heads * qk, bias=False)
     else:
-        q_rank = config.size("q_lora_rank")
         modules["q_a_proj"] = pc.Linear(hidden, q_rank, bias=bias)
         modules["q_a_layernorm"] = rms(q_rank, eps)
         modules["q_b_proj"] = pc.Linear(q_rank, heads * qk, bias=False)
@@ -258,6 +261,7 @@ def build_deepseek_v3(config: HFConfig) -> Layer:
     return from_config(
         config,
         "DeepseekV3",
+        kv_default=128,
         heads=heads,
         kv_heads=heads,
         head_dim=qk,
@@ -286,7 +290,7 @@ def build_gpt_oss(config: HFConfig) -> Layer:
             ),
         }
     )
-    window = _window(config)
+    window = _window(config, 128)
     layers = config.size("num_hidden_layers")
     extra: dict[str, Any] = {}
     if config.maybe("layer_types") is None:
@@ -296,6 +300,8 @@ def build_gpt_oss(config: HFConfig) -> Layer:
     return from_config(
         config,
         "GptOss",
+        kv_default=8,
+        head_dim_default=64,
         qkv_bias=bias,
         o_bias=bias,
         sinks=True,

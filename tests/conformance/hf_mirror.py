@@ -1,12 +1,15 @@
-"""Build a ``transformers`` model from a config dict on the meta device (no weights)."""
+"""Build a ``transformers`` model from a config dict on the meta device (no weights).
+
+Tests using it take the ``transformers`` fixture (``conftest.py``), which skips
+without transformers 5.23.0, or fails under ``PARAMCALC_REQUIRE_TORCH``.
+"""
 
 from __future__ import annotations
 
+import importlib
 import warnings
 from collections.abc import Mapping
 from typing import Any
-
-import pytest
 
 SHRINK = {"num_hidden_layers": 4, "n_layer": 4, "num_layers": 4}
 """Fewer layers keep conformance fast; the layers' names and shapes do not change."""
@@ -28,12 +31,8 @@ def shrink(config: Mapping[str, Any], **changes: Any) -> dict[str, Any]:
 
 def hf_params(config: Mapping[str, Any], architecture: str) -> list[tuple[str, tuple[int, ...]]]:
     """``named_parameters()`` of ``transformers``' ``architecture`` built from ``config``."""
-    torch = pytest.importorskip("torch")
-    transformers = pytest.importorskip("transformers")
-    if transformers.__version__ != "5.23.0":
-        pytest.skip(
-            f"conformance is pinned to transformers 5.23.0, found {transformers.__version__}"
-        )
+    torch = importlib.import_module("torch")
+    transformers = importlib.import_module("transformers")
     data = {key: value for key, value in config.items() if key != "model_type"}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
