@@ -76,6 +76,20 @@ class TestDeepModels:
         assert adapted == {"1", "3"}
         assert net.trainable_params() == 2 * 2 * (4096 + 4096)
 
+    def test_repeat_copies_adapted_apart(self) -> None:
+        """A Repeat whose copies a regex tells apart is named and counted copy by copy."""
+        net = pc.Sequential({"layers": pc.Repeat(pc.Linear(4, 4), 3)})
+        adapted = pc.lora(net, r=2, target_modules=r"layers\.1")
+        names = [name for name, _ in adapted.named_parameters()]
+        assert names[2:6] == [
+            "base_model.model.layers.1.base_layer.weight",
+            "base_model.model.layers.1.base_layer.bias",
+            "base_model.model.layers.1.lora_A.default.weight",
+            "base_model.model.layers.1.lora_B.default.weight",
+        ]
+        assert (adapted.trainable_params(), adapted.params()) == (16, 3 * 20 + 16)
+        assert adapted.output_shape((4,)) == (4,)
+
 
 class TestRefusals:
     """Bad options fail with the argument named, as PEFT would refuse them."""
