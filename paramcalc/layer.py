@@ -44,7 +44,8 @@ class Visit(Protocol):
 
     ``copies=k`` (an int, even 1) runs ``k`` distinct copies of ``child`` one after another (as
     torch's deep copies of a block in a ``ModuleList``), named ``f"{name}{i}"``
-    for ``i`` in ``range(first, first + k)`` (``first`` defaults to 0). The walk stops walking copies once a copy maps
+    for ``i`` in ``range(first, first + k)`` (``first`` defaults to 0). The walk
+    stops walking copies once a copy maps
     its input shape to itself and multiplies the rest, so its cost does not
     grow with ``k`` (report rows excepted: a report lists every copy).
     """
@@ -208,7 +209,7 @@ class Layer:
         return self._counts.buffers
 
     input_table: ClassVar[bool] = False
-    """True for an input embedding table (``Embedding``), left out by ``active_params(embeddings=False)``."""
+    """True for an input embedding table (``Embedding``): ``active_params(embeddings=False)``."""
 
     def count_inactive(self) -> int:
         """Parameters of this leaf one token does not run through (default 0).
@@ -219,7 +220,7 @@ class Layer:
         return 0
 
     def _sum(self, what: str, seen: set[int]) -> int:
-        """This layer's share of a sum over leaves, each object once: ``"inactive"`` or ``"tables"``."""
+        """A sum over the leaves, each object once: ``"inactive"`` params or input ``"tables"``."""
         if id(self) in seen:
             return 0
         seen.add(id(self))

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from paramcalc import _check
 from paramcalc.errors import ConfigError, ShapeError
+from paramcalc.graph import Repeat
 from paramcalc.layer import Composite, Counts, Layer, Visit, _Tally
 from paramcalc.shapes import Shape
 from paramcalc.zoo._common import Net, Step
@@ -31,12 +32,15 @@ __all__ = [
     "PackedGatedMLP",
     "Parallel",
     "named",
+    "stack",
 ]
 
 _CLASSES: dict[tuple[str, type[Layer]], type[Layer]] = {}
 
+N = TypeVar("N", bound=Net)
 
-def named(name: str, base: type[Net]) -> type[Net]:
+
+def named(name: str, base: type[N]) -> type[N]:
     """A subclass of ``base`` called ``name`` (``"MixtralForCausalLM"``), made once.
 
     Reports name each module by its class, as ``transformers`` does.
@@ -106,9 +110,10 @@ class DecoderAttention(Net):
     """Self-attention of a decoder layer: projections, per-head norms, attention, output.
 
     ``inputs`` project the layer's input (``q_proj``, ``k_proj``, ``v_proj``,
-    or one packed ``qkv_proj``); ``norms`` are ``(name, width)`` norms of the
-    queries and keys, applied per head (width ``head_dim``: Qwen3, Gemma 3)
-    or over all heads (OLMo 2); ``outputs`` run on the attention's output.
+    or one packed ``qkv_proj``); ``norms`` are ``(name, heads, width)``: norms
+    of the queries or keys seen as ``heads`` rows of ``width`` (per head,
+    ``head_dim`` wide: Qwen3, Gemma 3; one row over all heads: OLMo 2);
+    ``outputs`` run on the attention's output.
     ``kind`` is the layer type of ``config.layer_types`` (``"full_attention"``,
     ``"sliding_attention"``), or ``"cross_attention"`` (keys and values of an
     encoder's output), and ``sliding_window`` the window of a sliding layer.
@@ -120,7 +125,7 @@ class DecoderAttention(Net):
     kind: str = "full_attention"
     sliding_window: int | None = None
     inputs: tuple[str, ...] = field(default=())
-    norms: tuple[tuple[str, int], ...] = field(default=())
+    norms: tuple[tuple[str, int, int], ...] = field(default=())
     outputs: tuple[Step, ...] = field(default=())
 
     def __init__(
@@ -132,12 +137,12 @@ class DecoderAttention(Net):
         num_heads: int,
         num_kv_heads: int,
         head_dim: int,
-        norms: Iterable[tuple[str, int]] = (),
+        norms: Iterable[tuple[str, int, int]] = (),
         kind: str = "full_attention",
         sliding_window: int | None = None,
     ) -> None:
         projections, after, per_head = tuple(inputs), tuple(outputs), tuple(norms)
-        super().__init__(modules, [*projections, *(name for name, _ in per_head), *after])
+        super().__init__(modules, [*projections, *(name for name, _, _ in per_head), *after])
         for key, value in (
             ("inputs", projections),
             ("outputs", after),
@@ -157,21 +162,16 @@ class DecoderAttention(Net):
                 visit(name, module, shape)
         projected = [visit(name, modules[name], shape) for name in self.inputs]
         length = None if projected[0] is None else projected[0][0]
-        for name, width in self.norms:
-            heads = max(1, (self.num_heads * self.head_dim) // width)
-            if name.startswith("k"):
-                heads = max(1, (self.num_kv_heads * self.head_dim) // width)
-            visit(name, modules[name], None if length is None else (length, heads, width))
+        for name, rows, width in self.norms:
+            visit(name, modules[name], None if length is None else (length, rows, width))
         query = None if length is None else (length, self.num_heads * self.head_dim)
-        out = visit(
-            "attention()", Attend(self.num_heads, self.head_dim, self.head_dim), query
-        )
+        out = visit("attention()", Attend(self.num_heads, self.head_dim, self.head_dim), query)
         for step in self.outputs:
             out = self._step(visit, step, out)
         return out
 
     def cache_shapes(self, tokens: int, encoder_tokens: int = 0) -> tuple[tuple[str, Shape], ...]:
-        """Keys and values per sample, ``(kv_heads, tokens, head_dim)`` each (a window's last ``W - 1``).
+        """Keys and values per sample: ``(kv_heads, tokens, head_dim)`` (a window keeps ``W - 1``).
 
         >>> DecoderAttention({}, (), (), num_heads=32, num_kv_heads=8, head_dim=128,
         ...     kind="sliding_attention", sliding_window=4096).cache_shapes(10000)[0]
@@ -195,13 +195,13 @@ class LatentAttention(Net):
     one "head" each, as ``transformers`` 5.23 does (``past_key_values.update(kv_nope, k_rot)``).
     """
 
-    kind: ClassVar[str] = "latent_attention"
-
     num_heads: int = 1
     qk_head_dim: int = 1
     v_head_dim: int = 1
     kv_lora_rank: int = 1
     qk_rope_head_dim: int = 1
+    kind: str = "latent_attention"
+    sliding_window: int | None = None
 
     def __init__(
         self,
@@ -241,7 +241,7 @@ class LatentAttention(Net):
         return visit("o_proj", modules["o_proj"], out)
 
     def cache_shapes(self, tokens: int, encoder_tokens: int = 0) -> tuple[tuple[str, Shape], ...]:
-        """The latent ``(1, tokens, kv_lora_rank)`` and rotary key ``(1, tokens, qk_rope_head_dim)``.
+        """The latent ``(1, tokens, kv_lora_rank)``, the rotary key ``(1, tokens, rope_dim)``.
 
         >>> LatentAttention({}, num_heads=128, qk_head_dim=192, v_head_dim=128,
         ...     kv_lora_rank=512, qk_rope_head_dim=64).cache_shapes(10)
@@ -438,3 +438,19 @@ class LayerStack(Composite):
     def __repr__(self) -> str:
         runs = ", ".join(f"({type(block).__name__}, {count})" for block, count in self.runs)
         return f"LayerStack([{runs}])"
+
+
+def stack(runs: Iterable[Run]) -> Layer:
+    """The ``layers`` ``ModuleList``: a ``Repeat`` of one layer, else a :class:`LayerStack`.
+
+    >>> from paramcalc import Linear
+    >>> type(stack([(Linear(4, 4), 3)])).__name__
+    'Repeat'
+    >>> type(stack([(Linear(4, 4), 1), (Linear(4, 4, bias=False), 2)])).__name__
+    'LayerStack'
+    """
+    layers = LayerStack(runs)
+    if len(layers.runs) == 1:
+        block, count = layers.runs[0]
+        return Repeat(block, count)
+    return layers

@@ -11,9 +11,11 @@ Each has its own module names, so each has its own function here; the heads
 
 from __future__ import annotations
 
+from typing import Any
+
 import paramcalc as pc
 from paramcalc.errors import ConfigError
-from paramcalc.hf.blocks import DecoderAttention, LayerStack, named
+from paramcalc.hf.blocks import DecoderAttention, named, stack
 from paramcalc.hf.config import HFConfig
 from paramcalc.hf.decoder import attention_shape
 from paramcalc.hf.heads import GENERIC, Base, Head, attach, generic
@@ -125,7 +127,7 @@ def gpt2_network(
             "wte": pc.Embedding(vocab, width),
             "wpe": pc.Embedding(positions, width),
             "drop": pc.Dropout(0.1),
-            "h": LayerStack([(block, layers)]),
+            "h": stack([(block, layers)]),
             "ln_f": pc.LayerNorm(width, eps=eps),
         },
         ["wte", "wpe"],
@@ -136,7 +138,7 @@ def gpt2_network(
     return attach(config, _classic_heads(family, causal=causal, qa=conv), base, tie_default=tie)
 
 
-def _gpt2_keys(config: HFConfig) -> dict[str, int]:
+def _gpt2_keys(config: HFConfig) -> dict[str, Any]:
     config.ignore(*_DROPOUTS, "activation_function", "scale_attn_weights", "n_ctx")
     width = config.size("n_embd", 768)
     inner = config.maybe("n_inner")
@@ -159,17 +161,18 @@ def _heads(config: HFConfig, width: int, heads: int) -> int:
     return heads
 
 
+_SUMMARY = (  # GPT2DoubleHeadsModel's summary head, which paramcalc does not build
+    "summary_activation",
+    "summary_first_dropout",
+    "summary_proj_to_labels",
+    "summary_type",
+    "summary_use_proj",
+)
+
+
 def build_gpt2(config: HFConfig) -> Layer:
     """``GPT2…``: ``add_cross_attention`` adds ``crossattention`` and ``ln_cross_attn``."""
-    config.ignore(
-        "summary_activation",
-        "summary_first_dropout",
-        "summary_proj_to_labels",
-        "summary_type",
-        "summary_use_proj",
-        "scale_attn_by_inverse_layer_idx",
-        "reorder_and_upcast_attn",
-    )
+    config.ignore(*_SUMMARY, "scale_attn_by_inverse_layer_idx", "reorder_and_upcast_attn")
     return gpt2_network(
         config,
         cross=config.option("add_cross_attention", False),
@@ -180,7 +183,7 @@ def build_gpt2(config: HFConfig) -> Layer:
 
 def build_gpt_bigcode(config: HFConfig) -> Layer:
     """``GPTBigCode…`` (StarCoder): GPT-2 with ``Linear`` layers and multi-query ``c_attn``."""
-    config.ignore("attention_softmax_in_fp32", "scale_attention_softmax_in_fp32")
+    config.ignore(*_SUMMARY, "attention_softmax_in_fp32", "scale_attention_softmax_in_fp32")
     config.choice("add_cross_attention", False, (False,))
     return gpt2_network(
         config,
@@ -243,7 +246,7 @@ def build_gpt_neox(config: HFConfig) -> Layer:
     model = named("GPTNeoXModel", Net)(
         {
             "embed_in": pc.Embedding(vocab, width),
-            "layers": LayerStack([(layer, config.size("num_hidden_layers"))]),
+            "layers": stack([(layer, config.size("num_hidden_layers"))]),
             "final_layer_norm": pc.LayerNorm(width),
         }
     )
@@ -256,6 +259,7 @@ def build_opt(config: HFConfig) -> Layer:
     config.ignore(
         "dropout",
         "attention_dropout",
+        "activation_dropout",
         "activation_function",
         "layerdrop",
         "init_std",
@@ -269,7 +273,8 @@ def build_opt(config: HFConfig) -> Layer:
     bias = config.option("enable_bias", True)
     affine = config.option("layer_norm_elementwise_affine", True)
     before = config.option("do_layer_norm_before", True)
-    final = before and not config.option("_remove_final_layer_norm", False)
+    removed = config.option("_remove_final_layer_norm", False)
+    final = before and not removed
     positions = config.size("max_position_embeddings", 2048)
     attention = named("OPTAttention", DecoderAttention)(
         {
@@ -293,7 +298,10 @@ def build_opt(config: HFConfig) -> Layer:
             "fc2": pc.Linear(ffn, width, bias=bias),
             "final_layer_norm": pc.LayerNorm(width, elementwise_affine=affine),
         },
-        [["self_attn_layer_norm", "self_attn"], ["final_layer_norm", "fc1", "activation_fn", "fc2"]],
+        [
+            ["self_attn_layer_norm", "self_attn"],
+            ["final_layer_norm", "fc1", "activation_fn", "fc2"],
+        ],
     )
     modules: dict[str, Layer] = {
         "embed_tokens": pc.Embedding(vocab, word),
@@ -308,19 +316,19 @@ def build_opt(config: HFConfig) -> Layer:
     if final:
         modules["final_layer_norm"] = pc.LayerNorm(width, elementwise_affine=affine)
         steps.append("final_layer_norm")
-    modules["layers"] = LayerStack([(layer, config.size("num_hidden_layers"))])
+    modules["layers"] = stack([(layer, config.size("num_hidden_layers"))])
     if word != width:
         steps.append("project_out")
     decoder = named("OPTDecoder", Net)(modules, steps)
     model = named("OPTModel", Net)({"decoder": decoder})
-    heads = {
+    classes = {
         "OPTModel": GENERIC["Model"],
         "OPTForCausalLM": GENERIC["ForCausalLM"],
         "OPTForSequenceClassification": GENERIC["ForSequenceClassification"],
         "OPTForQuestionAnswering": GENERIC["ForQuestionAnswering"],
     }
     base = Base(model, "model", word, vocab, "decoder.embed_tokens.weight")
-    return attach(config, heads, base, tie_default=True)
+    return attach(config, classes, base, tie_default=True)
 
 
 def build_falcon(config: HFConfig) -> Layer:
@@ -332,6 +340,8 @@ def build_falcon(config: HFConfig) -> Layer:
     """
     config.ignore(*_DROPOUTS, "alibi", "activation", "max_position_embeddings", "rope_parameters")
     config.ignore("rope_theta", "rope_scaling", "layer_norm_epsilon", "tie_word_embeddings")
+    # not a FalconConfig field: transformers 5.23 builds the same tensors either way
+    config.ignore("apply_residual_connection_post_layernorm")
     width, heads, _, head_dim = attention_shape(config)
     vocab = config.size("vocab_size")
     new = config.option("new_decoder_architecture", False)
@@ -383,7 +393,7 @@ def build_falcon(config: HFConfig) -> Layer:
     model = named("FalconModel", Net)(
         {
             "word_embeddings": pc.Embedding(vocab, width),
-            "h": LayerStack([(layer, config.size("num_hidden_layers"))]),
+            "h": stack([(layer, config.size("num_hidden_layers"))]),
             "ln_f": pc.LayerNorm(width),
         }
     )
@@ -405,11 +415,11 @@ def build_phi(config: HFConfig) -> Layer:
         "v_proj": pc.Linear(width, kv * head_dim),
         "dense": pc.Linear(heads * head_dim, width),
     }
-    norms: list[tuple[str, int]] = []
+    norms: list[tuple[str, int, int]] = []
     if config.option("qk_layernorm", False):
         modules["q_layernorm"] = pc.LayerNorm(head_dim)
         modules["k_layernorm"] = pc.LayerNorm(head_dim)
-        norms = [("q_layernorm", head_dim), ("k_layernorm", head_dim)]
+        norms = [("q_layernorm", heads, head_dim), ("k_layernorm", kv, head_dim)]
     attention = named("PhiAttention", DecoderAttention)(
         modules,
         ["q_proj", "k_proj", "v_proj"],
@@ -429,13 +439,11 @@ def build_phi(config: HFConfig) -> Layer:
     model = named("PhiModel", Net)(
         {
             "embed_tokens": pc.Embedding(vocab, width),
-            "layers": LayerStack([(layer, config.size("num_hidden_layers"))]),
+            "layers": stack([(layer, config.size("num_hidden_layers"))]),
             "final_layernorm": pc.LayerNorm(width),
         }
     )
-    heads_map = generic(
-        "Phi", ("Model", "ForSequenceClassification", "ForTokenClassification")
-    )
+    heads_map = generic("Phi", ("Model", "ForSequenceClassification", "ForTokenClassification"))
     heads_map["PhiForCausalLM"] = Head("causal", "lm_head", bias=True)
     base = Base(model, "model", width, vocab, "embed_tokens.weight")
     return attach(config, heads_map, base, tie_default=False)

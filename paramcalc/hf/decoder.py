@@ -14,18 +14,28 @@ makes the network. The zoo's ``llama()``/``mistral()``/``qwen2()`` call it too.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import paramcalc as pc
 from paramcalc.errors import ConfigError
-from paramcalc.hf.blocks import DecoderAttention, LayerStack, PackedGatedMLP, named
+from paramcalc.hf.blocks import DecoderAttention, PackedGatedMLP, named, stack
 from paramcalc.hf.config import HFConfig
 from paramcalc.hf.heads import Base, Head, attach, generic
 from paramcalc.layer import Layer
 from paramcalc.zoo._common import GatedMLP, Net, ResidualNet
 
-__all__ = ["NO_TENSOR", "Decoder", "attention_shape", "build", "from_config", "layer_types"]
+__all__ = [
+    "NO_TENSOR",
+    "Decoder",
+    "attention_shape",
+    "build",
+    "from_config",
+    "given",
+    "layer_types",
+]
 
 NO_TENSOR = (
     "hidden_act",
@@ -49,7 +59,7 @@ NO_TENSOR = (
     "eos_token_id",
     "pad_token_id",
 )
-"""Keys the Llama-shaped families read that change no tensor (rotary, dropouts, eps, router loss)."""
+"""Keys of the Llama-shaped families that change no tensor (rotary, dropouts, eps, router loss)."""
 
 ALL_HEADS = (
     "Model",
@@ -72,7 +82,8 @@ class Decoder:
     ``""``, ``"head"`` (a norm of ``head_dim``: Qwen3, Gemma 3) or ``"full"``
     (over all heads: OLMo 2). ``packed``: Phi-3's ``qkv_proj`` and
     ``gate_up_proj``. ``sinks``: gpt-oss's per-head attention sinks.
-    ``model`` names the base class (default ``f"{family}Model"``).
+    ``model`` names the base class (default ``f"{family}Model"``); ``default``
+    is the class built when the config has no ``architectures`` (the causal LM).
     ``kinds`` is ``config.layer_types`` (one per layer) and ``window`` the
     sliding window. ``mlp`` builds layer ``i``'s MLP when it is not the dense
     one (mixtures of experts); ``attention`` likewise (DeepSeek's latent one).
@@ -100,6 +111,7 @@ class Decoder:
     head_classes: Mapping[str, Head] | None = None
     qa_prefix: str = ""
     model: str = ""
+    default: str = ""
     mlp: MLPFor | None = field(default=None, compare=False)
     attention: Callable[[str], Layer] | None = field(default=None, compare=False)
 
@@ -145,15 +157,15 @@ def _attention(spec: Decoder, kind: str) -> Layer:
         modules["v_proj"] = pc.Linear(hidden, kv * dim, bias=spec.qkv_bias)
         modules["o_proj"] = pc.Linear(heads * dim, hidden, bias=spec.o_bias)
         inputs = ["q_proj", "k_proj", "v_proj"]
-    norms: list[tuple[str, int]] = []
+    norms: list[tuple[str, int, int]] = []
     if spec.qk_norm == "head":
         modules["q_norm"] = rms(dim, spec.eps)
         modules["k_norm"] = rms(dim, spec.eps)
-        norms = [("q_norm", dim), ("k_norm", dim)]
+        norms = [("q_norm", heads, dim), ("k_norm", kv, dim)]
     elif spec.qk_norm == "full":
         modules["q_norm"] = rms(heads * dim, spec.eps)
         modules["k_norm"] = rms(kv * dim, spec.eps)
-        norms = [("q_norm", heads * dim), ("k_norm", kv * dim)]
+        norms = [("q_norm", 1, heads * dim), ("k_norm", 1, kv * dim)]
     return named(f"{spec.family}Attention", DecoderAttention)(
         modules,
         inputs,
@@ -210,13 +222,13 @@ def base(spec: Decoder) -> Base:
             made = spec.attention(kind) if spec.attention else _attention(spec, kind)
             attentions[kind] = made
         key = (kind, id(mlp))
-        if key not in layers:
-            layers[key] = _layer(spec, attentions[kind], mlp)
+        if key not in layers:  # each kind of layer owns its modules: freezing one is exact
+            layers[key] = _layer(spec, copy.deepcopy(attentions[kind]), copy.deepcopy(mlp))
         runs.append((layers[key], 1))
     model = named(spec.model or f"{spec.family}Model", Net)(
         {
             "embed_tokens": pc.Embedding(spec.vocab, spec.hidden),
-            "layers": LayerStack(runs),
+            "layers": stack(runs),
             "norm": rms(spec.hidden, spec.eps),
         }
     )
@@ -226,15 +238,40 @@ def base(spec: Decoder) -> Base:
 def build(spec: Decoder, config: HFConfig | None = None) -> Layer:
     """The network: the head ``config``'s ``architectures[0]`` names, or the causal LM."""
     heads = spec.head_classes or generic(spec.family, ALL_HEADS, qa_prefix=spec.qa_prefix)
-    return attach(config or HFConfig({}), heads, base(spec), tie_default=spec.tie)
+    return attach(
+        config or HFConfig({}),
+        heads,
+        base(spec),
+        tie_default=spec.tie,
+        default=spec.default or None,
+    )
 
 
-def attention_shape(config: HFConfig) -> tuple[int, int, int, int]:
-    """``hidden_size``, heads, key/value heads and ``head_dim`` (``hidden // heads`` by default)."""
+def given(config: HFConfig, key: str, default: int | None) -> int | None:
+    """An optional size: the family's ``default`` when the key is absent, None when it is null.
+
+    The config classes' defaults apply to absent keys only: an explicit
+    ``null`` keeps its meaning (no window, ``hidden // heads``, …).
+    """
+    if key not in config.data:
+        config.ignore(key)
+        return default
+    return None if config.maybe(key) is None else config.size(key)
+
+
+def attention_shape(
+    config: HFConfig, *, kv_default: int | None = None, head_dim_default: int | None = None
+) -> tuple[int, int, int, int]:
+    """``hidden_size``, heads, key/value heads and ``head_dim``.
+
+    An absent ``num_key_value_heads``/``head_dim`` takes the family's config
+    default (Mistral: 8 key/value heads; Qwen3, Gemma: a ``head_dim`` of 128,
+    256); a null or family without one: all heads, ``hidden // heads``.
+    """
     hidden = config.size("hidden_size")
     heads = config.size("num_attention_heads")
-    kv_heads = config.size("num_key_value_heads", heads)
-    head_dim = config.maybe("head_dim")
+    kv_heads = given(config, "num_key_value_heads", kv_default) or heads
+    head_dim = given(config, "head_dim", head_dim_default)
     if head_dim is None:
         if hidden % heads:
             raise ConfigError(
@@ -243,8 +280,6 @@ def attention_shape(config: HFConfig) -> tuple[int, int, int, int]:
                 f"num_attention_heads={heads}."
             )
         head_dim = hidden // heads
-    else:
-        head_dim = config.size("head_dim")
     if heads % kv_heads:
         raise ConfigError(
             f"from_hf_config: {config.where}: `num_attention_heads` must be divisible by "
@@ -280,17 +315,28 @@ def layer_types(config: HFConfig, layers: int, window: int | None) -> tuple[str,
     return tuple(given)
 
 
-def from_config(config: HFConfig, family: str, *, tie: bool = False, **changes: object) -> Layer:
+def from_config(
+    config: HFConfig,
+    family: str,
+    *,
+    tie: bool = False,
+    kv_default: int | None = None,
+    head_dim_default: int | None = None,
+    **changes: Any,
+) -> Layer:
     """The Llama-shaped network a config describes, with a family's ``changes`` to :class:`Decoder`.
 
     Reads the keys every such family has; ``changes`` hold what the family
-    module read itself (``qk_norm="head"``, ``mlp=…``).
+    module read itself (``qk_norm="head"``, ``mlp=…``); ``kv_default`` and
+    ``head_dim_default`` are its config class's defaults for absent keys.
     """
     config.ignore(*NO_TENSOR)
     vocab = config.size("vocab_size")
-    hidden, heads, kv_heads, head_dim = attention_shape(config)
+    hidden, heads, kv_heads, head_dim = attention_shape(
+        config, kv_default=kv_default, head_dim_default=head_dim_default
+    )
     layers = config.size("num_hidden_layers")
-    values: dict[str, object] = {
+    values: dict[str, Any] = {
         "vocab": vocab,
         "hidden": hidden,
         "intermediate": config.size("intermediate_size"),
@@ -305,5 +351,5 @@ def from_config(config: HFConfig, family: str, *, tie: bool = False, **changes: 
     if "kinds" not in values:
         window = changes.get("window")
         values["kinds"] = layer_types(config, layers, window if isinstance(window, int) else None)
-    spec = Decoder(family, **values)  # type: ignore[arg-type]
+    spec = Decoder(family, **values)
     return build(spec, config)

@@ -13,8 +13,10 @@ reads the keys its ``configuration_*.py`` adds and says what they change.
 
 from __future__ import annotations
 
+from typing import Any
+
 from paramcalc.hf.config import HFConfig
-from paramcalc.hf.decoder import from_config, layer_types
+from paramcalc.hf.decoder import from_config, given, layer_types
 from paramcalc.hf.heads import generic
 from paramcalc.layer import Layer
 
@@ -28,17 +30,21 @@ __all__ = [
     "build_phi3",
     "build_qwen2",
     "build_qwen3",
+    "gemma3_text_model",
 ]
 
 _LLAMA_HEADS = ("Model", "ForCausalLM", "ForSequenceClassification", "ForTokenClassification")
 
 
-def _window(config: HFConfig, flag: str | None = None) -> int | None:
-    """``sliding_window`` (None when ``flag``, e.g. ``use_sliding_window``, is false)."""
-    window = config.maybe("sliding_window")
+def _window(config: HFConfig, default: int | None, flag: str | None = None) -> int | None:
+    """``sliding_window`` (the config class's ``default`` when absent; None when ``flag`` is false).
+
+    ``flag`` is Qwen's ``use_sliding_window``, which turns the window off.
+    """
+    window = given(config, "sliding_window", default)
     if flag is not None and not config.option(flag, False):
         return None
-    return None if window is None else config.size("sliding_window")
+    return window
 
 
 def build_llama(config: HFConfig) -> Layer:
@@ -56,12 +62,12 @@ def build_llama(config: HFConfig) -> Layer:
 
 def build_mistral(config: HFConfig) -> Layer:
     """``Mistral…``: Llama without biases; a ``sliding_window`` only bounds the cache."""
-    return from_config(config, "Mistral", window=_window(config))
+    return from_config(config, "Mistral", kv_default=8, window=_window(config, 4096))
 
 
 def build_qwen2(config: HFConfig) -> Layer:
     """``Qwen2…``: biased q/k/v (not o); sliding layers from ``max_window_layers`` on."""
-    window = _window(config, "use_sliding_window")
+    window = _window(config, 4096, "use_sliding_window")
     layers = config.size("num_hidden_layers")
     kinds = None
     if config.maybe("layer_types") is None and window is not None:
@@ -69,18 +75,24 @@ def build_qwen2(config: HFConfig) -> Layer:
         kinds = tuple(
             "sliding_attention" if index >= start else "full_attention" for index in range(layers)
         )
-    extra = {} if kinds is None else {"kinds": kinds}
+    extra: dict[str, Any] = {} if kinds is None else {"kinds": kinds}
     return from_config(
-        config, "Qwen2", qkv_bias=True, window=window, qa_prefix="transformer", **extra
+        config,
+        "Qwen2",
+        kv_default=32,
+        qkv_bias=True,
+        window=window,
+        qa_prefix="transformer",
+        **extra,
     )
 
 
 def build_qwen3(config: HFConfig) -> Layer:
     """``Qwen3…``: per-head ``q_norm``/``k_norm``; ``attention_bias`` biases q/k/v/o."""
     bias = config.option("attention_bias", False)
-    window = _window(config, "use_sliding_window")
+    window = _window(config, 4096, "use_sliding_window")
     layers = config.size("num_hidden_layers")
-    extra: dict[str, object] = {}
+    extra: dict[str, Any] = {}
     if config.maybe("layer_types") is None and window is not None:
         start = config.size("max_window_layers", 28, minimum=0)
         extra["kinds"] = tuple(
@@ -89,6 +101,8 @@ def build_qwen3(config: HFConfig) -> Layer:
     return from_config(
         config,
         "Qwen3",
+        kv_default=32,
+        head_dim_default=128,
         qkv_bias=bias,
         o_bias=bias,
         qk_norm="head",
@@ -117,6 +131,8 @@ def build_gemma(config: HFConfig) -> Layer:
     return from_config(
         config,
         "Gemma",
+        kv_default=16,
+        head_dim_default=256,
         tie=True,
         qkv_bias=bias,
         o_bias=bias,
@@ -129,7 +145,7 @@ def build_gemma2(config: HFConfig) -> Layer:
     _gemma_keys(config)
     bias = config.option("attention_bias", False)
     layers = config.size("num_hidden_layers")
-    window = _window(config)
+    window = _window(config, 4096)
     kinds = layer_types(config, layers, window)
     if config.maybe("layer_types") is None:
         kinds = tuple(
@@ -138,6 +154,8 @@ def build_gemma2(config: HFConfig) -> Layer:
     return from_config(
         config,
         "Gemma2",
+        kv_default=4,
+        head_dim_default=256,
         tie=True,
         qkv_bias=bias,
         o_bias=bias,
@@ -148,15 +166,30 @@ def build_gemma2(config: HFConfig) -> Layer:
     )
 
 
-def build_gemma3_text(config: HFConfig) -> Layer:
+def gemma3_text_model(config: HFConfig) -> Layer:
+    """``Gemma3TextModel`` of a ``text_config``: the multimodal ``gemma3``'s ``language_model``.
+
+    >>> from paramcalc.hf.config import HFConfig
+    >>> text = HFConfig({"vocab_size": 262208, "hidden_size": 2560, "intermediate_size": 10240,
+    ...     "num_hidden_layers": 34, "num_attention_heads": 8, "num_key_value_heads": 4,
+    ...     "head_dim": 256, "sliding_window": 1024}, "gemma3 config: text_config")
+    >>> model = gemma3_text_model(text)  # gemma-3-4b's language model
+    >>> type(model).__name__, model.params()
+    ('Gemma3TextModel', 3880263168)
+    """
+    return build_gemma3_text(config, default="Gemma3TextModel")
+
+
+def build_gemma3_text(config: HFConfig, *, default: str = "") -> Layer:
     """``Gemma3ForCausalLM``/``Gemma3TextModel``: Gemma 2 with per-head q/k norms, 5:1 sliding.
 
-    hf-enc's multimodal ``gemma3`` builds its language model with this.
+    ``default`` is the class built without ``architectures`` (the causal LM);
+    :func:`gemma3_text_model` builds the multimodal model's language model.
     """
     _gemma_keys(config)
     bias = config.option("attention_bias", False)
     layers = config.size("num_hidden_layers")
-    window = _window(config)
+    window = _window(config, 4096)
     if window is not None and config.option("use_bidirectional_attention", False):
         window = window // 2 + 1
     pattern = config.size("sliding_window_pattern", 6)
@@ -176,6 +209,8 @@ def build_gemma3_text(config: HFConfig) -> Layer:
     return from_config(
         config,
         "Gemma3",
+        kv_default=4,
+        head_dim_default=256,
         tie=True,
         qkv_bias=bias,
         o_bias=bias,
@@ -185,6 +220,7 @@ def build_gemma3_text(config: HFConfig) -> Layer:
         kinds=kinds,
         head_classes=heads,
         model="Gemma3TextModel",
+        default=default,
     )
 
 
@@ -196,7 +232,7 @@ def build_phi3(config: HFConfig) -> Layer:
         config,
         "Phi3",
         packed=True,
-        window=_window(config),
+        window=_window(config, None),
         head_classes=generic("Phi3", _LLAMA_HEADS),
     )
 

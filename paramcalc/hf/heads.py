@@ -22,7 +22,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import paramcalc as pc
-
 from paramcalc.errors import ConfigError
 from paramcalc.hf.blocks import LastToken, named
 from paramcalc.hf.config import HFConfig
@@ -69,7 +68,9 @@ def generic(family: str, suffixes: Iterable[str], *, qa_prefix: str = "") -> dic
     """
     heads = {family + suffix: GENERIC[suffix] for suffix in suffixes}
     if qa_prefix and family + "ForQuestionAnswering" in heads:
-        heads[family + "ForQuestionAnswering"] = Head("qa", "qa_outputs", bias=True, prefix=qa_prefix)
+        heads[family + "ForQuestionAnswering"] = Head(
+            "qa", "qa_outputs", bias=True, prefix=qa_prefix
+        )
     return heads
 
 
@@ -152,7 +153,11 @@ def attach(
             modules["dropout"] = pc.Dropout(0.1)
             steps.append("dropout")
         # GenericForTokenClassification reads `token_classification_bias`; the others do not
-        bias = config.option("token_classification_bias", True) if head.module == "score" else head.bias
+        bias = (
+            config.option("token_classification_bias", True)
+            if head.module == "score"
+            else head.bias
+        )
         modules[head.module] = pc.Linear(base.hidden, labels, bias=bias)
         steps.append(head.module)
     else:

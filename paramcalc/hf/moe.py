@@ -10,18 +10,19 @@ shared experts. ``active_params()`` counts what one token runs through:
 ...     "intermediate_size": 14336, "num_hidden_layers": 32, "num_attention_heads": 32,
 ...     "num_key_value_heads": 8, "num_local_experts": 8, "num_experts_per_tok": 2})
 >>> net.params(), net.active_params()  # Mixtral-8x7B: 46.7B, 12.9B active
-(46702792704, 12879921152)
+(46702792704, 12879925248)
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import paramcalc as pc
 from paramcalc.errors import ConfigError
 from paramcalc.hf.blocks import Experts, LatentAttention, Parallel, named
 from paramcalc.hf.config import HFConfig
-from paramcalc.hf.decoder import Decoder, dense_mlp, from_config, rms
+from paramcalc.hf.decoder import Decoder, dense_mlp, from_config, given, rms
 from paramcalc.hf.dense import _window
 from paramcalc.hf.heads import generic
 from paramcalc.layer import Layer
@@ -55,7 +56,7 @@ def _top_k(config: HFConfig, experts: int, default: int) -> int:
 
 
 def _sparse_layers(config: HFConfig, layers: int) -> Callable[[int], bool]:
-    """Qwen-MoE's rule: layer ``i`` is sparse unless in ``mlp_only_layers`` or off ``decoder_sparse_step``."""
+    """Qwen-MoE: layer ``i`` is dense in ``mlp_only_layers`` or off ``decoder_sparse_step``."""
     step = config.size("decoder_sparse_step", 1)
     only = config.maybe("mlp_only_layers") or []
     if not isinstance(only, list) or any(
@@ -69,7 +70,7 @@ def _sparse_layers(config: HFConfig, layers: int) -> Callable[[int], bool]:
     return lambda index: index not in dense and (index + 1) % step == 0
 
 
-def _qwen_kinds(config: HFConfig, layers: int, window: int | None) -> dict[str, object]:
+def _qwen_kinds(config: HFConfig, layers: int, window: int | None) -> dict[str, Any]:
     if config.maybe("layer_types") is not None or window is None:
         return {}
     start = config.size("max_window_layers", 28, minimum=0)
@@ -92,7 +93,9 @@ def build_mixtral(config: HFConfig) -> Layer:
             "experts": Experts(experts, hidden, inner, top_k=top_k),
         }
     )
-    return from_config(config, "Mixtral", window=_window(config), mlp=lambda index: block)
+    return from_config(
+        config, "Mixtral", kv_default=8, window=_window(config, None), mlp=lambda index: block
+    )
 
 
 def build_qwen2_moe(config: HFConfig) -> Layer:
@@ -105,7 +108,7 @@ def build_qwen2_moe(config: HFConfig) -> Layer:
     sparse = _sparse_layers(config, layers)
     moe_inner = config.size("moe_intermediate_size", 1408)
     shared_inner = config.size("shared_expert_intermediate_size", 5632)
-    window = _window(config, "use_sliding_window")
+    window = _window(config, 4096, "use_sliding_window")
     spec = Decoder(
         "Qwen2Moe",
         vocab=0,
@@ -128,6 +131,7 @@ def build_qwen2_moe(config: HFConfig) -> Layer:
     return from_config(
         config,
         "Qwen2Moe",
+        kv_default=16,
         qkv_bias=config.option("qkv_bias", True),
         window=window,
         mlp=lambda index: block if sparse(index) else dense,
@@ -144,7 +148,7 @@ def build_qwen3_moe(config: HFConfig) -> Layer:
     top_k = _top_k(config, experts, 8)
     sparse = _sparse_layers(config, layers)
     bias = config.option("attention_bias", False)
-    window = _window(config, "use_sliding_window")
+    window = _window(config, 4096, "use_sliding_window")
     spec = Decoder(
         "Qwen3Moe",
         vocab=0,
@@ -157,7 +161,9 @@ def build_qwen3_moe(config: HFConfig) -> Layer:
     )
     block = named("Qwen3MoeSparseMoeBlock", Parallel)(
         {
-            "experts": Experts(experts, hidden, config.size("moe_intermediate_size", 768), top_k=top_k),
+            "experts": Experts(
+                experts, hidden, config.size("moe_intermediate_size", 768), top_k=top_k
+            ),
             "gate": pc.Linear(hidden, experts, bias=False),
         }
     )
@@ -165,6 +171,7 @@ def build_qwen3_moe(config: HFConfig) -> Layer:
     return from_config(
         config,
         "Qwen3Moe",
+        kv_default=4,
         qa_prefix="transformer",
         qkv_bias=bias,
         o_bias=bias,
@@ -205,7 +212,7 @@ def build_deepseek_v3(config: HFConfig) -> Layer:
     first_dense = config.size("first_k_dense_replace", 3, minimum=0)
     moe_inner = config.size("moe_intermediate_size", 2048)
     shared = config.size("n_shared_experts", 1)
-    q_rank = config.maybe("q_lora_rank")
+    q_rank = given(config, "q_lora_rank", 1536)  # absent: 1536; null: one q_proj
     kv_rank = config.size("kv_lora_rank", 512)
     rope = config.size("qk_rope_head_dim", 64)
     nope = config.size("qk_nope_head_dim", 128)
@@ -218,7 +225,6 @@ def build_deepseek_v3(config: HFConfig) -> Layer:
     if q_rank is None:
         modules["q_proj"] = pc.Linear(hidden, heads * qk, bias=False)
     else:
-        q_rank = config.size("q_lora_rank")
         modules["q_a_proj"] = pc.Linear(hidden, q_rank, bias=bias)
         modules["q_a_layernorm"] = rms(q_rank, eps)
         modules["q_b_proj"] = pc.Linear(q_rank, heads * qk, bias=False)
@@ -255,6 +261,7 @@ def build_deepseek_v3(config: HFConfig) -> Layer:
     return from_config(
         config,
         "DeepseekV3",
+        kv_default=128,
         heads=heads,
         kv_heads=heads,
         head_dim=qk,
@@ -283,9 +290,9 @@ def build_gpt_oss(config: HFConfig) -> Layer:
             ),
         }
     )
-    window = _window(config)
+    window = _window(config, 128)
     layers = config.size("num_hidden_layers")
-    extra: dict[str, object] = {}
+    extra: dict[str, Any] = {}
     if config.maybe("layer_types") is None:
         extra["kinds"] = tuple(
             "sliding_attention" if (index + 1) % 2 else "full_attention" for index in range(layers)
@@ -293,13 +300,16 @@ def build_gpt_oss(config: HFConfig) -> Layer:
     return from_config(
         config,
         "GptOss",
+        kv_default=8,
+        head_dim_default=64,
         qkv_bias=bias,
         o_bias=bias,
         sinks=True,
         window=window,
         mlp=lambda index: block,
         head_classes=generic(
-            "GptOss", ("Model", "ForCausalLM", "ForSequenceClassification", "ForTokenClassification")
+            "GptOss",
+            ("Model", "ForCausalLM", "ForSequenceClassification", "ForTokenClassification"),
         ),
         **extra,
     )
