@@ -68,6 +68,10 @@ WHISPER = {
     "decoder_ffn_dim": 96,
     "max_source_positions": 50,
     "max_target_positions": 64,
+    "pad_token_id": 0,
+    "bos_token_id": 1,
+    "eos_token_id": 2,
+    "decoder_start_token_id": 1,
     "architectures": ["WhisperForConditionalGeneration"],
 }
 
