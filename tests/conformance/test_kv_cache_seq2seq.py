@@ -44,7 +44,7 @@ def _paramcalc(config: dict[str, Any]) -> Any:
         return hf.from_hf_config(config)
 
 
-T5 = {
+T5: dict[str, Any] = {
     "model_type": "t5",
     "vocab_size": 128,
     "d_model": 64,
@@ -55,7 +55,7 @@ T5 = {
     "num_heads": 6,
     "architectures": ["T5ForConditionalGeneration"],
 }
-WHISPER = {
+WHISPER: dict[str, Any] = {
     "model_type": "whisper",
     "vocab_size": 128,
     "num_mel_bins": 16,
