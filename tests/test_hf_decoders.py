@@ -322,3 +322,21 @@ class TestCommandLine:
         """A folder without config.json is a usage error."""
         assert main([str(tmp_path)]) == 2
         assert "no config.json in the folder" in capsys.readouterr().err
+
+
+def test_freeze_one_layer_of_a_kind() -> None:
+    """Layers of different kinds share no module: freezing the one dense layer freezes it only."""
+    net = from_hf_config(config("qwen3-30b-a3b.json", num_hidden_layers=3, mlp_only_layers=[1]))
+    frozen = net.freeze("model.layers.1")
+    layer = sum(numel for name, numel in _sizes(net) if name.startswith("model.layers.1."))
+    assert frozen.trainable_params() == net.params() - layer
+    attention = net.freeze("model.layers.1.self_attn")
+    assert net.params() - attention.trainable_params() == sum(
+        numel for name, numel in _sizes(net) if name.startswith("model.layers.1.self_attn.")
+    )
+
+
+def _sizes(net: Layer) -> list[tuple[str, int]]:
+    import math
+
+    return [(name, math.prod(shape)) for name, shape in net.named_parameters()]

@@ -139,3 +139,31 @@ class TestConventions:
         """An unknown phase is refused, naming it."""
         with pytest.raises(ConfigError, match="phase"):
             inference_memory(llama(num_hidden_layers=1), 16, phase="train")
+
+
+class TestRefusals:
+    def test_encoder_only(self) -> None:
+        """BERT has no KV cache: the planner says so instead of guessing."""
+        from paramcalc.zoo.language import bert
+
+        with pytest.raises(ConfigError, match="not a decoder language model"):
+            inference_memory(bert(), 128)
+
+    def test_encoder_decoder(self) -> None:
+        """T5's peak is not planned (its cache is: kv_cache(..., encoder_tokens=N))."""
+        config = {
+            "model_type": "t5",
+            "vocab_size": 128,
+            "d_model": 64,
+            "d_kv": 16,
+            "d_ff": 96,
+            "num_layers": 2,
+            "num_heads": 4,
+        }
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ParamcalcWarning)
+            net = from_hf_config(config)
+        with pytest.raises(ConfigError, match="encoder-decoder"):
+            inference_memory(net, 16)
+        # 2 decoder layers · 2 (keys, values) · 4 heads · 16 · 2 B, over 16 + 40 tokens
+        assert kv_cache_bytes(net, 16, encoder_tokens=40) == 2 * 2 * 4 * 16 * 2 * (16 + 40)

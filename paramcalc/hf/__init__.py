@@ -62,6 +62,17 @@ MODEL_TYPES: Mapping[str, str] = {
     "gpt2": "paramcalc.hf.classic:build_gpt2",
     "gpt_bigcode": "paramcalc.hf.classic:build_gpt_bigcode",
     "bert": "paramcalc.hf.encoders:build_bert",
+    "roberta": "paramcalc.hf.encoders:build_roberta",
+    "distilbert": "paramcalc.hf.encoders:build_distilbert",
+    "t5": "paramcalc.hf.t5:build_t5",
+    "mt5": "paramcalc.hf.t5:build_mt5",
+    "vit": "paramcalc.hf.vision:build_vit",
+    "clip": "paramcalc.hf.vision:build_clip",
+    "clip_text_model": "paramcalc.hf.vision:build_clip_text_model",
+    "clip_vision_model": "paramcalc.hf.vision:build_clip_vision_model",
+    "siglip_vision_model": "paramcalc.hf.vision:build_siglip_vision_model",
+    "whisper": "paramcalc.hf.whisper:build_whisper",
+    "gemma3": "paramcalc.hf.gemma3:build_gemma3",
 }
 """The supported ``model_type`` values and the builder of each (``module:function``)."""
 
@@ -153,7 +164,7 @@ def from_hf_config(source: str | os.PathLike[str] | Mapping[str, Any]) -> Layer:
     model_type = config.model_type
     config.where = f"{model_type} config"
     network = _builder(model_type)(config)
-    unknown = [key for key in config.unread() if key not in GENERIC_KEYS]
+    unknown = [key for key in config.unread() if key.rsplit(".", 1)[-1] not in GENERIC_KEYS]
     if unknown:
         warnings.warn(
             ParamcalcWarning(

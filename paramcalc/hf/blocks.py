@@ -110,9 +110,10 @@ class DecoderAttention(Net):
     """Self-attention of a decoder layer: projections, per-head norms, attention, output.
 
     ``inputs`` project the layer's input (``q_proj``, ``k_proj``, ``v_proj``,
-    or one packed ``qkv_proj``); ``norms`` are ``(name, width)`` norms of the
-    queries and keys, applied per head (width ``head_dim``: Qwen3, Gemma 3)
-    or over all heads (OLMo 2); ``outputs`` run on the attention's output.
+    or one packed ``qkv_proj``); ``norms`` are ``(name, heads, width)``: norms
+    of the queries or keys seen as ``heads`` rows of ``width`` (per head,
+    ``head_dim`` wide: Qwen3, Gemma 3; one row over all heads: OLMo 2);
+    ``outputs`` run on the attention's output.
     ``kind`` is the layer type of ``config.layer_types`` (``"full_attention"``,
     ``"sliding_attention"``), or ``"cross_attention"`` (keys and values of an
     encoder's output), and ``sliding_window`` the window of a sliding layer.
@@ -124,7 +125,7 @@ class DecoderAttention(Net):
     kind: str = "full_attention"
     sliding_window: int | None = None
     inputs: tuple[str, ...] = field(default=())
-    norms: tuple[tuple[str, int], ...] = field(default=())
+    norms: tuple[tuple[str, int, int], ...] = field(default=())
     outputs: tuple[Step, ...] = field(default=())
 
     def __init__(
@@ -136,12 +137,12 @@ class DecoderAttention(Net):
         num_heads: int,
         num_kv_heads: int,
         head_dim: int,
-        norms: Iterable[tuple[str, int]] = (),
+        norms: Iterable[tuple[str, int, int]] = (),
         kind: str = "full_attention",
         sliding_window: int | None = None,
     ) -> None:
         projections, after, per_head = tuple(inputs), tuple(outputs), tuple(norms)
-        super().__init__(modules, [*projections, *(name for name, _ in per_head), *after])
+        super().__init__(modules, [*projections, *(name for name, _, _ in per_head), *after])
         for key, value in (
             ("inputs", projections),
             ("outputs", after),
@@ -161,11 +162,8 @@ class DecoderAttention(Net):
                 visit(name, module, shape)
         projected = [visit(name, modules[name], shape) for name in self.inputs]
         length = None if projected[0] is None else projected[0][0]
-        for name, width in self.norms:
-            heads = max(1, (self.num_heads * self.head_dim) // width)
-            if name.startswith("k"):
-                heads = max(1, (self.num_kv_heads * self.head_dim) // width)
-            visit(name, modules[name], None if length is None else (length, heads, width))
+        for name, rows, width in self.norms:
+            visit(name, modules[name], None if length is None else (length, rows, width))
         query = None if length is None else (length, self.num_heads * self.head_dim)
         out = visit("attention()", Attend(self.num_heads, self.head_dim, self.head_dim), query)
         for step in self.outputs:

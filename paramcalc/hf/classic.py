@@ -415,11 +415,11 @@ def build_phi(config: HFConfig) -> Layer:
         "v_proj": pc.Linear(width, kv * head_dim),
         "dense": pc.Linear(heads * head_dim, width),
     }
-    norms: list[tuple[str, int]] = []
+    norms: list[tuple[str, int, int]] = []
     if config.option("qk_layernorm", False):
         modules["q_layernorm"] = pc.LayerNorm(head_dim)
         modules["k_layernorm"] = pc.LayerNorm(head_dim)
-        norms = [("q_layernorm", head_dim), ("k_layernorm", head_dim)]
+        norms = [("q_layernorm", heads, head_dim), ("k_layernorm", kv, head_dim)]
     attention = named("PhiAttention", DecoderAttention)(
         modules,
         ["q_proj", "k_proj", "v_proj"],

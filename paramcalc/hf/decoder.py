@@ -14,6 +14,7 @@ makes the network. The zoo's ``llama()``/``mistral()``/``qwen2()`` call it too.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -156,15 +157,15 @@ def _attention(spec: Decoder, kind: str) -> Layer:
         modules["v_proj"] = pc.Linear(hidden, kv * dim, bias=spec.qkv_bias)
         modules["o_proj"] = pc.Linear(heads * dim, hidden, bias=spec.o_bias)
         inputs = ["q_proj", "k_proj", "v_proj"]
-    norms: list[tuple[str, int]] = []
+    norms: list[tuple[str, int, int]] = []
     if spec.qk_norm == "head":
         modules["q_norm"] = rms(dim, spec.eps)
         modules["k_norm"] = rms(dim, spec.eps)
-        norms = [("q_norm", dim), ("k_norm", dim)]
+        norms = [("q_norm", heads, dim), ("k_norm", kv, dim)]
     elif spec.qk_norm == "full":
         modules["q_norm"] = rms(heads * dim, spec.eps)
         modules["k_norm"] = rms(kv * dim, spec.eps)
-        norms = [("q_norm", heads * dim), ("k_norm", kv * dim)]
+        norms = [("q_norm", 1, heads * dim), ("k_norm", 1, kv * dim)]
     return named(f"{spec.family}Attention", DecoderAttention)(
         modules,
         inputs,
@@ -221,8 +222,8 @@ def base(spec: Decoder) -> Base:
             made = spec.attention(kind) if spec.attention else _attention(spec, kind)
             attentions[kind] = made
         key = (kind, id(mlp))
-        if key not in layers:
-            layers[key] = _layer(spec, attentions[kind], mlp)
+        if key not in layers:  # each kind of layer owns its modules: freezing one is exact
+            layers[key] = _layer(spec, copy.deepcopy(attentions[kind]), copy.deepcopy(mlp))
         runs.append((layers[key], 1))
     model = named(spec.model or f"{spec.family}Model", Net)(
         {

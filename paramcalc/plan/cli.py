@@ -170,6 +170,14 @@ def render(network: Layer, options: argparse.Namespace, report_output: str, fmt:
     return report_output + "\n\n" + text(data)
 
 
+def _collapse(paths: list[str]) -> list[str]:
+    """Paths with each run of copies as ``*``, once each: ``model.layers.*.mlp.router``."""
+    seen: dict[str, None] = {}
+    for path in paths:
+        seen.setdefault(re.sub(r"\{\d+\.\.\d+\}", "*", path), None)
+    return list(seen)
+
+
 def text(data: dict[str, Any]) -> str:
     """The inference footer: the peak's terms, the device's answer, the sweep's table."""
     peak = data["peak"]
@@ -182,7 +190,7 @@ def text(data: dict[str, Any]) -> str:
         + (
             ""
             if weights["format"] in ("bf16", "fp16", "fp32")
-            else f"  (kept in {weights['dtype']}: {', '.join(weights['kept'])})"
+            else f"  (kept in {weights['dtype']}: {', '.join(_collapse(weights['kept']))})"
         ),
         f"  KV cache       {iec_bytes(data['kv_cache']['bytes']):>12}",
         f"  peak           {iec_bytes(peak['total']):>12}  at the {peak['stage']} stage:",

@@ -133,6 +133,12 @@ def _dims(net: Layer) -> _Dims:
             f"inference_memory: {kind} is not a decoder language model paramcalc can plan "
             "(it needs a token embedding and attention layers that declare a KV cache)."
         )
+    if kv_cache(net, 1).bytes != kv_cache(net, 1, encoder_tokens=1).bytes:
+        raise ConfigError(
+            f"inference_memory: {kind} is an encoder-decoder; paramcalc plans the peak of "
+            "decoder-only language models (its KV cache, with cross-attention, is "
+            "paramcalc.plan.kv_cache(..., encoder_tokens=N))."
+        )
     hidden = embeddings[0][1].embedding_dim
     out = net.output_shape((1,))
     vocab = out[-1]

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 FIXTURES = Path(__file__).parent.parent.parent / "fixtures" / "hf"
-LLAMA31_8B = {
+LLAMA31_8B: dict[str, Any] = {
     "model_type": "llama",
     "vocab_size": 128256,
     "hidden_size": 4096,
@@ -25,7 +25,7 @@ LLAMA31_8B = {
     "num_attention_heads": 32,
     "num_key_value_heads": 8,
 }
-MODELS = {
+MODELS: dict[str, dict[str, Any] | str] = {
     "Llama-3.1-8B": LLAMA31_8B,
     "Mixtral-8x7B": "mixtral-8x7b.json",
     "Gemma-2-2B": "gemma-2-2b.json",
