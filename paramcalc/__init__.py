@@ -48,6 +48,10 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "Tied",
     ),
     "paramcalc.hf": ("from_hf_config",),
+    "paramcalc.plan.compute": ("training_flops",),
+    "paramcalc.plan.lora": ("lora",),
+    "paramcalc.plan.summary": ("plan_training",),
+    "paramcalc.plan.training": ("training_plan",),
     "paramcalc.layer": ("Layer",),
     "paramcalc.layers.activation": (
         "CELU",
@@ -382,5 +386,9 @@ if TYPE_CHECKING:  # the same names, eagerly, for type checkers and IDEs
         ParameterDict as ParameterDict,
         ParameterList as ParameterList,
     )
+    from paramcalc.plan.compute import training_flops as training_flops
+    from paramcalc.plan.lora import lora as lora
+    from paramcalc.plan.summary import plan_training as plan_training
+    from paramcalc.plan.training import training_plan as training_plan
     from paramcalc.report import Report as Report, Row as Row
     from paramcalc.serial import from_dict as from_dict

@@ -164,6 +164,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
     parser.add_argument("--ascii", action="store_true", help="draw the table with ASCII only")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
+    from paramcalc.plan.cli import add_arguments
+    from paramcalc.plan.train_cli import add_arguments as add_training_arguments
+
+    add_arguments(parser)  # --context, --weights, --device, --sweep …
+    add_training_arguments(parser)  # --train, --lora, --zero, --devices, …
     return parser
 
 
@@ -326,15 +331,22 @@ def _zoo(options: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         print(f"paramcalc: error: {problem}", file=stderr)
         return 2
     network = entry.build()
-    if options.total:
-        print(network.params(), file=stdout)
-        return 0
     try:
+        from paramcalc.plan.train_cli import apply
+
+        network, plans = apply(network, options)  # --lora, --train
+        if options.total:
+            print(network.params(), file=stdout)
+            return 0
+        shape = (options.seq,) if plans and options.input is None else entry.input_shape
         report = network.report(
-            options.input or entry.input_shape, batch_size=options.batch_size or 1
-        )
+            options.input or shape, batch_size=options.batch_size or 1
+        ).with_plans(*plans)
     except ShapeError as problem:
         print(f"paramcalc: error: the model does not fit the input shape: {problem}", file=stderr)
+        return 1
+    except ParamcalcError as problem:
+        print(f"paramcalc: error: {problem}", file=stderr)
         return 1
     output = report.render(
         options.format,
@@ -345,6 +357,14 @@ def _zoo(options: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
         explain=options.explain,
         ascii=options.ascii or (options.output is None and not _fits(stdout)),
     )
+    if options.context:
+        from paramcalc.plan.cli import render
+
+        try:
+            output = render(network, options, output, options.format)
+        except ParamcalcError as problem:
+            print(f"paramcalc: error: {problem}", file=stderr)
+            return 1
     if options.output:
         try:
             with open(options.output, "w", encoding="utf-8") as handle:
@@ -402,10 +422,15 @@ def _main(argv: Sequence[str] | None) -> int:
         network, warnings, shape, batch = _load(text, kind, options)
         for warning in warnings:
             print(f"paramcalc: warning: {warning}", file=stderr)
+        from paramcalc.plan.train_cli import apply
+
+        network, plans = apply(network, options)
         if options.total:
             print(network.params(), file=stdout)
             return 0
-        report = _report(network, options, shape, batch, kind == "printed")
+        if plans and options.input is None and shape is None:
+            shape = (options.seq,)  # the training plan's token ids
+        report = _report(network, options, shape, batch, kind == "printed").with_plans(*plans)
         columns = _columns(options.columns)
         ascii = options.ascii or (options.output is None and not _fits(stdout))
         output = report.render(
@@ -417,6 +442,10 @@ def _main(argv: Sequence[str] | None) -> int:
             explain=options.explain,
             ascii=ascii,
         )
+        if options.context:
+            from paramcalc.plan.cli import render
+
+            output = render(network, options, output, options.format)
     except SpecError as problem:
         print(f"paramcalc: error: {_where(name, problem)}", file=stderr)
         return 1

@@ -407,6 +407,22 @@ class Layer:
             mixed_precision=mixed_precision,
         )
 
+    def kv_cache_bytes(
+        self, context: int, batch: int = 1, dtype: object = "bfloat16", *, encoder_tokens: int = 0
+    ) -> int:
+        """Bytes of the key-value cache after a prefill: see :func:`paramcalc.plan.kv_cache_bytes`.
+
+        A thin delegate through :mod:`paramcalc.seam`.
+
+        >>> from paramcalc.zoo.language import mistral
+        >>> mistral().kv_cache_bytes(1)  # 32 layers · 2 · 8 heads · 128 · 2 bytes
+        131072
+        """
+        size: int = upward("kv_cache_bytes")(
+            self, context, batch, dtype, encoder_tokens=encoder_tokens
+        )
+        return size
+
     def children(self) -> Iterator[tuple[str, Layer]]:
         """Direct sub-layers as ``(name, layer)``; none for a leaf layer."""
         return iter(())

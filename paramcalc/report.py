@@ -156,6 +156,16 @@ class Report:
     root: Layer | None = field(default=None, repr=False, compare=False)
     """The network the report describes (its spec goes into :meth:`to_dict`)."""
 
+    plans: tuple[Any, ...] = field(default=(), repr=False, compare=False)
+    """Planner results shown with the totals (``paramcalc.plan``): each has a ``key``,
+    ``to_dict()`` (under ``"plans"`` in :meth:`to_dict`) and ``footer_lines()``."""
+
+    def with_plans(self, *plans: Any) -> Report:
+        """A copy with planner results added to the footer and the JSON (``"plans"``)."""
+        from dataclasses import replace
+
+        return replace(self, plans=self.plans + plans)
+
     @property
     def active(self) -> int | None:
         """Parameters one token runs through, for a mixture of experts; None for any other network.
@@ -246,7 +256,7 @@ class Report:
             "memory": None if self.memory is None else self.memory.to_dict(),
             "spec": None if self.root is None else layer_spec(self.root),
             "rows": [row.to_dict() for row in self.rows],
-        }
+        } | ({"plans": {plan.key: plan.to_dict() for plan in self.plans}} if self.plans else {})
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """:meth:`to_dict` as JSON text, keys in schema order."""

@@ -16,7 +16,7 @@ and let the method return ``upward("name")(self, ...)``.
 >>> upward("walk").__name__
 'Walk'
 >>> sorted(TARGETS)[:3]
-['build_report', 'memory', 'render']
+['build_report', 'kv_cache_bytes', 'memory']
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ __all__ = ["TARGETS", "upward"]
 
 TARGETS: dict[str, str] = {
     "build_report": "paramcalc.report:build_report",
+    "kv_cache_bytes": "paramcalc.plan.kv_cache:kv_cache_bytes",
     "memory": "paramcalc.footprint:memory",
     "render": "paramcalc.render:render",
     "render_json": "paramcalc.render.json:render_json",

@@ -308,7 +308,10 @@ def footer(report: Report) -> list[tuple[str, str]]:
         ]
     if report.elementwise is not None:
         lines.append(("Element-wise FLOPs", amount(report.elementwise)))
-    return lines + _memory_lines(report)
+    lines += _memory_lines(report)
+    for plan in report.plans:  # planners' lines (paramcalc.plan)
+        lines += plan.footer_lines()
+    return lines
 
 
 def _bytes(value: int) -> str:

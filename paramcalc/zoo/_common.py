@@ -243,12 +243,29 @@ class SelfAttention(Net):
     value) or one packed ``q|k|v`` projection (GPT-2's ``c_attn``). Keys and
     values may have fewer heads (grouped-query attention); the attention's
     MACs count every query head.
+
+    ``kv_cache=True`` marks a decoder's attention, whose keys and values
+    ``transformers`` caches in generation: ``num_key_value_heads`` heads
+    (default ``num_heads``) of ``head_dim``, per sample ``(heads, tokens,
+    head_dim)`` each, as ``DynamicLayer`` concatenates them
+    (``transformers/cache_utils.py``). With a ``sliding_window`` ``w`` the
+    cache keeps the last ``min(tokens, w - 1)`` positions, as
+    ``DynamicSlidingWindowLayer`` does.
+
+    >>> from paramcalc import Linear
+    >>> attn = SelfAttention({"qkv": Linear(64, 96)}, ["qkv"], [], num_heads=4, head_dim=16,
+    ...                      num_key_value_heads=1, kv_cache=True)
+    >>> attn.cache_shapes(10)
+    (('keys', (1, 10, 16)), ('values', (1, 10, 16)))
     """
 
     inputs: tuple[str, ...] = field(default=())
     outputs: tuple[Step, ...] = field(default=())
     num_heads: int = 1
     head_dim: int = 1
+    num_key_value_heads: int | None = None
+    kv_cache: bool = False
+    sliding_window: int | None = None
 
     def __init__(
         self,
@@ -258,7 +275,18 @@ class SelfAttention(Net):
         *,
         num_heads: int,
         head_dim: int,
+        num_key_value_heads: int | None = None,
+        kv_cache: bool = False,
+        sliding_window: int | None = None,
     ) -> None:
+        kind = type(self).__name__
+        _check.positive(kind, "num_heads", num_heads)
+        _check.positive(kind, "head_dim", head_dim)
+        if num_key_value_heads is not None:
+            _check.positive(kind, "num_key_value_heads", num_key_value_heads)
+        _check.boolean(kind, "kv_cache", kv_cache)
+        if sliding_window is not None:
+            _check.integer(kind, "sliding_window", sliding_window, minimum=2)
         projections = tuple(inputs)
         after = tuple(outputs)
         super().__init__(modules, [*projections, *after])
@@ -266,6 +294,18 @@ class SelfAttention(Net):
         object.__setattr__(self, "outputs", after)
         object.__setattr__(self, "num_heads", num_heads)
         object.__setattr__(self, "head_dim", head_dim)
+        object.__setattr__(self, "num_key_value_heads", num_key_value_heads)
+        object.__setattr__(self, "kv_cache", kv_cache)
+        object.__setattr__(self, "sliding_window", sliding_window)
+
+    def cache_shapes(self, tokens: int, encoder_tokens: int = 0) -> tuple[tuple[str, Shape], ...]:
+        if not self.kv_cache:
+            return ()
+        heads = self.num_heads if self.num_key_value_heads is None else self.num_key_value_heads
+        if self.sliding_window is not None:
+            tokens = min(tokens, self.sliding_window - 1)
+        shape = (heads, tokens, self.head_dim)
+        return (("keys", shape), ("values", shape))
 
     def forward_shapes(self, visit: Visit, shape: Shape | None) -> Shape | None:
         projected = [visit(name, self.module(name), shape) for name in self.inputs]

@@ -178,12 +178,14 @@ def llama(
     mlp_bias: bool = False,
     tie_word_embeddings: bool = False,
     family: str = "Llama",
+    sliding_window: int | None = None,
 ) -> Layer:
     """A Llama-style decoder (``LlamaForCausalLM``); the defaults are Llama-2-7B's.
 
     ``qkv_bias`` (default: ``attention_bias``) gives Qwen2's biased q/k/v
     projections with an unbiased output projection; ``family`` names the
-    classes (``"Mistral"``, ``"Qwen2"``).
+    classes (``"Mistral"``, ``"Qwen2"``). ``sliding_window`` makes every
+    layer a sliding one (Mistral-7B-v0.1's 4096).
 
     >>> llama().params()
     6738415616
@@ -223,6 +225,8 @@ def llama(
         o_bias=attention_bias,
         mlp_bias=mlp_bias,
         tie=tie_word_embeddings,
+        kinds=() if sliding_window is None else ("sliding_attention",) * num_hidden_layers,
+        window=sliding_window,
     )
     return build(spec)
 
@@ -238,8 +242,12 @@ def mistral(
     head_dim: int | None = None,
     rms_norm_eps: float = 1e-5,
     tie_word_embeddings: bool = False,
+    sliding_window: int | None = None,
 ) -> Layer:
     """``MistralForCausalLM``; the defaults are Mistral-7B's (grouped-query attention).
+
+    ``sliding_window=4096`` is Mistral-7B-v0.1's (and ``MistralConfig``'s
+    default); v0.2 and later have none.
 
     >>> mistral().params()
     7241732096
@@ -255,6 +263,7 @@ def mistral(
         rms_norm_eps=rms_norm_eps,
         tie_word_embeddings=tie_word_embeddings,
         family="Mistral",
+        sliding_window=sliding_window,
     )
 
 

@@ -1,0 +1,227 @@
+"""The command line's inference options (``--context``, ``--weights``, ``--device`` …) and output.
+
+``paramcalc/cli.py`` adds these arguments to its parser and, when
+``--context`` is given, appends :func:`render`'s text to the report (or the
+``"inference"`` key to its JSON).
+
+>>> parse_tokens("32k"), parse_tokens("1M"), parse_bytes("24GiB"), parse_bytes("80GB")
+(32768, 1048576, 25769803776, 80000000000)
+>>> sweep_values("context=1k..8k")
+('context', [1024, 2048, 4096, 8192])
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from typing import Any
+
+from paramcalc.layer import Layer
+from paramcalc.units import iec_bytes
+
+__all__ = ["add_arguments", "parse_bytes", "parse_tokens", "render", "sweep_values"]
+
+_SUFFIX = {"": 1, "k": 2**10, "m": 2**20}
+_BYTES = {
+    "": 1,
+    "b": 1,
+    "kb": 10**3,
+    "mb": 10**6,
+    "gb": 10**9,
+    "tb": 10**12,
+    "kib": 2**10,
+    "mib": 2**20,
+    "gib": 2**30,
+    "tib": 2**40,
+}
+
+
+def parse_tokens(text: str) -> int:
+    """A positive count with an optional binary suffix: ``4096``, ``32k``, ``1M``."""
+    match = re.fullmatch(r"\s*(\d+)\s*([kKmM]?)\s*", text)
+    if not match or int(match.group(1)) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive count such as 4096 or 32k: {text!r}")
+    return int(match.group(1)) * _SUFFIX[match.group(2).lower()]
+
+
+def parse_bytes(text: str) -> int:
+    """A size in bytes: ``24GiB``, ``80GB`` (decimal), ``1073741824``."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", text)
+    unit = match.group(2).lower() if match else ""
+    if not match or unit not in _BYTES:
+        raise argparse.ArgumentTypeError(f"expected a size such as 24GiB or 80GB: {text!r}")
+    whole, _, frac = match.group(1).partition(".")
+    scale = _BYTES[unit]
+    return int(whole) * scale + (int(frac) * scale // 10 ** len(frac) if frac else 0)
+
+
+def sweep_values(text: str) -> tuple[str, list[int]]:
+    """``context=1k..128k`` (or ``batch=1..64``): the name and the doublings from low to high."""
+    name, _, span = text.partition("=")
+    low_text, _, high_text = span.partition("..")
+    if name not in ("context", "batch") or not high_text:
+        raise argparse.ArgumentTypeError(f"expected context=LOW..HIGH or batch=LOW..HIGH: {text!r}")
+    low, high = parse_tokens(low_text), parse_tokens(high_text)
+    values: list[int] = []
+    value = low
+    while value <= high and len(values) < 64:
+        values.append(value)
+        value *= 2
+    if values[-1] != high and high > low:
+        values.append(high)
+    return name, values
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``inference memory`` argument group."""
+    from paramcalc.plan.weights import FORMATS
+
+    group = parser.add_argument_group(
+        "inference memory (decoder language models; see docs/inference-memory.md)"
+    )
+    group.add_argument(
+        "--context", type=parse_tokens, metavar="N", help="prefill N tokens (4096, 32k): the peak"
+    )
+    group.add_argument(
+        "--weights", choices=tuple(FORMATS), default="bf16", help="weight format (default bf16)"
+    )
+    group.add_argument("--group-size", type=int, default=128, help="GPTQ/AWQ group (default 128)")
+    group.add_argument("--dtype", default="bf16", help="activation dtype (default bf16)")
+    group.add_argument("--kv-dtype", metavar="DTYPE", help="KV-cache dtype (default: --dtype)")
+    group.add_argument(
+        "--attention", choices=("sdpa", "eager"), help="default: the family's (sdpa mostly)"
+    )
+    group.add_argument("--phase", choices=("prefill", "decode"), default="prefill")
+    group.add_argument(
+        "--logits", choices=("all", "last"), default="all", help="logits kept (generate: last)"
+    )
+    group.add_argument("--logits-dtype", metavar="DTYPE", help="upcast copy of the logits (fp32)")
+    group.add_argument("--device", metavar="NAME", help="an accelerator (H100-80GB, RTX-4090, …)")
+    group.add_argument("--device-memory", type=parse_bytes, metavar="SIZE", help="or a size: 24GiB")
+    group.add_argument(
+        "--sweep", type=sweep_values, metavar="SPEC", help="context=1k..128k: a table of peaks"
+    )
+
+
+def _options(options: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "weights": options.weights,
+        "dtype": options.dtype,
+        "kv_dtype": options.kv_dtype,
+        "attention": options.attention,
+        "phase": options.phase,
+        "logits": options.logits,
+        "logits_dtype": options.logits_dtype,
+        "group_size": options.group_size,
+    }
+
+
+def plan(network: Layer, options: argparse.Namespace) -> dict[str, Any]:
+    """The inference figures the options ask for, as JSON-able data."""
+    from paramcalc.plan.devices import fit
+    from paramcalc.plan.inference import inference_memory
+    from paramcalc.plan.kv_cache import kv_cache
+    from paramcalc.plan.weights import weight_bytes
+
+    context = options.context
+    batch = options.batch_size or 1
+    kwargs = _options(options)
+    if options.device:  # the device's matmul workspace and the CUDA allocator's rounding
+        from paramcalc.plan.devices import device
+
+        kwargs.update(workspace=device(options.device).workspace, round_to=512)
+    data: dict[str, Any] = {}
+    if options.device or options.device_memory:
+        result = fit(
+            network,
+            context,
+            batch,
+            device_name=options.device,
+            memory=options.device_memory,
+            **kwargs,
+        )
+        data["fit"] = result.to_dict()
+        data["peak"] = result.peak.to_dict()
+    else:
+        data["peak"] = inference_memory(network, context, batch, **kwargs).to_dict()
+    stored = weight_bytes(network, options.weights, options.dtype, group_size=options.group_size)
+    data["weights"] = stored.to_dict()
+    cache_dtype = options.kv_dtype or options.dtype
+    data["kv_cache"] = kv_cache(network, context, batch, cache_dtype).to_dict()
+    if options.sweep:
+        name, values = options.sweep
+        rows = []
+        for value in values:
+            ctx, size = (value, batch) if name == "context" else (context, value)
+            peak = inference_memory(network, ctx, size, **kwargs)
+            rows.append({"context": ctx, "batch": size, **peak.to_dict()})
+        data["sweep"] = rows
+    return data
+
+
+def render(network: Layer, options: argparse.Namespace, report_output: str, fmt: str) -> str:
+    """The report's output with the inference figures added (text footer or JSON key)."""
+    data = plan(network, options)
+    if fmt == "json":
+        merged = json.loads(report_output)
+        merged["inference"] = data
+        return json.dumps(merged, indent=2)
+    return report_output + "\n\n" + text(data)
+
+
+def _collapse(paths: list[str]) -> list[str]:
+    """Paths with each run of copies as ``*``, once each: ``model.layers.*.mlp.router``."""
+    seen: dict[str, None] = {}
+    for path in paths:
+        seen.setdefault(re.sub(r"\{\d+\.\.\d+\}", "*", path), None)
+    return list(seen)
+
+
+def text(data: dict[str, Any]) -> str:
+    """The inference footer: the peak's terms, the device's answer, the sweep's table."""
+    peak = data["peak"]
+    weights = data["weights"]
+    lines = [
+        f"Inference ({peak['phase']}, {peak['context']:,} tokens × {peak['batch']}, "
+        f"weights {weights['format']}, activations {peak['dtype']}, cache {peak['kv_dtype']}, "
+        f"{peak['attention']}, logits {peak['logits_mode']})",
+        f"  weights        {iec_bytes(peak['weights']):>12}"
+        + (
+            ""
+            if weights["format"] in ("bf16", "fp16", "fp32")
+            else f"  (kept in {weights['dtype']}: {', '.join(_collapse(weights['kept']))})"
+        ),
+        f"  KV cache       {iec_bytes(data['kv_cache']['bytes']):>12}",
+        f"  peak           {iec_bytes(peak['total']):>12}  at the {peak['stage']} stage:",
+    ]
+    for name, size in peak["stage_terms"].items():
+        lines.append(f"    {name:28} {iec_bytes(size):>12}")
+    fitted = data.get("fit")
+    if fitted:
+        verdict = "fits" if fitted["fits"] else "does NOT fit"
+        lines.append(
+            f"  {fitted['device']} ({iec_bytes(fitted['memory'])}): {verdict}, "
+            f"margin {'-' if fitted['margin'] < 0 else ''}{iec_bytes(abs(fitted['margin']))}"
+        )
+        lines.append(
+            f"    largest context at batch {peak['batch']}: {fitted['largest_context']:,}; "
+            f"largest batch at {peak['context']:,} tokens: {fitted['largest_batch']:,}"
+        )
+        bound = fitted["seconds_per_token_lower_bound"]
+        if bound is not None:
+            lines.append(
+                f"    decode: ≥ {bound * 1000:.2f} ms a step (lower bound: "
+                f"{iec_bytes(fitted['bytes_per_decode_step'])} read at the memory bandwidth)"
+            )
+    if "sweep" in data:
+        lines.append("")
+        head = f"  {'context':>9} {'batch':>5} {'kv cache':>12} {'activations':>12} {'peak':>12}"
+        lines.append(head + ("  fits" if fitted else ""))
+        for row in data["sweep"]:
+            lines.append(
+                f"  {row['context']:>9,} {row['batch']:>5} {iec_bytes(row['kv_cache']):>12} "
+                f"{iec_bytes(row['activations']):>12} {iec_bytes(row['total']):>12}"
+                + (f"  {'yes' if row['total'] <= fitted['memory'] else 'no'}" if fitted else "")
+            )
+    return "\n".join(lines)

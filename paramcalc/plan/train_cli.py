@@ -1,0 +1,154 @@
+"""The command line's training options: ``--train``, ``--lora``, ``--zero``, ``--devices`` ….
+
+``paramcalc config.json --train --lora r=16,all-linear --optimizer adamw --zero 3
+--devices 8 --device H100-80GB --seq 4096 --micro-batch 2 --checkpointing full``
+adds a training plan (:func:`paramcalc.plan.summary.plan_training`) to the
+report's footer and JSON. :func:`add_arguments` registers the options;
+:func:`apply` turns them into the adapted network and the plan.
+
+>>> import argparse
+>>> parser = argparse.ArgumentParser()
+>>> add_arguments(parser)
+>>> options = parser.parse_args(["--train", "--lora", "r=16,alpha=32,all-linear,dora"])
+>>> parse_lora(options.lora)
+{'r': 16, 'lora_alpha': 32, 'target_modules': 'all-linear', 'use_dora': True}
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from paramcalc.errors import ConfigError
+from paramcalc.layer import Layer
+
+# the planners' choices, repeated here so that building the parser loads no planner
+# (tests/test_train_cli.py checks that they agree)
+OPTIMIZERS = ("sgd", "sgd_momentum", "adam", "adamw", "adamw8bit", "adafactor")
+PRECISIONS = ("fp32", "bf16", "fp16", "bf16-mixed", "fp16-mixed")
+CHECKPOINTING = ("none", "full", "selective")
+BASE_FORMATS = ("nf4", "nf4-dq", "fp4", "fp4-dq", "int8", "fp8", "gptq", "awq")
+
+__all__ = ["add_arguments", "apply", "parse_lora"]
+
+_FLAGS = {"dora": "use_dora", "rslora": "use_rslora", "lora_bias": "lora_bias"}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Register the training options on ``parser`` (their own argument group)."""
+    group = parser.add_argument_group(
+        "training plan",
+        "memory per device, FLOPs and time of a training step (docs/fine-tuning.md); "
+        "the model takes token ids: --seq sets their number; --device (above) names "
+        "the accelerator",
+    )
+    group.add_argument("--train", action="store_true", help="add a training plan to the report")
+    group.add_argument(
+        "--lora",
+        metavar="SPEC",
+        help="adapters as PEFT adds them: r=16,alpha=32,all-linear or "
+        "r=8,q_proj+v_proj (also: dora, rslora, lora_bias, bias=all, save=lm_head)",
+    )
+    group.add_argument("--optimizer", choices=OPTIMIZERS, default="adamw")
+    group.add_argument(
+        "--precision", choices=PRECISIONS, default="bf16-mixed", help="default: bf16-mixed"
+    )
+    group.add_argument("--zero", type=int, choices=(0, 1, 2, 3), help="DeepSpeed ZeRO stage")
+    group.add_argument(
+        "--fsdp", choices=("full", "hybrid", "grad_op"), help="PyTorch FSDP sharding strategy"
+    )
+    group.add_argument("--devices", type=int, default=1, metavar="N", help="devices (default 1)")
+    group.add_argument("--devices-per-node", type=int, metavar="N", help="for --fsdp hybrid")
+    group.add_argument("--seq", type=int, metavar="N", help="tokens per sequence (required)")
+    group.add_argument("--micro-batch", type=int, default=1, metavar="N", help="default 1")
+    group.add_argument("--checkpointing", choices=CHECKPOINTING, default="none")
+    group.add_argument(
+        "--base-format", choices=BASE_FORMATS, help="quantized frozen base (QLoRA: nf4-dq)"
+    )
+    group.add_argument("--tokens", type=float, metavar="N", help="token budget for the time")
+    group.add_argument("--mfu", type=float, default=0.4, help="model FLOPs utilisation (0.4)")
+
+
+def parse_lora(spec: str) -> dict[str, Any]:
+    """``"r=16,alpha=32,all-linear"`` → :func:`paramcalc.lora`'s keywords.
+
+    Bare words are target modules (``q_proj+v_proj`` or ``q_proj,v_proj``;
+    ``all-linear``) or flags (``dora``, ``rslora``, ``lora_bias``).
+    """
+    options: dict[str, Any] = {}
+    targets: list[str] = []
+    for item in (part.strip() for part in spec.split(",")):
+        if not item:
+            continue
+        name, sep, value = item.partition("=")
+        if not sep:
+            if item in _FLAGS:
+                options[_FLAGS[item]] = True
+            elif item == "all-linear":
+                options["target_modules"] = "all-linear"
+            else:
+                targets += [word for word in item.split("+") if word]
+            continue
+        key = {"alpha": "lora_alpha", "targets": "target_modules", "save": "modules_to_save"}.get(
+            name, name
+        )
+        if key in ("r", "lora_alpha"):
+            try:
+                options[key] = int(value)
+            except ValueError:
+                raise ConfigError(
+                    f"--lora: `{name}` must be a whole number. Received: {item!r}."
+                ) from None
+        elif key in ("target_modules", "modules_to_save"):
+            options[key] = [word for word in value.split("+") if word]
+        elif key == "bias":
+            options["bias"] = value
+        else:
+            raise ConfigError(
+                f"--lora: unknown option {name!r}; use r=, alpha=, targets=, save=, bias=, "
+                f"dora, rslora, lora_bias or module names. Received: {spec!r}."
+            )
+    if targets:
+        options["target_modules"] = targets
+    return options
+
+
+def apply(network: Layer, options: argparse.Namespace) -> tuple[Layer, list[Any]]:
+    """The network to report (adapted if ``--lora``) and the plans for its footer."""
+    if not options.train and not options.lora:
+        return network, []
+    from paramcalc.plan.lora import lora
+    from paramcalc.plan.summary import plan_training
+
+    if options.lora:
+        network = lora(network, **parse_lora(options.lora))
+    if not options.train:
+        return network, []
+    if options.seq is None:
+        raise ConfigError("--train needs --seq N: the number of tokens in a sequence.")
+    if options.zero and options.fsdp:
+        raise ConfigError("give --zero or --fsdp, not both.")
+    sharding = "none" if not options.zero else f"zero{options.zero}"
+    if options.fsdp:
+        sharding = {"full": "fsdp", "hybrid": "fsdp_hybrid", "grad_op": "fsdp_grad_op"}[
+            options.fsdp
+        ]
+    if sharding == "none" and options.devices > 1:
+        sharding = "ddp"
+    tokens = None if options.tokens is None else int(options.tokens)
+    summary = plan_training(
+        network,
+        seq_len=options.seq,
+        micro_batch=options.micro_batch,
+        device=options.device,
+        tokens=tokens,
+        mfu=options.mfu,
+        devices=options.devices,
+        sharding=sharding,
+        devices_per_node=options.devices_per_node,
+        optimizer=options.optimizer,
+        precision=options.precision,
+        checkpointing=options.checkpointing,
+        base_format=options.base_format,
+    )
+    return network, [summary]

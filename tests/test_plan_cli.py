@@ -1,0 +1,50 @@
+"""The command line's inference options: the footer, the JSON key, the sweep, the device."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from paramcalc.cli import main
+
+ZOO = ["--zoo", "llama2-7b", "--depth", "0", "--ascii"]
+
+
+def test_fits_on_a_device(capsys: pytest.CaptureFixture[str]) -> None:
+    """--device answers fits / does not fit with the margin and a labelled bound."""
+    args = [*ZOO, "--context", "32k", "-b", "4", "--weights", "nf4", "--kv-dtype", "fp8"]
+    assert main([*args, "--device", "RTX-4090"]) == 0
+    out = capsys.readouterr().out
+    assert "RTX-4090 (24.00 GiB): does NOT fit" in out
+    assert "lower bound" in out
+    assert "kept in bf16: model.embed_tokens" in out
+
+
+def test_json_has_the_inference_key(capsys: pytest.CaptureFixture[str]) -> None:
+    """-f json adds "inference" with its documented fields; the cache: 2·32·32·128·2 a token."""
+    assert main([*ZOO, "-f", "json", "--context", "4096", "--device-memory", "24GiB"]) == 0
+    data = json.loads(capsys.readouterr().out)["inference"]
+    assert data["kv_cache"]["bytes"] == 4096 * 524_288
+    assert data["fit"]["memory"] == 24 * 2**30
+    assert set(data["peak"]) >= {"weights", "kv_cache", "activations", "logits", "total", "stage"}
+    assert data["peak"]["total"] == sum(data["peak"]["stage_terms"].values())
+
+
+def test_sweep_table(capsys: pytest.CaptureFixture[str]) -> None:
+    """--sweep context=1k..8k prints one row per doubling, the peak growing with the context."""
+    assert main([*ZOO, "--context", "1k", "--sweep", "context=1k..8k"]) == 0
+    out = capsys.readouterr().out
+    for context in ("1,024", "2,048", "4,096", "8,192"):
+        assert f"    {context} " in out
+
+
+def test_unknown_device(capsys: pytest.CaptureFixture[str]) -> None:
+    """An unknown device is an error naming the choices, not a traceback."""
+    assert main([*ZOO, "--context", "1k", "--device", "Z80"]) == 1
+    assert "`device` must be one of" in capsys.readouterr().err
+
+
+def test_bad_context(capsys: pytest.CaptureFixture[str]) -> None:
+    """A context that is not a count is a usage error."""
+    assert main([*ZOO, "--context", "lots"]) == 2
