@@ -260,17 +260,27 @@ def given(config: HFConfig, key: str, default: int | None) -> int | None:
 
 
 def attention_shape(
-    config: HFConfig, *, kv_default: int | None = None, head_dim_default: int | None = None
+    config: HFConfig,
+    *,
+    kv_default: int | None = None,
+    head_dim_default: int | None = None,
+    grouped: bool = True,
 ) -> tuple[int, int, int, int]:
     """``hidden_size``, heads, key/value heads and ``head_dim``.
 
     An absent ``num_key_value_heads``/``head_dim`` takes the family's config
     default (Mistral: 8 key/value heads; Qwen3, Gemma: a ``head_dim`` of 128,
     256); a null or family without one: all heads, ``hidden // heads``.
+    ``grouped=False`` (DeepSeek's latent attention): no tensor has key/value
+    heads, and ``num_key_value_heads`` is not read.
     """
     hidden = config.size("hidden_size")
     heads = config.size("num_attention_heads")
-    kv_heads = given(config, "num_key_value_heads", kv_default) or heads
+    if grouped:
+        kv_heads = given(config, "num_key_value_heads", kv_default) or heads
+    else:
+        config.ignore("num_key_value_heads")
+        kv_heads = heads
     head_dim = given(config, "head_dim", head_dim_default)
     if head_dim is None:
         if hidden % heads:
@@ -322,6 +332,7 @@ def from_config(
     tie: bool = False,
     kv_default: int | None = None,
     head_dim_default: int | None = None,
+    grouped: bool = True,
     **changes: Any,
 ) -> Layer:
     """The Llama-shaped network a config describes, with a family's ``changes`` to :class:`Decoder`.
@@ -333,7 +344,7 @@ def from_config(
     config.ignore(*NO_TENSOR)
     vocab = config.size("vocab_size")
     hidden, heads, kv_heads, head_dim = attention_shape(
-        config, kv_default=kv_default, head_dim_default=head_dim_default
+        config, kv_default=kv_default, head_dim_default=head_dim_default, grouped=grouped
     )
     layers = config.size("num_hidden_layers")
     values: dict[str, Any] = {

@@ -261,7 +261,7 @@ def build_deepseek_v3(config: HFConfig) -> Layer:
     return from_config(
         config,
         "DeepseekV3",
-        kv_default=128,
+        grouped=False,
         heads=heads,
         kv_heads=heads,
         head_dim=qk,
