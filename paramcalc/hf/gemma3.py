@@ -44,8 +44,9 @@ TEXT_DEFAULTS = {
 }
 """``Gemma3TextConfig``'s default sizes (``configuration_gemma3.py``)."""
 
-VISION_DEFAULTS = {"model_type": "siglip_vision_model", "vision_use_head": False}
-"""What ``Gemma3Config`` gives a vision config that leaves them out."""
+VISION_DEFAULTS = {"model_type": "siglip_vision_model"}
+"""What ``Gemma3Config`` gives a vision config that leaves it out (``SiglipVisionConfig``'s
+defaults do the rest: published configs say ``vision_use_head: false``)."""
 
 
 @dataclass(frozen=True, init=False, repr=False, eq=False)

@@ -212,6 +212,10 @@ def _sizes(config: HFConfig, mt5: bool) -> tuple[_Sizes, int, int]:
             f"built by paramcalc; supported: an activation of {', '.join(_ACTIVATIONS)}, "
             "or 'gated-' and one of them."
         )
+    # stored `is_gated_act`/`dense_act_fn` (T5 v1.1 and Flan configs) override the derived
+    # values: T5Config sets them after deriving them from feed_forward_proj
+    gated = config.option("is_gated_act", gated)
+    act = config.choice("dense_act_fn", act, _ACTIVATIONS)
     layers = config.size("num_layers")
     decoder_layers = config.size("num_decoder_layers", layers)
     config.ignore(
@@ -222,8 +226,6 @@ def _sizes(config: HFConfig, mt5: bool) -> tuple[_Sizes, int, int]:
         "use_cache",
         "n_positions",
         "output_past",
-        "dense_act_fn",  # derived from feed_forward_proj by T5Config, as here
-        "is_gated_act",
     )
     sizes = _Sizes(
         vocab=config.size("vocab_size"),

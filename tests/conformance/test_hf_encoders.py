@@ -170,6 +170,8 @@ VARIANTS = [
     ("t5-small.json", "T5ForConditionalGeneration", {"feed_forward_proj": "gated-silu"}),
     ("t5-small.json", "T5ForConditionalGeneration", {"num_decoder_layers": 3, "d_kv": 32}),
     ("t5-small.json", "T5ForConditionalGeneration", {"relative_attention_num_buckets": 16}),
+    ("flan-t5-base.json", "T5ForConditionalGeneration", {"feed_forward_proj": "relu"}),
+    ("flan-t5-base.json", "T5ForConditionalGeneration", {"is_gated_act": False}),
     ("vit-base-patch16-224.json", "ViTModel", {"qkv_bias": False, "pooler_output_size": 100}),
     ("vit-base-patch16-224.json", "ViTForMaskedImageModeling", {"encoder_stride": 8}),
     ("vit-base-patch16-224.json", "ViTForImageClassification", {"image_size": 384}),
@@ -383,3 +385,43 @@ def test_every_key_changed(file: str, package: str) -> None:
         assert ours == theirs, key
         checked += 1
     assert checked
+
+
+def _drops(config: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The config without one of its keys (sub-configs' keys too)."""
+    for key, value in config.items():
+        if key in {"model_type", "architectures"}:
+            continue
+        yield key, {name: item for name, item in config.items() if name != key}
+        if isinstance(value, dict) and key in {"text_config", "vision_config"}:
+            for sub_key in value:
+                if sub_key != "model_type":
+                    rest = {name: item for name, item in value.items() if name != sub_key}
+                    yield f"{key}.{sub_key}", {**config, key: rest}
+
+
+@pytest.mark.parametrize(("file", "package"), CASES)
+def test_every_key_dropped(file: str, package: str) -> None:
+    """Each key left out: paramcalc builds what the config class's default gives, or names it."""
+    config = _config(file)
+    head = config["architectures"][0]
+    for key, dropped in _drops(config):
+        try:
+            theirs = hf_params(dropped, head)
+        except Exception:  # transformers cannot build it either
+            continue
+        refused = ""
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ParamcalcWarning)
+                ours = list(from_hf_config(dropped).named_parameters())
+        except ValueError as error:  # a required size, named
+            refused = str(error)
+        if refused:
+            named = f"`{key.rsplit('.', 1)[-1]}`" in refused
+            # without its vision_config, Gemma 3 pools SigLIP's default 14×14 patches to 16×16
+            # tokens: transformers builds it (and fails in forward); paramcalc refuses it
+            unusable = key == "vision_config" and "`mm_tokens_per_image` must be" in refused
+            assert named or unusable, (key, refused)
+            continue
+        assert ours == theirs, key
