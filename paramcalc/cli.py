@@ -283,7 +283,8 @@ def _report(
     """The report; for ``print(model)`` text whose shapes cannot be followed, counts only."""
     batch_size = options.batch_size or batch or 1
     try:
-        return network.report(options.input or shape, batch_size=batch_size)
+        report: Report = network.report(options.input or shape, batch_size=batch_size)
+        return report
     except ShapeError as problem:
         if not printed:
             raise
@@ -293,7 +294,8 @@ def _report(
             f"({problem}); showing the counts without shapes",
             file=sys.stderr,
         )
-        return network.report(batch_size=batch_size)
+        counts: Report = network.report(batch_size=batch_size)
+        return counts
 
 
 def _where(name: str, error: SpecError) -> str:

@@ -21,13 +21,12 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from paramcalc import _check
-from paramcalc.containers import _check_entry, _indent
+from paramcalc._repr import indent as _indent
+from paramcalc.children import check_entry as _check_entry
 from paramcalc.errors import ConfigError, ConfigTypeError, ShapeError
 from paramcalc.formula import Formula, num, product
 from paramcalc.layer import Composite, Counts, Layer, Visit, _Tally
 from paramcalc.shapes import Shape
-
-__all__ = ["Concat", "Repeat", "Residual", "Tied"]
 
 Entries = tuple[tuple[str, Layer], ...]
 

@@ -18,23 +18,45 @@ formulas and reports all follow from those declarations.
 
 from __future__ import annotations
 
-import dataclasses
-import fnmatch
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol, TypeVar, cast
+from math import prod
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol, TypeVar
 
 from paramcalc import _check
-from paramcalc.errors import ConfigError, ShapeError
+from paramcalc._repr import call_repr, field_values
 from paramcalc.formula import Formula, num, product, total
-from paramcalc.shapes import Shape, as_shape, numel, product_text
-
-if TYPE_CHECKING:
-    from paramcalc.footprint import Memory
-    from paramcalc.report import Report
+from paramcalc.seam import upward
+from paramcalc.shapes import Shape, as_shape
 
 __all__ = ["Composite", "Counts", "Layer", "Visit"]
+
+if TYPE_CHECKING:
+    from functools import cached_property as _once
+else:
+
+    class _once:  # noqa: N801 - a decorator, named like one
+        """``functools.cached_property`` without its lock (Python < 3.12 takes one per call).
+
+        Layers are immutable, so two threads computing a count at once get
+        equal values; the first-access cost is what ``params()`` pays per layer.
+        """
+
+        __slots__ = ("function", "name")
+
+        def __init__(self, function):
+            self.function = function
+            self.name = function.__name__
+
+        def __set_name__(self, owner, name):
+            self.name = name
+
+        def __get__(self, instance, owner=None):
+            if instance is None:
+                return self
+            value = instance.__dict__[self.name] = self.function(instance)
+            return value
+
 
 L = TypeVar("L", bound="Layer")
 
@@ -68,10 +90,6 @@ class Counts(NamedTuple):
     params: int
     trainable: int
     buffers: int
-
-
-_NOTHING = Counts(0, 0, 0)
-"""What the second use of a shared layer adds."""
 
 
 class _Tally:
@@ -178,10 +196,13 @@ class Layer:
         """``(name, shape)`` pairs of the buffers, never counted as parameters."""
         return iter(self.buffer_shapes())
 
-    @cached_property
+    @_once
     def _counts(self) -> Counts:
-        params = sum(numel(shape) for _, shape in self.parameter_shapes())
-        buffers = sum(numel(shape) for _, shape in self.buffer_shapes())
+        params = buffers = 0
+        for _, shape in self.parameter_shapes():
+            params += prod(shape)  # shapes.numel, inlined: this runs once per layer
+        for _, shape in self.buffer_shapes():
+            buffers += prod(shape)
         return Counts(params, params if self.trainable else 0, buffers)
 
     def _tally(self, tally: _Tally) -> None:
@@ -283,9 +304,8 @@ class Layer:
         >>> head.params(), head.params_per_use()
         (0, 38597376)
         """
-        from paramcalc.graph import Tied
-
-        return Tied(self, {tensor: target})
+        tied: Layer = upward("tie")(self, {tensor: target})
+        return tied
 
     # -- derived: shapes and compute ----------------------------------------------
 
@@ -296,7 +316,8 @@ class Layer:
         >>> Conv2d(1, 6, 5).output_shape((1, 32, 32))
         (6, 28, 28)
         """
-        return cast(Shape, Walk().visit("", self, as_shape(shape)))
+        out: Shape = upward("walk")().visit("", self, as_shape(shape))
+        return out
 
     def macs(self, shape: Shape | Iterable[int] | int) -> int:
         """Multiply-accumulates of one forward pass of one sample.
@@ -305,9 +326,10 @@ class Layer:
         >>> Linear(400, 120).macs((400,))
         48000
         """
-        walk = Walk()
+        walk = upward("walk")()
         walk.visit("", self, as_shape(shape))
-        return walk.macs
+        macs: int = walk.macs
+        return macs
 
     def elementwise_flops(self, shape: Shape | Iterable[int] | int) -> int:
         """Element-wise FLOPs (bias adds, activations, pooling…) of one sample.
@@ -318,9 +340,10 @@ class Layer:
         >>> Linear(400, 120).elementwise_flops((400,))  # one bias add per output
         120
         """
-        walk = Walk()
+        walk = upward("walk")()
         walk.visit("", self, as_shape(shape))
-        return walk.elementwise
+        flops: int = walk.elementwise
+        return flops
 
     # -- derived: copies and reports ----------------------------------------------
 
@@ -329,11 +352,13 @@ class Layer:
 
         Patterns are globs over dotted layer paths (``"features"``, ``"fc*"``).
         """
-        return _set_trainable(self, False, patterns)
+        frozen: L = upward("set_trainable")(self, False, patterns)
+        return frozen
 
     def unfreeze(self: L, *patterns: str) -> L:
         """A copy whose parameters (or those under ``patterns``) are trainable."""
-        return _set_trainable(self, True, patterns)
+        thawed: L = upward("set_trainable")(self, True, patterns)
+        return thawed
 
     def report(
         self,
@@ -343,15 +368,13 @@ class Layer:
         dtype: object = "float32",
         optimizer: str = "adamw",
         mixed_precision: bool = False,
-    ) -> Report:
+    ) -> Any:
         """A breakdown: a row per layer and the totals (see :class:`paramcalc.Report`).
 
         ``dtype``, ``optimizer`` and ``mixed_precision`` set the memory figures
         (see :func:`paramcalc.memory`).
         """
-        from paramcalc.report import build_report
-
-        return build_report(
+        return upward("build_report")(
             self,
             input_shape,
             batch_size=batch_size,
@@ -368,16 +391,14 @@ class Layer:
         dtype: object = "float32",
         optimizer: str = "adamw",
         mixed_precision: bool = False,
-    ) -> Memory:
+    ) -> Any:
         """Bytes to store, run and train this layer: see :func:`paramcalc.memory`.
 
         >>> from paramcalc import Linear
         >>> Linear(400, 120).memory(dtype="bf16").parameters  # 48,120 × 2 bytes
         96240
         """
-        from paramcalc.footprint import memory
-
-        return memory(
+        return upward("memory")(
             self,
             input_shape,
             batch_size=batch_size,
@@ -391,15 +412,14 @@ class Layer:
     ) -> int:
         """Bytes of the key-value cache after a prefill: see :func:`paramcalc.plan.kv_cache_bytes`.
 
-        A thin delegate (the one upward convenience of the planners).
+        A thin delegate through :mod:`paramcalc.seam`.
 
         >>> from paramcalc.zoo.language import mistral
         >>> mistral().kv_cache_bytes(1)  # 32 layers · 2 · 8 heads · 128 · 2 bytes
         131072
         """
-        from paramcalc.plan.kv_cache import kv_cache_bytes
-
-        return kv_cache_bytes(self, context, batch, dtype, encoder_tokens=encoder_tokens)
+        delegate = upward("kv_cache_bytes")
+        return int(delegate(self, context, batch, dtype, encoder_tokens=encoder_tokens))
 
     def children(self) -> Iterator[tuple[str, Layer]]:
         """Direct sub-layers as ``(name, layer)``; none for a leaf layer."""
@@ -407,10 +427,11 @@ class Layer:
 
     def _repr_html_(self) -> str:
         """Jupyter shows a layer or network as its report (an HTML table)."""
-        return self.report()._repr_html_()
+        html: str = self.report()._repr_html_()
+        return html
 
     def __repr__(self) -> str:
-        return _call_repr(self)
+        return call_repr(self)
 
     def __str__(self) -> str:
         return repr(self)
@@ -421,14 +442,10 @@ class Layer:
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return _field_values(self) == _field_values(other)
+        return field_values(self) == field_values(other)
 
     def __hash__(self) -> int:
-        return hash((self.__class__, _field_values(self)))
-
-
-def _field_values(layer: object) -> tuple[object, ...]:
-    return tuple(getattr(layer, item.name) for item in dataclasses.fields(layer))  # type: ignore[arg-type]
+        return hash((self.__class__, field_values(self)))
 
 
 class Composite(Layer):
@@ -436,7 +453,7 @@ class Composite(Layer):
 
     A composite declares :meth:`children` and :meth:`forward_shapes`; its
     counts are the deduplicated sum of its leaves, its shapes and MACs come
-    from running its children through a :class:`Walk`.
+    from running its children through a :class:`paramcalc.walk.Walk`.
 
     ``distinct_copies`` is True for a composite whose children are one block
     standing for distinct deep copies (``Repeat``): the same object under two
@@ -489,8 +506,23 @@ class Composite(Layer):
         return self._named("b", "", set())
 
     def _tally(self, tally: _Tally) -> None:
+        # leaves inline (the loop ``params()`` spends its time in), composites recurse
+        seen = tally.seen
+        params = trainable = buffers = 0
         for _, child in self.children():
-            child._tally(tally)
+            if isinstance(child, Composite):
+                child._tally(tally)
+                continue
+            key = id(child)
+            if key not in seen:
+                seen.add(key)
+                counts = child._counts
+                params += counts[0]
+                trainable += counts[1]
+                buffers += counts[2]
+        tally.params += params
+        tally.trainable += trainable
+        tally.buffers += buffers
 
     def _sum(self, what: str, seen: set[int]) -> int:
         if id(self) in seen:
@@ -498,7 +530,7 @@ class Composite(Layer):
         seen.add(id(self))
         return sum(child._sum(what, seen) for _, child in self.children())
 
-    @cached_property
+    @_once
     def _counts(self) -> Counts:
         tally = _Tally()
         self._tally(tally)
@@ -520,300 +552,8 @@ def _unique_child_counts(layer: Composite) -> Iterator[int]:
         yield tally.params - before
 
 
-class Walk:
-    """Runs a layer on a shape, child by child: shapes, MACs and report rows.
-
-    Errors are raised once, with the failing layer's path, its type, and where
-    its input came from.
-    """
-
-    __slots__ = (
-        "_last",
-        "_row",
-        "_scopes",
-        "batch_size",
-        "elementwise",
-        "macs",
-        "record",
-        "rows",
-        "seen",
-    )
-
-    TOTALS: ClassVar[tuple[str, ...]] = ("macs", "elementwise")
-    """The per-forward sums a walk accumulates; repeated copies multiply each."""
-
-    def __init__(self, *, record: bool = False) -> None:
-        self.record = record
-        self._row: Any = None
-        if record:
-            from paramcalc.report import Row  # report imports this module: bind it late, once
-
-            self._row = Row
-        self.rows: list[Any] = []
-        self.seen: dict[int, str] = {}
-        self.macs = 0
-        self.elementwise = 0
-        self._last: tuple[str, Layer, Shape] | None = None
-        self._scopes: dict[tuple[int, int, str], dict[int, str]] = {}
-
-    def visit(self, path: str, layer: Layer, shape: Shape | None, depth: int = 0) -> Shape | None:
-        """Run ``layer`` (at ``path``) on ``shape`` and return its output shape."""
-        if isinstance(layer, Composite):
-            return self._composite(path, layer, shape, depth)
-        out = None
-        macs = elementwise = None
-        if shape is not None and layer.bare_tensor:
-            macs = elementwise = 0  # a raw tensor is not run: shapes pass by, its row shows none
-        elif shape is not None:
-            try:
-                out = layer.infer_shape(shape)
-                macs = layer.count_macs(shape, out)
-                elementwise = layer.count_elementwise(shape, out)
-            except ShapeError as error:
-                raise self._locate(error, path, layer, shape) from None
-            self.macs += macs
-            self.elementwise += elementwise
-            self._last = (path, layer, shape)
-        if self.record:
-            first = self.seen.get(id(layer))
-            counts = layer._counts if first is None else _NOTHING
-            if first is None:
-                self.seen[id(layer)] = path
-                ties = layer.ties()
-                if ties:
-                    first = ", ".join(target for _, target in ties)
-            self.rows.append(
-                self._row(
-                    path,
-                    type(layer).__name__,
-                    depth,
-                    counts.params,
-                    counts.trainable,
-                    counts.buffers,
-                    out,
-                    macs,
-                    first,
-                    True,
-                    layer,
-                    elementwise,
-                )
-            )
-        return shape if layer.bare_tensor else out
-
-    def _runner(self, path: str, layer: Composite, depth: int) -> Visit:
-        """The ``visit`` callback handed to ``layer.forward_shapes``."""
-
-        def run(
-            name: str,
-            child: Layer,
-            shape: Shape | None,
-            *,
-            copies: int | None = None,
-            first: int = 0,
-        ) -> Shape | None:
-            if copies is None:
-                return self.visit(f"{path}.{name}" if path else name, child, shape, depth)
-            return self._copies(path, layer, name, child, shape, depth, copies, first)
-
-        return run
-
-    def _copies(
-        self,
-        path: str,
-        owner: Composite,
-        name: str,
-        child: Layer,
-        shape: Shape | None,
-        depth: int,
-        copies: int,
-        first: int = 0,
-    ) -> Shape | None:
-        """Run ``copies`` distinct copies of ``child`` in a row, walking few of them.
-
-        Each copy is a distinct object (a deep copy), so it counts in full and
-        has its own scope for shared layers. Once a copy maps its input shape
-        to itself, every later copy would repeat it exactly: its MACs are
-        multiplied and (when recording) its rows are copied under new paths.
-        """
-        _check.positive(type(owner).__name__, "copies", copies)
-        outer = self.seen
-        done = 0
-        out = shape
-        start = len(self.rows)
-        steps = [0] * len(self.TOTALS)
-        while done < copies:
-            copy_name = f"{name}{first + done}"
-            # a copy's scope: per enclosing scope, so nested repeats get one per outer copy
-            self.seen = self._scopes.setdefault((id(outer), id(owner), copy_name), {})
-            given = out
-            start = len(self.rows)
-            before = [getattr(self, total) for total in self.TOTALS]
-            try:
-                out = self.visit(f"{path}.{copy_name}" if path else copy_name, child, given, depth)
-            finally:
-                self.seen = outer
-            steps = [getattr(self, t) - b for t, b in zip(self.TOTALS, before, strict=True)]
-            done += 1
-            if out == given:
-                break
-        rest = copies - done
-        if rest:
-            for total, step in zip(self.TOTALS, steps, strict=True):
-                setattr(self, total, getattr(self, total) + step * rest)
-            if self.record:
-                template = self.rows[start:]
-                last = first + done - 1
-                old = f"{path}.{name}{last}" if path else f"{name}{last}"
-                for index in range(first + done, first + copies):
-                    new = f"{path}.{name}{index}" if path else f"{name}{index}"
-                    self.rows.extend(_moved(row, old, new) for row in template)
-        return out
-
-    def _composite(
-        self, path: str, layer: Composite, shape: Shape | None, depth: int
-    ) -> Shape | None:
-        start = len(self.rows)
-        recording = self.record and bool(path)
-        if recording:
-            self.rows.append(None)  # filled in below, once the subtree is counted
-        macs_before = self.macs
-        elementwise_before = self.elementwise
-        first = self.seen.get(id(layer))
-        if first is None and path:
-            self.seen[id(layer)] = path
-        inner = depth + 1 if path else depth
-        try:
-            out = layer.forward_shapes(self._runner(path, layer, inner), shape)
-        except ShapeError as error:
-            if error.path or error.kind:
-                raise
-            # raised by the composite itself (a residual or concat mismatch)
-            raise ShapeError(
-                error.detail, path=path, kind=type(layer).__name__, received=error.received
-            ) from None
-        if recording:
-            from paramcalc.report import Row
-
-            subtree = self.rows[start + 1 :]
-            leaves = [row for row in subtree if row.leaf]
-            self.rows[start] = Row(
-                path,
-                type(layer).__name__,
-                depth,
-                sum(row.params for row in leaves),
-                sum(row.trainable for row in leaves),
-                sum(row.buffers for row in leaves),
-                out,
-                None if shape is None else self.macs - macs_before,
-                first,
-                False,
-                layer,
-                elementwise=None if shape is None else self.elementwise - elementwise_before,
-            )
-        return out
-
-    def _locate(self, error: ShapeError, path: str, layer: Layer, shape: Shape) -> ShapeError:
-        if error.path or (not path and error.kind):
-            return error
-        detail = error.detail
-        received = error.received
-        source = "the input"
-        if self._last is not None:
-            last_path, last_layer, last_in = self._last
-            name = last_path.rpartition(".")[2]
-            where = f"#{last_path}" if name.isdigit() else last_path
-            source = f"{where} ({type(last_layer).__name__})"
-            if received is not None:
-                detail += _factorization(received, last_in)
-        if path:
-            detail = f"{detail} from {source}"
-        return ShapeError(detail, path=path, kind=type(layer).__name__, received=received)
-
-
-def _moved(row: Any, old: str, new: str) -> Any:
-    """A report row of one copy of a repeated block, re-homed under another copy."""
-
-    def rehome(path: str | None) -> str | None:
-        if path is not None and (path == old or path.startswith(old + ".")):
-            return new + path[len(old) :]
-        return path
-
-    return row._replace(path=rehome(row.path), shared_with=rehome(row.shared_with))
-
-
-def _factorization(size: int, before: Shape) -> str:
-    """``" = 16·5·5"`` when ``size`` is the flattened tail of the previous input."""
-    for start in range(len(before) - 1):
-        if numel(before[start:]) == size:
-            return f" = {product_text(before[start:])}"
-    return ""
-
-
-def _set_trainable(layer: L, value: bool, patterns: tuple[str, ...]) -> L:
-    targets: set[int] = set()
-    matched: set[str] = set()
-
-    def mark(node: Layer, path: str, selected: bool) -> int:
-        """Mark the leaves to change; return how many leaf uses were selected."""
-        hits = {p for p in patterns if path and fnmatch.fnmatchcase(path, p)}
-        matched.update(hits)
-        selected = selected or bool(hits)
-        if isinstance(node, Composite):
-            counts = [
-                (id(child), mark(child, f"{path}.{name}" if path else name, selected))
-                for name, child in node.children()
-            ]
-            # copies of one block object must all be selected alike
-            if node.distinct_copies and len(set(counts)) > len(dict(counts)):
-                raise ConfigError(
-                    f"{type(node).__name__} `{path}`: the copies of a repeated block are "
-                    "identical; freeze or unfreeze all of them or none. "
-                    f"Received patterns selecting some copies only: "
-                    f"{', '.join(repr(p) for p in patterns)}."
-                )
-            return sum(count for _, count in counts)
-        if selected:
-            targets.add(id(node))
-        return int(selected)
-
-    mark(layer, "", not patterns)
-    missing = [p for p in patterns if p not in matched]
-    if missing:
-        raise ConfigError(
-            f"{type(layer).__name__}.{'freeze' if not value else 'unfreeze'}: no layer path "
-            f"matches {', '.join(repr(p) for p in missing)}."
-        )
-    memo: dict[int, Layer] = {}
-
-    def rebuild(node: Layer) -> Layer:
-        key = id(node)
-        if key not in memo:
-            if isinstance(node, Composite):
-                memo[key] = node.rebuild([rebuild(child) for _, child in node.children()])
-            elif key in targets and node.trainable != value:
-                memo[key] = dataclasses.replace(node, trainable=value)
-            else:
-                memo[key] = node
-        return memo[key]
-
-    return cast(L, rebuild(layer))
-
-
-def _collapse(value: object) -> object:
-    if isinstance(value, tuple) and value and all(item == value[0] for item in value):
-        return value[0]
-    return value
-
-
-def _call_repr(layer: Layer) -> str:
-    """``Conv2d(1, 6, 5, stride=2)``: positional required arguments, changed defaults."""
-    positional, keywords = [], []
-    for item in dataclasses.fields(layer):
-        if not item.repr or not item.init:
-            continue
-        value = getattr(layer, item.name)
-        if item.default is dataclasses.MISSING and item.default_factory is dataclasses.MISSING:
-            positional.append(repr(_collapse(value)))
-        elif _collapse(value) != _collapse(item.default):
-            keywords.append(f"{item.name}={_collapse(value)!r}")
-    return f"{type(layer).__name__}({', '.join(positional + keywords)})"
+def __getattr__(name: str) -> Any:
+    """``Walk`` moved to :mod:`paramcalc.walk`; the old import path still works."""
+    if name == "Walk":
+        return upward("walk")
+    raise AttributeError(f"module 'paramcalc.layer' has no attribute {name!r}")

@@ -25,12 +25,11 @@ from dataclasses import dataclass, field
 from typing import ClassVar, cast
 
 from paramcalc import _check
+from paramcalc._repr import indent as _indent
 from paramcalc.errors import ConfigError, ConfigTypeError
 from paramcalc.formula import Formula, num, product
 from paramcalc.layer import Composite, Layer
 from paramcalc.shapes import Shape
-
-__all__ = ["Parameter", "ParameterDict", "ParameterList"]
 
 
 @dataclass(frozen=True, init=False, repr=False, eq=False)
@@ -103,10 +102,6 @@ def _check_parameter(container: str, name: str, value: object) -> tuple[str, Lay
             f"Received: {name!r}."
         )
     return name, value
-
-
-def _indent(text: str) -> str:
-    return text.replace("\n", "\n  ")
 
 
 @dataclass(frozen=True, init=False, repr=False, eq=False)

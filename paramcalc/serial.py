@@ -15,8 +15,9 @@ that follow them in a report. :func:`from_dict` turns a report's
 >>> copy == net, copy.params()
 (True, 34726)
 
-Layer names are looked up among paramcalc's exports (:func:`layer_types`), so
-every layer paramcalc offers is known here without a list to keep in step.
+Layer names are looked up in the registry of layer families
+(:func:`paramcalc.registry.layer_types`), so every layer paramcalc offers is
+known here without importing the package's public table or the zoo.
 """
 
 from __future__ import annotations
@@ -25,41 +26,17 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any, cast
 
+from paramcalc.children import check_entry
 from paramcalc.containers import Module, ModuleDict, ModuleList, Sequential
 from paramcalc.errors import ConfigError
 from paramcalc.layer import Layer
 from paramcalc.params import ParameterDict, ParameterList
+from paramcalc.registry import layer_types
 
 __all__ = ["custom_module", "from_dict", "layer_spec", "layer_types"]
 
 _CHILD = "$child"
 _LAYER = "$layer"
-
-
-def layer_types() -> dict[str, type[Layer]]:
-    """Every layer class paramcalc exports, by exported name (aliases included).
-
-    >>> layer_types()["Linear"].__name__, layer_types()["MaxPool"].__name__
-    ('Linear', 'MaxPool2d')
-    """
-    import paramcalc
-    from paramcalc import zoo
-    from paramcalc.layer import Composite
-
-    found: dict[str, type[Layer]] = {}
-    for name in paramcalc.__all__:
-        value = getattr(paramcalc, name, None)
-        if isinstance(value, type) and issubclass(value, Layer) and value is not Layer:
-            found[name] = value
-    for name in zoo.__all__:  # the zoo's own leaf layers (GPT-2's Conv1D, …)
-        value = getattr(zoo, name, None)
-        if (
-            isinstance(value, type)
-            and issubclass(value, Layer)
-            and not issubclass(value, Composite)
-        ):
-            found.setdefault(name, value)
-    return found
 
 
 def custom_module(name: str, classes: dict[str, type[Module]] | None = None) -> Module:
@@ -91,9 +68,7 @@ def add_child(module: Module, name: str, child: Layer) -> None:
     without becoming attributes.
     """
     if hasattr(type(module), name) or name.startswith("_"):
-        from paramcalc.containers import _check_entry
-
-        _check_entry(type(module).__name__, name, child)
+        check_entry(type(module).__name__, name, child)
         module._modules[name] = child
         module.__dict__.pop("_counts", None)
     else:

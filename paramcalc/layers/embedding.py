@@ -18,8 +18,6 @@ from paramcalc.errors import ConfigError, ShapeError
 from paramcalc.layer import Layer
 from paramcalc.shapes import Shape
 
-__all__ = ["Embedding", "EmbeddingBag"]
-
 
 def _padding_idx(layer: str, value: int | None, num_embeddings: int) -> int | None:
     """As torch: within ``[-num_embeddings, num_embeddings)``, negatives wrapped."""

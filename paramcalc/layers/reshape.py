@@ -16,25 +16,6 @@ from paramcalc.layer import Layer
 from paramcalc.layers._dims import drop_batch, sample_dim
 from paramcalc.shapes import Shape, conv_length, numel
 
-__all__ = [
-    "AlphaDropout",
-    "ChannelShuffle",
-    "Dropout",
-    "Dropout1d",
-    "Dropout2d",
-    "Dropout3d",
-    "FeatureAlphaDropout",
-    "Flatten",
-    "Fold",
-    "PixelShuffle",
-    "PixelUnshuffle",
-    "Unflatten",
-    "Unfold",
-    "Upsample",
-    "UpsamplingBilinear2d",
-    "UpsamplingNearest2d",
-]
-
 
 @dataclass(frozen=True, repr=False, eq=False)
 class Flatten(Layer):
@@ -169,7 +150,6 @@ class _DropoutNd(Layer):
         return shape
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Dropout(_DropoutNd):
     """Zeroes elements with probability ``p`` in training; mirrors ``torch.nn.Dropout``.
 
@@ -178,7 +158,6 @@ class Dropout(_DropoutNd):
     """
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Dropout1d(_DropoutNd):
     """Zeroes whole channels of ``(C, L)`` (or ``(L,)``); mirrors ``torch.nn.Dropout1d``.
 
@@ -189,7 +168,6 @@ class Dropout1d(_DropoutNd):
     ranks: ClassVar[tuple[int, int | None]] = (1, 2)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Dropout2d(_DropoutNd):
     """Zeroes whole channels of ``(C, H, W)``; mirrors ``torch.nn.Dropout2d``.
 
@@ -204,7 +182,6 @@ class Dropout2d(_DropoutNd):
     feature: ClassVar[bool] = True
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Dropout3d(_DropoutNd):
     """Zeroes whole channels of ``(C, D, H, W)``; mirrors ``torch.nn.Dropout3d``.
 
@@ -213,7 +190,6 @@ class Dropout3d(_DropoutNd):
     """
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class AlphaDropout(_DropoutNd):
     """Dropout that keeps SELU's self-normalization; mirrors ``torch.nn.AlphaDropout``.
 
@@ -222,7 +198,6 @@ class AlphaDropout(_DropoutNd):
     """
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class FeatureAlphaDropout(_DropoutNd):
     """Alpha dropout of whole channels; mirrors ``torch.nn.FeatureAlphaDropout``.
 
@@ -548,7 +523,6 @@ class Upsample(_Interpolate):
         super().__post_init__()
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class UpsamplingNearest2d(_Interpolate):
     """Nearest-neighbour upsampling; mirrors ``torch.nn.UpsamplingNearest2d``.
 
@@ -557,7 +531,6 @@ class UpsamplingNearest2d(_Interpolate):
     """
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class UpsamplingBilinear2d(_Interpolate):
     """Bilinear upsampling with ``align_corners=True``; mirrors ``torch.nn.UpsamplingBilinear2d``.
 

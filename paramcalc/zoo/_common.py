@@ -9,11 +9,12 @@ report's rows but own no parameters.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from paramcalc import _check
-from paramcalc.containers import _check_entry, _indent
+from paramcalc._repr import indent as _indent
+from paramcalc.children import check_entry as _check_entry
 from paramcalc.errors import ConfigError, ShapeError
 from paramcalc.formula import Formula, num, product, total
 from paramcalc.layer import Composite, Layer, Visit
@@ -99,7 +100,6 @@ class Net(Composite):
         return f"{type(self).__name__}({lines}\n)"
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Pooled(Layer):
     """``F.adaptive_avg_pool2d(x, 1)`` then ``torch.flatten(x, 1)``: ``(C, H, W) -> (C,)``.
 
@@ -339,7 +339,6 @@ class GatedMLP(Net):
         return visit("down_proj", self.module("down_proj"), gate)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class FirstToken(Layer):
     """``hidden[:, 0]``: the first position of a sequence, ``(L, E) -> (E,)``.
 
@@ -443,3 +442,10 @@ class SummedEmbeddings(Net):
         for step in self.steps:
             out = self._step(visit, step, out)
         return out
+
+
+def check_choice(model: str, name: str, value: object, options: Sequence[object]) -> None:
+    """Raise :class:`ConfigError` unless ``value`` is one of ``options``."""
+    if value not in options:
+        listed = ", ".join(repr(option) for option in options)
+        raise ConfigError(f"{model}: `{name}` must be one of {listed}. Received: {name}={value!r}.")

@@ -18,7 +18,6 @@ parameters and vary between ``transformers`` versions.
 
 from __future__ import annotations
 
-import paramcalc as pc
 from paramcalc import _check
 from paramcalc.errors import ConfigError
 from paramcalc.graph import Repeat
@@ -27,6 +26,7 @@ from paramcalc.hf.classic import gpt2_network
 from paramcalc.hf.config import HFConfig
 from paramcalc.hf.decoder import Decoder, build
 from paramcalc.layer import Layer
+from paramcalc.zoo import _nn as pc
 from paramcalc.zoo._common import (
     FirstToken,
     GatedMLP,
