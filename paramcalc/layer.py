@@ -418,10 +418,8 @@ class Layer:
         >>> mistral().kv_cache_bytes(1)  # 32 layers · 2 · 8 heads · 128 · 2 bytes
         131072
         """
-        size: int = upward("kv_cache_bytes")(
-            self, context, batch, dtype, encoder_tokens=encoder_tokens
-        )
-        return size
+        delegate = upward("kv_cache_bytes")
+        return int(delegate(self, context, batch, dtype, encoder_tokens=encoder_tokens))
 
     def children(self) -> Iterator[tuple[str, Layer]]:
         """Direct sub-layers as ``(name, layer)``; none for a leaf layer."""
