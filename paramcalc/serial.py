@@ -161,7 +161,9 @@ def _build(
     if not isinstance(kind, str):
         raise ConfigError(f"a layer spec needs a 'type' name. Received: {dict(spec)!r}.")
     cls = types.get(kind)
-    if cls is None or cls is Module or (issubclass(cls, Module) and "args" not in spec):
+    containers = (Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict)
+    # no "args": a container, or a custom module that may share a layer's name ("Transformer")
+    if cls is None or cls is Module or ("args" not in spec and not issubclass(cls, containers)):
         module = custom_module(kind, classes)
         for name, child in children:
             add_child(module, name, child)

@@ -164,3 +164,14 @@ def test_composites_with_layer_arguments(monkeypatch: pytest.MonkeyPatch) -> Non
     copy = from_dict(json.loads(json.dumps(data)))
     assert copy == net
     assert copy.report((3,)).to_dict() == data
+
+
+def test_custom_module_named_like_a_layer() -> None:
+    """A custom module named like a paramcalc layer (``Transformer``) comes back as that module."""
+    from paramcalc.printed import read_printed
+
+    text = "Transformer(\n  (fc): Linear(in_features=4, out_features=4, bias=True)\n)"
+    network = read_printed(text).network
+    copy = from_dict(json.loads(network.report().to_json()))
+    assert copy.params() == network.params() == 20  # 4·4 + 4, not nn.Transformer()'s 44,140,544
+    assert isinstance(copy, nn.Module) and type(copy).__name__ == "Transformer"
