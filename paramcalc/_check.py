@@ -7,12 +7,53 @@ No silent coercion: a ``bool`` is not an ``int``, a ``float`` is not an ``int``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection
 from typing import TypeVar
 
 from paramcalc.errors import ConfigError, ConfigTypeError
 
 T = TypeVar("T")
+
+MAX_INT = 2**63 - 1
+"""The largest integer argument accepted: torch's sizes and counts are int64."""
+
+
+MAX_LAYERS = 1_000
+"""The most layers one layer builds copies of (``LSTM``'s ``num_layers``, ``TransformerEncoder``'s).
+
+paramcalc lists their tensors and rows one by one, so the cost grows with the
+count; ``Repeat`` repeats a block any number of times at a fixed cost.
+"""
+
+
+def layer_count(layer: str, name: str, value: object) -> int:
+    """A number of stacked layers: an int from 1 to :data:`MAX_LAYERS`.
+
+    >>> layer_count("LSTM", "num_layers", 10**12)
+    Traceback (most recent call last):
+    ...
+    paramcalc.errors.ConfigError: LSTM: `num_layers` must be at most 1,000 ...
+    """
+    count = integer(layer, name, value, minimum=1)
+    if count > MAX_LAYERS:
+        raise ConfigError(
+            f"{layer}: `{name}` must be at most {MAX_LAYERS:,} (paramcalc lists each stacked "
+            f"layer; Repeat(block, n) repeats a block any number of times). "
+            f"Received: {name}={count:,}."
+        )
+    return count
+
+
+def _too_big(layer: str, name: str, value: int) -> ConfigError:
+    magnitude = abs(value)  # str() refuses ints of over 4,300 digits: count them
+    digits = int((magnitude.bit_length() - 1) * math.log10(2)) + 1
+    while 10**digits <= magnitude:
+        digits += 1
+    return ConfigError(
+        f"{layer}: `{name}` must be at most {MAX_INT:,} in magnitude (torch's sizes are int64). "
+        f"Received: {name}, an int of {digits:,} digits."
+    )
 
 
 def _describe(value: object) -> str:
@@ -31,6 +72,8 @@ def integer(layer: str, name: str, value: object, *, minimum: int | None = None)
         raise ConfigTypeError(
             f"{layer}: `{name}` must be an int. Received: {name}={_describe(value)}."
         )
+    if abs(value) > MAX_INT:
+        raise _too_big(layer, name, value)
     if minimum is not None and value < minimum:
         raise ConfigError(
             f"{layer}: `{name}` must be at least {minimum}. Received: {name}={value}."
@@ -57,12 +100,32 @@ def boolean(layer: str, name: str, value: object) -> bool:
     return value
 
 
-def real(layer: str, name: str, value: object, *, minimum: float | None = None) -> float:
-    """Return ``value`` if it is an int or float (not a bool), at least ``minimum``."""
+def real(
+    layer: str,
+    name: str,
+    value: object,
+    *,
+    minimum: float | None = None,
+    finite: bool = False,
+) -> float:
+    """Return ``value`` if it is an int or float (not a bool, not NaN), at least ``minimum``.
+
+    ``finite`` refuses infinities too.
+
+    >>> real("Upsample", "scale_factor", float("inf"), finite=True)
+    Traceback (most recent call last):
+    ...
+    paramcalc.errors.ConfigError: Upsample: `scale_factor` must be a finite number. ...
+    """
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ConfigTypeError(
             f"{layer}: `{name}` must be a number. Received: {name}={_describe(value)}."
         )
+    if isinstance(value, int) and abs(value) > MAX_INT:
+        raise _too_big(layer, name, value)
+    if math.isnan(value) or (finite and math.isinf(value)):
+        rule = "a finite number" if finite else "a number, not NaN"
+        raise ConfigError(f"{layer}: `{name}` must be {rule}. Received: {name}={value!r}.")
     if minimum is not None and value < minimum:
         raise ConfigError(
             f"{layer}: `{name}` must be at least {minimum}. Received: {name}={value!r}."
@@ -100,6 +163,9 @@ def int_tuple(layer: str, name: str, value: object, n: int, *, minimum: int = 0)
                 f"Received: {name}={tuple(value)!r}."
             )
         items: tuple[int, ...] = tuple(value)
+        for item in items:
+            if abs(item) > MAX_INT:
+                raise _too_big(layer, name, item)
     else:
         items = (integer(layer, name, value),) * n
     for item in items:

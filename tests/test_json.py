@@ -174,4 +174,5 @@ def test_custom_module_named_like_a_layer() -> None:
     network = read_printed(text).network
     copy = from_dict(json.loads(network.report().to_json()))
     assert copy.params() == network.params() == 20  # 4·4 + 4, not nn.Transformer()'s 44,140,544
-    assert isinstance(copy, nn.Module) and type(copy).__name__ == "Transformer"
+    assert isinstance(copy, nn.Module)
+    assert type(copy).__name__ == "Transformer"

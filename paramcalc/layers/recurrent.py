@@ -114,7 +114,7 @@ class _Recurrent(Layer):
         _check.boolean(name, "batch_first", self.batch_first)
         _check.positive(name, "input_size", self.input_size)
         _check.positive(name, "hidden_size", self.hidden_size)
-        _check.positive(name, "num_layers", self.num_layers)
+        _check.layer_count(name, "num_layers", self.num_layers)
         _check.boolean(name, "bidirectional", self.bidirectional)
 
     def layer_input_size(self, layer: int) -> int:

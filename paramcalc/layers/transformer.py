@@ -394,7 +394,7 @@ class TransformerEncoder(_Block):
         name = "TransformerEncoder"
         _check_child(name, "encoder_layer", self.encoder_layer)
         # torch builds an empty stack for 0 and fails at the first forward (layers[0])
-        _check.positive(name, "num_layers", self.num_layers)
+        _check.layer_count(name, "num_layers", self.num_layers)
         _check_child(name, "norm", self.norm, optional=True)
         _check.boolean(name, "enable_nested_tensor", self.enable_nested_tensor)
         _check.boolean(name, "mask_check", self.mask_check)
@@ -431,7 +431,7 @@ class TransformerDecoder(_Block):
         name = "TransformerDecoder"
         _check_child(name, "decoder_layer", self.decoder_layer)
         # torch builds an empty stack for 0 and fails at the first forward (layers[0])
-        _check.positive(name, "num_layers", self.num_layers)
+        _check.layer_count(name, "num_layers", self.num_layers)
         _check_child(name, "norm", self.norm, optional=True)
         object.__setattr__(
             self, "_children", _stack(self.decoder_layer, self.num_layers, self.norm)
@@ -512,7 +512,7 @@ class Transformer(_Block):
         )
         encoder = self.custom_encoder
         if encoder is None:
-            _check.positive(name, "num_encoder_layers", self.num_encoder_layers)
+            _check.layer_count(name, "num_encoder_layers", self.num_encoder_layers)
             encoder = TransformerEncoder(
                 TransformerEncoderLayer(*args),
                 self.num_encoder_layers,
@@ -520,7 +520,7 @@ class Transformer(_Block):
             )
         decoder = self.custom_decoder
         if decoder is None:
-            _check.positive(name, "num_decoder_layers", self.num_decoder_layers)
+            _check.layer_count(name, "num_decoder_layers", self.num_decoder_layers)
             decoder = TransformerDecoder(
                 TransformerDecoderLayer(*args, memory_len=self.src_len),
                 self.num_decoder_layers,

@@ -1,0 +1,106 @@
+"""Hostile numbers end fast, with a result or a ParamcalcError: past int64, NaN, huge stacks."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import paramcalc as nn
+from paramcalc import ConfigError, ParamcalcError, ShapeError
+from paramcalc.units import count, iec_bytes, short
+
+
+class TestSizes:
+    def test_sizes_past_int64_are_refused(self) -> None:
+        """A size torch cannot allocate (past int64) is a ConfigError, not a later OverflowError."""
+        with pytest.raises(ConfigError, match=r"`in_features` must be at most 9,223,372,036,854"):
+            nn.Linear(10**200, 10**200)
+
+    def test_ints_too_long_for_str_are_refused(self) -> None:
+        """An int of 5,000 digits is refused with its size, not a bare ValueError from str()."""
+        with pytest.raises(ConfigError, match="an int of 5,001 digits"):
+            nn.Linear(10**5000, 2)
+
+    def test_largest_size_works(self) -> None:
+        """At torch's limit the counts are exact and the report renders."""
+        big = 2**63 - 1
+        layer = nn.Linear(big, big)
+        assert layer.params() == big * big + big
+        assert "params" in layer.report().render("text")
+
+    def test_input_sizes_past_int64(self) -> None:
+        """An input shape past int64 is a ShapeError."""
+        with pytest.raises(ShapeError, match="at most 9,223,372,036,854,775,807"):
+            nn.ReLU().output_shape((2**64,))
+
+
+class TestNumbers:
+    @pytest.mark.parametrize("value", [math.inf, -math.inf, math.nan, 1e309])
+    def test_scale_factor_must_be_finite(self, value: float) -> None:
+        """Upsample's scale_factor is a finite number (torch fails at the first forward)."""
+        with pytest.raises(ConfigError, match="`scale_factor` must be a finite number"):
+            nn.Upsample(scale_factor=value)
+
+    def test_output_size_past_floats(self) -> None:
+        """A finite scale whose output passes the float range is a ShapeError."""
+        with pytest.raises(ShapeError, match="beyond the floating-point range"):
+            nn.Upsample(scale_factor=1.7e308).output_shape((1, 32))
+
+    def test_nan_is_not_a_number_argument(self) -> None:
+        """NaN is refused wherever a number is taken."""
+        with pytest.raises(ConfigError, match="not NaN"):
+            nn.LeakyReLU(math.nan)
+
+    @pytest.mark.parametrize(
+        ("value", "text"),
+        [(10**400, "1.00e+400"), (-123 * 10**400, "-1.23e+402"), (2**1001, "2.14e+301")],
+    )
+    def test_units_past_floats(self, value: int, text: str) -> None:
+        """Counts too large for a float are written in scientific notation, computed exactly."""
+        assert count(value) == short(value) == text
+        assert iec_bytes(abs(value)) == text.lstrip("-") + " B"
+
+
+class TestStacks:
+    @pytest.mark.parametrize(
+        "build",
+        [
+            lambda: nn.LSTM(1, 1, 10**12),
+            lambda: nn.GRU(1, 1, num_layers=1001),
+            lambda: nn.TransformerEncoder(nn.TransformerEncoderLayer(4, 1), 10**9),
+            lambda: nn.TransformerDecoder(nn.TransformerDecoderLayer(4, 1), 10**9),
+            lambda: nn.Transformer(num_encoder_layers=10**9),
+        ],
+    )
+    def test_stacks_are_limited(self, build: object) -> None:
+        """Stacks listed layer by layer are limited to 1,000, with a message naming the limit."""
+        with pytest.raises(ConfigError, match="must be at most 1,000"):
+            build()  # type: ignore[operator]
+
+    def test_the_limit_itself_works(self) -> None:
+        """1,000 stacked LSTM layers of four tensors of 4 elements each."""
+        # torch: weight_ih_l{k} (4H, H_in), weight_hh_l{k} (4H, H), two biases (4H,): H = H_in = 1
+        assert nn.LSTM(1, 1, 1000).params() == 1000 * (4 + 4 + 4 + 4)
+
+
+class TestAdaptivePooling:
+    def test_window_sum_matches_aten(self) -> None:
+        """The closed form L + out − gcd(L, out) equals ATen's windows ⌊iL/out⌋..⌈(i+1)L/out⌉."""
+        for length in range(1, 60):
+            for out in range(1, 60):
+                windows = sum(-(-(i + 1) * length // out) - i * length // out for i in range(out))
+                pool = nn.AdaptiveAvgPool1d(out)
+                assert pool.elementwise_flops((1, length)) == windows
+
+    def test_huge_sizes_are_fast(self) -> None:
+        """AdaptiveAvgPool1d(10**12) at input (1, 10**12) costs nothing to count."""
+        pool = nn.AdaptiveAvgPool1d(10**12)
+        assert pool.macs((1, 10**12)) == 0
+        assert pool.elementwise_flops((1, 10**12)) == 10**12  # one element per window
+
+
+def test_errors_are_paramcalc_errors() -> None:
+    """Every refusal above is a ParamcalcError (a ValueError)."""
+    assert issubclass(ConfigError, ParamcalcError)
+    assert issubclass(ShapeError, ParamcalcError)
