@@ -332,6 +332,27 @@ class Repeat(Composite):
         return f"{type(self).__name__}({_indent(repr(self.block))}, {self.n}{prefix})"
 
 
+def _tie_pairs(targets: object) -> tuple[tuple[str, str], ...]:
+    """``targets`` as ``(tensor, path)`` pairs: a dict, or an iterable of pairs of strings."""
+    items: object = targets
+    if isinstance(targets, Mapping):
+        items = tuple(targets.items())
+    elif isinstance(targets, list | tuple):
+        items = tuple(targets)
+    if not isinstance(items, tuple) or not all(
+        isinstance(pair, tuple | list)
+        and len(pair) == 2
+        and all(isinstance(part, str) for part in pair)
+        for pair in items
+    ):
+        raise ConfigTypeError(
+            "Tied: `targets` must be a dict of tensor name to parameter path, such as "
+            f"{{'weight': 'transformer.wte.weight'}}. Received: targets={targets!r} "
+            f"({type(targets).__name__})."
+        )
+    return tuple((str(tensor), str(target)) for tensor, target in items)
+
+
 @dataclass(frozen=True, init=False, repr=False, eq=False)
 class Tied(Layer):
     """A layer some of whose tensors are another layer's parameters (weight tying).
@@ -365,7 +386,7 @@ class Tied(Layer):
                 "Tied: `layer` must be a paramcalc leaf layer (tie tensors of a container's "
                 f"layers one by one). Received: layer={layer!r} ({type(layer).__name__})."
             )
-        pairs = tuple(targets.items() if isinstance(targets, Mapping) else targets)
+        pairs = _tie_pairs(targets)
         if not pairs:
             raise ConfigError(
                 "Tied: `targets` must be a non-empty dict of tensor name to parameter path. "

@@ -185,3 +185,37 @@ def test_deep_expressions_are_refused(text: str) -> None:
         SpecError, match=r"line 1, column 1: cannot read this: it is nested too deeply"
     ):
         parse(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [("Linear(1,\r foo)", (2, 2)), ("(\r1)", (2, 1)), ("Linear(1,\r\n foo)", (2, 2))],
+)
+def test_a_lone_carriage_return_ends_a_line(text: str, where: tuple[int, int]) -> None:
+    """Python ends a line at a lone \\r; positions follow it instead of failing (IndexError)."""
+    error = error_of(text)
+    assert (error.line, error.column) == where
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sequential({{}: Linear(1, 1)})",
+        "Sequential({(1, {}): Linear(1, 1)})",
+        "Sequential(OrderedDict([({}, Linear(1, 1))]))",
+    ],
+)
+def test_unhashable_dict_keys_are_spec_errors(text: str) -> None:
+    """A dict key that is a dict is a SpecError naming the key, not a bare TypeError."""
+    with pytest.raises(SpecError):
+        parse(text)
+
+
+def test_tied_targets_must_be_a_mapping() -> None:
+    """Tied(layer, 0) is refused with the expected form of `targets`."""
+    with pytest.raises(SpecError, match="`targets` must be a dict of tensor name"):
+        parse("Tied(Linear(4, 4), 0)")
+    with pytest.raises(nn.ConfigError, match="`targets` must be a dict"):
+        nn.Tied(nn.Linear(4, 4), 0)  # type: ignore[arg-type]
+    with pytest.raises(nn.ConfigError, match="`targets` must be a dict"):
+        nn.Tied(nn.Linear(4, 4), [("weight",)])  # type: ignore[list-item]
