@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, overload
 
 from paramcalc.errors import ConfigError, ConfigTypeError, ShapeError
-from paramcalc.layer import Composite, Layer, Visit
+from paramcalc.layer import Composite, Layer, Visit, check_nesting
 from paramcalc.shapes import Shape
 
 __all__ = ["Module", "ModuleDict", "ModuleList", "Sequential"]
@@ -36,7 +36,7 @@ def _check_entry(container: str, name: object, layer: object) -> tuple[str, Laye
             f"{container}: `{name}` must be a paramcalc layer. "
             f"Received: {name}={layer!r} ({type(layer).__name__})."
         )
-    return name, layer
+    return name, check_nesting(container, layer)
 
 
 def _check_module(container: str, name: str, layer: Layer) -> tuple[str, Layer]:
@@ -243,6 +243,25 @@ class ModuleDict(Composite):
         return f"ModuleDict({lines}\n)" if lines else "ModuleDict()"
 
 
+def _check_cycle(module: Layer, name: str, value: Layer) -> None:
+    """Refuse ``module.name = value`` when ``module`` is inside ``value``: a cycle."""
+    stack, seen = [value], set()
+    while stack:
+        node = stack.pop()
+        if node is module:
+            raise ConfigError(
+                f"{type(module).__name__}: `{name}` would contain the module itself "
+                f"(a cycle). Received: {name}={type(value).__name__}(...)."
+            )
+        if id(node) in seen or not isinstance(node, Composite):
+            continue
+        seen.add(id(node))
+        children = node.children()
+        if node.distinct_copies:  # one block under many names (Repeat): look at it once
+            children = iter([next(children)])
+        stack.extend(child for _, child in children)
+
+
 class Module(Composite):
     """Base class for networks written the torch way: assign layers as attributes.
 
@@ -277,16 +296,19 @@ class Module(Composite):
             if modules is None:
                 raise AttributeError("cannot assign module before Module.__init__() call")
             _check_entry(type(self).__name__, name, value)
+            _check_cycle(self, name, value)
             modules[name] = value
         elif modules is not None:
             modules.pop(name, None)
         object.__setattr__(self, name, value)
         self.__dict__.pop("_counts", None)
+        self.__dict__.pop("_nesting", None)
 
     def __delattr__(self, name: str) -> None:
         self.__dict__.get("_modules", {}).pop(name, None)
         object.__delattr__(self, name)
         self.__dict__.pop("_counts", None)
+        self.__dict__.pop("_nesting", None)
 
     def children(self) -> Iterator[tuple[str, Layer]]:
         modules = self.__dict__.get("_modules")
@@ -314,6 +336,7 @@ class Module(Composite):
         clone.__dict__.update(modules)
         clone.__dict__["_modules"] = modules
         clone.__dict__.pop("_counts", None)
+        clone.__dict__.pop("_nesting", None)
         return clone
 
     __eq__ = object.__eq__

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import ClassVar
 
 from paramcalc import _check
 from paramcalc.containers import _check_entry, _indent
 from paramcalc.errors import ConfigError, ConfigTypeError, ShapeError
 from paramcalc.formula import Formula, num, product
-from paramcalc.layer import Composite, Counts, Layer, Visit, _Tally
+from paramcalc.layer import Composite, Counts, Layer, Visit, _Tally, check_nesting
 from paramcalc.shapes import Shape
 
 __all__ = ["Concat", "Repeat", "Residual", "Tied"]
@@ -46,7 +47,7 @@ def _entries(kind: str, argument: str, value: object, default: str) -> Entries:
             f"{kind}: `{argument}` must be a paramcalc layer or a dict of named layers. "
             f"Received: {argument}={value!r} ({type(value).__name__})."
         )
-    return ((default, value),)
+    return ((default, check_nesting(kind, value)),)
 
 
 def _unique_names(kind: str, entries: Entries) -> None:
@@ -272,6 +273,7 @@ class Repeat(Composite):
                 f"Repeat: `block` must be a paramcalc layer. "
                 f"Received: block={block!r} ({type(block).__name__})."
             )
+        check_nesting("Repeat", block)
         _check.integer("Repeat", "n", n, minimum=1)
         if not isinstance(prefix, str) or "." in prefix:
             raise ConfigError(f"Repeat: `prefix` must be a str without '.'. Received: {prefix!r}.")
@@ -319,6 +321,10 @@ class Repeat(Composite):
         tally.params += self.n * counts.params
         tally.trainable += self.n * counts.trainable
         tally.buffers += self.n * counts.buffers
+
+    @cached_property
+    def _nesting(self) -> int:
+        return self.block._nesting + 1
 
     def params_per_use(self) -> int:
         return self.n * self.block.params_per_use()

@@ -34,7 +34,14 @@ if TYPE_CHECKING:
     from paramcalc.footprint import Memory
     from paramcalc.report import Report
 
-__all__ = ["Composite", "Counts", "Layer", "Visit"]
+__all__ = ["MAX_NESTING", "Composite", "Counts", "Layer", "Visit", "check_nesting"]
+
+MAX_NESTING = 100
+"""The deepest nesting of containers accepted (real networks nest about ten deep).
+
+Counting, walking and rendering recurse once per level; the limit keeps them
+well inside Python's recursion limit.
+"""
 
 L = TypeVar("L", bound="Layer")
 
@@ -339,6 +346,11 @@ class Layer:
         """Direct sub-layers as ``(name, layer)``; none for a leaf layer."""
         return iter(())
 
+    @cached_property
+    def _nesting(self) -> int:
+        """How many levels of containers this layer holds (0 for a leaf)."""
+        return 0
+
     def _repr_html_(self) -> str:
         """Jupyter shows a layer or network as its report (an HTML table)."""
         return self.report()._repr_html_()
@@ -438,6 +450,40 @@ class Composite(Layer):
 
     def params_per_use(self) -> int:
         return sum(child.params_per_use() for _, child in self.children())
+
+    @cached_property
+    def _nesting(self) -> int:
+        seen: set[int] = set()
+        deepest = 0
+        for _, child in self.children():
+            if id(child) not in seen:
+                seen.add(id(child))
+                deepest = max(deepest, child._nesting)
+        return deepest + 1
+
+
+def check_nesting(owner: str, child: Layer) -> Layer:
+    """``child`` if a container may hold it: at most :data:`MAX_NESTING` levels in all.
+
+    Each container checks its children as it is built, so a network never
+    grows deeper than the limit.
+
+    >>> from paramcalc import Linear, Sequential
+    >>> net = Linear(1, 1)
+    >>> for _ in range(MAX_NESTING):
+    ...     net = Sequential(net)
+    >>> Sequential(net)
+    Traceback (most recent call last):
+    ...
+    paramcalc.errors.ConfigError: Sequential: containers may be nested at most 100 deep ...
+    """
+    if child._nesting >= MAX_NESTING:
+        raise ConfigError(
+            f"{owner}: containers may be nested at most {MAX_NESTING} deep "
+            f"(real networks nest about ten deep). Received: a child nested "
+            f"{child._nesting} deep."
+        )
+    return child
 
 
 def _unique_child_counts(layer: Composite) -> Iterator[int]:

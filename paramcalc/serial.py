@@ -27,12 +27,14 @@ from typing import Any, cast
 
 from paramcalc.containers import Module, ModuleDict, ModuleList, Sequential
 from paramcalc.errors import ConfigError
-from paramcalc.layer import Layer
+from paramcalc.layer import MAX_NESTING, Layer
 from paramcalc.params import ParameterDict, ParameterList
 
 __all__ = ["custom_module", "from_dict", "layer_spec", "layer_types"]
 
 _CHILD = "$child"
+_MAX_ARGS_DEPTH = 2 * MAX_NESTING
+"""The deepest nesting of a spec's arguments (``$layer`` specs within specs, lists)."""
 _LAYER = "$layer"
 
 
@@ -111,15 +113,20 @@ def _encode(value: object, names: Mapping[int, str]) -> object:
     return value
 
 
-def _decode(value: object, children: Mapping[str, Layer]) -> object:
+def _decode(value: object, children: Mapping[str, Layer], depth: int = 0) -> object:
+    if depth > _MAX_ARGS_DEPTH:
+        raise ConfigError(
+            f"from_dict: layer arguments are nested deeper than {_MAX_ARGS_DEPTH} levels."
+        )
     if isinstance(value, list):
-        return tuple(_decode(item, children) for item in value)
+        return tuple(_decode(item, children, depth + 1) for item in value)
     if isinstance(value, dict):
         if set(value) == {_CHILD}:
             return children[cast(str, value[_CHILD])]
         if set(value) == {_LAYER}:
-            return _build(cast(Mapping[str, Any], value[_LAYER]), [], layer_types(), {})
-        return {key: _decode(item, children) for key, item in value.items()}
+            spec = cast(Mapping[str, Any], value[_LAYER])
+            return _build(spec, [], layer_types(), {}, depth + 1)
+        return {key: _decode(item, children, depth + 1) for key, item in value.items()}
     return value
 
 
@@ -156,6 +163,7 @@ def _build(
     children: list[tuple[str, Layer]],
     types: Mapping[str, type[Layer]],
     classes: dict[str, type[Module]],
+    depth: int = 0,
 ) -> Layer:
     kind = spec.get("type")
     if not isinstance(kind, str):
@@ -178,7 +186,7 @@ def _build(
     if not isinstance(args, Mapping):
         raise ConfigError(f"{kind}: 'args' must be an object. Received: {args!r}.")
     try:
-        return cls(**cast(dict[str, Any], _decode(dict(args), dict(children))))
+        return cls(**cast(dict[str, Any], _decode(dict(args), dict(children), depth)))
     except TypeError as error:
         raise ConfigError(f"{kind}: cannot be built from {dict(args)!r}: {error}") from None
 

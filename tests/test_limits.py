@@ -104,3 +104,63 @@ def test_errors_are_paramcalc_errors() -> None:
     """Every refusal above is a ParamcalcError (a ValueError)."""
     assert issubclass(ConfigError, ParamcalcError)
     assert issubclass(ShapeError, ParamcalcError)
+
+
+class TestNesting:
+    def test_containers_nested_too_deep_are_refused(self) -> None:
+        """Nesting past MAX_NESTING is a ConfigError at construction, not a RecursionError later."""
+        from paramcalc.layer import MAX_NESTING
+
+        net: nn.Layer = nn.Linear(1, 1)
+        for _ in range(MAX_NESTING):
+            net = nn.Sequential(net)
+        assert net.params() == 2
+        report = net.report((1,))
+        assert len(report.rows) == MAX_NESTING  # the root has no row
+        for form in ("text", "markdown", "html", "json"):
+            assert report.render(form)
+        assert nn.from_dict(report.to_dict()).params() == 2
+        assert net.freeze().trainable_params() == 0
+        assert repr(net).count("Sequential") == MAX_NESTING
+        for make in (
+            nn.Sequential,
+            lambda layer: nn.Residual(layer),
+            lambda layer: nn.Repeat(layer, 2),
+            lambda layer: nn.ModuleList([layer]),
+            lambda layer: nn.TransformerEncoder(layer, 1),
+        ):
+            with pytest.raises(ConfigError, match="nested at most 100 deep"):
+                make(net)
+
+    def test_a_thousand_levels(self) -> None:
+        """The issue's reproducer: a network nested 1,000 deep ends with the limit's message."""
+
+        def build() -> nn.Layer:
+            net: nn.Layer = nn.Linear(1, 1)
+            for _ in range(1000):
+                net = nn.Sequential(net)
+            return net
+
+        with pytest.raises(ConfigError, match="nested at most 100 deep"):
+            build()
+
+    def test_module_cycles_are_refused(self) -> None:
+        """A Module cannot be assigned into itself, directly or through a container."""
+
+        class Block(nn.Module):
+            pass
+
+        outer, inner = Block(), Block()
+        outer.inner = inner
+        with pytest.raises(ConfigError, match="a cycle"):
+            inner.outer = nn.Sequential(outer)
+        with pytest.raises(ConfigError, match="a cycle"):
+            outer.me = outer
+
+    def test_from_dict_of_deeply_nested_specs(self) -> None:
+        """from_dict of specs nested 2,000 deep is a ConfigError, not a RecursionError."""
+        spec: dict[str, object] = {"type": "Linear", "args": {"in_features": 1, "out_features": 1}}
+        for _ in range(2000):
+            spec = {"type": "Residual", "args": {"block": {"$layer": spec}}}
+        with pytest.raises(ConfigError, match="nested deeper than"):
+            nn.from_dict({"schema": 1, "rows": [{"path": ""}], "spec": spec})

@@ -44,7 +44,7 @@ from typing import cast
 from paramcalc import _check
 from paramcalc.containers import ModuleList
 from paramcalc.errors import ConfigError, ConfigTypeError
-from paramcalc.layer import Composite, Layer, Visit
+from paramcalc.layer import Composite, Layer, Visit, check_nesting
 from paramcalc.layers.attention import MultiheadAttention, check_length, check_probability
 from paramcalc.layers.linear import Linear
 from paramcalc.layers.norm import LayerNorm
@@ -100,7 +100,10 @@ def _check_layer_args(
 
 
 def _check_child(layer: str, name: str, value: object, *, optional: bool = False) -> None:
-    if (value is None and optional) or isinstance(value, Layer):
+    if value is None and optional:
+        return
+    if isinstance(value, Layer):
+        check_nesting(layer, value)
         return
     raise ConfigTypeError(
         f"{layer}: `{name}` must be a paramcalc layer. "
@@ -186,6 +189,7 @@ class _Block(Composite):
             if name in ("norm", "activation"):  # children that are arguments too
                 object.__setattr__(result, name, child)
         result.__dict__.pop("_counts", None)
+        result.__dict__.pop("_nesting", None)
         return result
 
 
