@@ -26,8 +26,8 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from paramcalc.containers import Module, ModuleDict, ModuleList, Sequential
-from paramcalc.errors import ConfigError
-from paramcalc.layer import MAX_NESTING, Layer
+from paramcalc.errors import ConfigError, ParamcalcError
+from paramcalc.layer import MAX_NESTING, Layer, Walk, check_nesting
 from paramcalc.params import ParameterDict, ParameterList
 
 __all__ = ["custom_module", "from_dict", "layer_spec", "layer_types"]
@@ -169,6 +169,10 @@ def _build(
     if not isinstance(kind, str):
         raise ConfigError(f"a layer spec needs a 'type' name. Received: {dict(spec)!r}.")
     cls = types.get(kind)
+    if cls is None and "args" in spec:
+        inner = _zoo_blocks().get(kind)
+        if inner is not None:  # a zoo block (BasicBlock, GPT2Attention): its fields as stored
+            return _restore(inner, spec, children, depth)
     containers = (Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict)
     # no "args": a container, or a custom module that may share a layer's name ("Transformer")
     if cls is None or cls is Module or ("args" not in spec and not issubclass(cls, containers)):
@@ -191,6 +195,54 @@ def _build(
         raise ConfigError(f"{kind}: cannot be built from {dict(args)!r}: {error}") from None
 
 
+def _zoo_blocks() -> dict[str, type[Layer]]:
+    """The composite classes of the zoo's networks (``ResNet``, ``BasicBlock``), by name.
+
+    They are not exported (their constructors build a whole block from a few
+    sizes), so a report names them but :func:`layer_types` does not know them.
+    """
+    import importlib
+
+    from paramcalc import zoo
+    from paramcalc.layer import Composite
+
+    for module in zoo._HOMES:
+        importlib.import_module(module)
+    found: dict[str, type[Layer]] = {}
+    stack: list[type[Layer]] = [Composite]
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        if cls.__module__.startswith("paramcalc.zoo") and dataclasses.is_dataclass(cls):
+            found.setdefault(cls.__name__, cls)
+    return found
+
+
+def _restore(
+    cls: type[Layer], spec: Mapping[str, Any], children: list[tuple[str, Layer]], depth: int
+) -> Layer:
+    """A zoo block from its stored fields, set as its constructor left them."""
+    args = spec["args"]
+    if not isinstance(args, Mapping):
+        raise ConfigError(f"{cls.__name__}: 'args' must be an object. Received: {args!r}.")
+    values = cast(dict[str, Any], _decode(dict(args), dict(children), depth))
+    fields = {item.name for item in dataclasses.fields(cls) if item.init}
+    if set(values) != fields:
+        raise ConfigError(
+            f"{cls.__name__}: a stored block needs the arguments {sorted(fields)}. "
+            f"Received: {sorted(values)}."
+        )
+    layer = object.__new__(cls)
+    for name, value in values.items():
+        object.__setattr__(layer, name, value)
+    for _, child in layer.children():
+        if not isinstance(child, Layer):
+            raise ConfigError(f"{cls.__name__}: a stored block holds a non-layer child.")
+        check_nesting(cls.__name__, child)
+    Walk().visit("", layer, None)  # its steps name its children: a malformed block fails here
+    return layer
+
+
 def from_dict(data: Mapping[str, Any]) -> Layer:
     """Rebuild the network of a report's :meth:`~paramcalc.Report.to_dict` (schema 1).
 
@@ -206,7 +258,9 @@ def from_dict(data: Mapping[str, Any]) -> Layer:
     """
     try:
         return _from_dict(data)
-    except (KeyError, TypeError, AttributeError) as problem:
+    except ParamcalcError:
+        raise
+    except (KeyError, TypeError, AttributeError, ValueError, IndexError) as problem:
         raise ConfigError(
             f"from_dict: a malformed report ({type(problem).__name__}: {problem})."
         ) from None
