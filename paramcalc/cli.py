@@ -8,16 +8,19 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
 from paramcalc.errors import ParamcalcError, ShapeError, SpecError
 from paramcalc.layer import Layer
 from paramcalc.render import FORMATS
 from paramcalc.report import Report
+from paramcalc.terminal import html_page, say, short
+from paramcalc.units import visible
 
 __all__ = ["main"]
 
@@ -138,10 +141,54 @@ def _parser() -> argparse.ArgumentParser:
         default="auto",
         help="how to read the model (default: guess)",
     )
+    _memory_options(parser)
     parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
     parser.add_argument("--ascii", action="store_true", help="draw the table with ASCII only")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
     return parser
+
+
+def _dtype(text: str) -> str:
+    from paramcalc.footprint import normalize_dtype
+
+    try:
+        return normalize_dtype(text)
+    except ParamcalcError as problem:
+        raise argparse.ArgumentTypeError(str(problem).removeprefix("memory: ")) from None
+
+
+def _optimizer(text: str) -> str:
+    from paramcalc.footprint import _optimizer as check
+
+    try:
+        return check(text)
+    except ParamcalcError as problem:
+        raise argparse.ArgumentTypeError(str(problem).removeprefix("memory: ")) from None
+
+
+def _memory_options(parser: argparse.ArgumentParser) -> None:
+    """``--dtype``, ``--optimizer``, ``--mixed-precision``: the memory footer's assumptions."""
+    group = parser.add_argument_group("memory (the footer's byte figures; see docs/memory.md)")
+    group.add_argument(
+        "--dtype", type=_dtype, default="fp32", help="parameter dtype: fp32 (default), bf16, …"
+    )
+    group.add_argument(
+        "--optimizer", type=_optimizer, default="adamw", help="adamw (default), sgd, …"
+    )
+    group.add_argument(
+        "--mixed-precision",
+        action="store_true",
+        help="fp32 master weights and optimizer state beside --dtype weights",
+    )
+
+
+def _memory(options: argparse.Namespace) -> dict[str, Any]:
+    """The memory keywords of ``report()`` from the command line."""
+    return {
+        "dtype": options.dtype,
+        "optimizer": options.optimizer,
+        "mixed_precision": options.mixed_precision,
+    }
 
 
 def _columns(text: str | None) -> list[str] | None:
@@ -158,21 +205,33 @@ def _columns(text: str | None) -> list[str] | None:
     return keys
 
 
-def _read(model: str, stdin: TextIO) -> tuple[str, str]:
-    """``(name, text)`` of the model argument: standard input, a file, or the text itself."""
-    from paramcalc.spec import MAX_SIZE
+MAX_READ = 64 * 1024 * 1024
+"""The most characters read from a file or standard input (JSON reports of big models).
 
+Specs and ``print(model)`` text have their own, smaller limit (``spec.MAX_SIZE``).
+"""
+
+
+def _read(model: str, stdin: TextIO | None) -> tuple[str, str]:
+    """``(name, text)`` of the model argument: standard input, a file, or the text itself."""
     if model == "-":
-        text = stdin.read(MAX_SIZE + 1)
-        return "<stdin>", text
-    if os.path.isfile(model):
-        if os.path.getsize(model) > 4 * MAX_SIZE:
-            raise SpecError(f"{model} is larger than the {MAX_SIZE:,}-character limit")
+        if stdin is None or stdin.closed:
+            raise SpecError("standard input is closed: there is no model to read from `-`")
+        text = stdin.read(MAX_READ + 1)
+        name = "<stdin>"
+    elif os.path.isfile(model):
+        if os.path.getsize(model) > 4 * MAX_READ:
+            raise SpecError(f"{visible(model)} is larger than the {MAX_READ:,}-character limit")
         with open(model, encoding="utf-8") as handle:
-            return model, handle.read(MAX_SIZE + 1)
-    if "(" not in model and (os.sep in model or "." in model):
-        raise _UsageError(f"no such file: {model}")
-    return "<model>", model
+            text = handle.read(MAX_READ + 1)
+        name = model
+    elif "(" not in model and (os.sep in model or "." in model):
+        raise _UsageError(f"no such file: {short(model)}")
+    else:
+        return "<model>", model
+    if len(text) > MAX_READ:
+        raise SpecError(f"{visible(name)} is longer than the {MAX_READ:,}-character limit")
+    return name, text
 
 
 def _guess(text: str, kind: str) -> str:
@@ -227,26 +286,71 @@ def _report(
 ) -> Report:
     """The report; for ``print(model)`` text whose shapes cannot be followed, counts only."""
     batch_size = options.batch_size or batch or 1
+    memory = _memory(options)
     try:
-        return network.report(options.input or shape, batch_size=batch_size)
+        return network.report(options.input or shape, batch_size=batch_size, **memory)
     except ShapeError as problem:
         if not printed:
-            raise
-        print(
+            raise _batch_hint(network, options.input, problem) from None
+        say(
+            sys.stderr,
             "paramcalc: warning: shapes not computed: print(model) does not show forward(), "
             "so custom modules are run child by child in order, and here that does not fit "
-            f"({problem}); showing the counts without shapes",
-            file=sys.stderr,
+            f"({visible(str(problem))}); showing the counts without shapes",
         )
-        return network.report(batch_size=batch_size)
+        return network.report(batch_size=batch_size, **memory)
+
+
+def _batch_hint(network: Layer, given: tuple[int, ...] | None, problem: ShapeError) -> ShapeError:
+    """The error, told to drop the batch dimension when ``--input`` fits without its first size.
+
+    torchinfo and Keras take the batch size in the input shape; paramcalc's is per sample.
+    """
+    if given is None or len(given) < 2 or "rank" not in problem.detail:
+        return problem
+    try:
+        network.output_shape(given[1:])
+    except ParamcalcError:
+        return problem
+    per_sample = ",".join(str(size) for size in given[1:])
+    return ShapeError(
+        f"{problem.detail}; --input is per sample: drop the batch dimension "
+        f"(--input {per_sample}; the batch size is --batch-size)",
+        path=problem.path,
+        kind=problem.kind,
+        received=problem.received,
+    )
 
 
 def _where(name: str, error: SpecError) -> str:
-    message = f"{name}:{error.line}:{error.column}: {error.message}"
-    if error.source and len(error.source) <= 200:
+    message = f"{visible(name)}:{error.line}:{error.column}: {visible(error.message)}"
+    if error.source and len(error.source) <= 200 and error.source.isprintable():
         caret = " " * (error.column - 1) + "^"
         message += f"\n  {error.source}\n  {caret}"
     return message
+
+
+def _error(text: str) -> None:
+    """``paramcalc: error: …`` on standard error (nowhere if it is closed)."""
+    say(sys.stderr, f"paramcalc: error: {text}")
+
+
+def _emit(output: str, options: argparse.Namespace, stdout: TextIO | None) -> int:
+    """Write the result to ``--output`` or standard output; the exit status."""
+    if options.output:
+        if options.format == "html":
+            output = html_page(output, f"paramcalc: {options.zoo or options.model or 'report'}")
+        try:
+            with open(options.output, "w", encoding="utf-8") as handle:
+                handle.write(output + "\n")
+        except OSError as problem:
+            _error(f"cannot write {short(options.output)}: {problem.strerror or problem}")
+            return 1
+        return 0
+    if not say(stdout, output, "replace"):
+        _error("standard output is closed: the result was not written")
+        return 1
+    return 0
 
 
 def _fits(stream: TextIO) -> bool:
@@ -257,50 +361,50 @@ def _fits(stream: TextIO) -> bool:
     return True
 
 
-def _zoo(options: argparse.Namespace, stdout: TextIO, stderr: TextIO) -> int:
-    """``--zoo NAME``: report a reference network; ``--zoo list``: the names and totals."""
+def _zoo(options: argparse.Namespace) -> tuple[Layer, tuple[int, ...] | None]:
+    """``--zoo NAME``: the reference network and its standard input shape."""
     from paramcalc import zoo
 
-    if options.zoo == "list":
-        for name in zoo.names():
-            entry = zoo.entry(name)
-            print(f"{name:16} {entry.published:>15,}  {entry.source}: {entry.note}", file=stdout)
-        return 0
     try:
         entry = zoo.entry(options.zoo)
     except ParamcalcError as problem:
-        print(f"paramcalc: error: {problem}", file=stderr)
-        return 2
-    network = entry.build()
-    if options.total:
-        print(network.params(), file=stdout)
-        return 0
-    try:
-        report = network.report(
-            options.input or entry.input_shape, batch_size=options.batch_size or 1
-        )
-    except ShapeError as problem:
-        print(f"paramcalc: error: the model does not fit the input shape: {problem}", file=stderr)
+        raise _UsageError(visible(str(problem))) from None
+    return entry.build(), entry.input_shape
+
+
+def _zoo_list(stdout: TextIO | None) -> int:
+    """``--zoo list``: the names and published totals."""
+    from paramcalc import zoo
+
+    lines = []
+    for name in zoo.names():
+        entry = zoo.entry(name)
+        lines.append(f"{name:16} {entry.published:>15,}  {entry.source}: {entry.note}")
+    if not say(stdout, "\n".join(lines)):
+        _error("standard output is closed: the list was not written")
         return 1
-    output = report.render(
+    return 0
+
+
+def _render(report: Report, options: argparse.Namespace, stdout: TextIO | None) -> str:
+    """The report in the chosen format, columns, rows and characters."""
+    columns = _columns(options.columns)
+    if columns and report.input_shape is None:
+        missing = [key for key in columns if key in ("shape", "macs")]
+        if missing:
+            raise _UsageError(
+                f"the {' and '.join(missing)} column{'s' if len(missing) > 1 else ''} "
+                "need an input shape: give --input (per sample, e.g. --input 1,32,32)"
+            )
+    return report.render(
         options.format,
-        columns=_columns(options.columns),
+        columns=columns,
         depth=options.depth,
         include=options.include,
         exclude=options.exclude,
         explain=options.explain,
-        ascii=options.ascii or (options.output is None and not _fits(stdout)),
+        ascii=options.ascii or (options.output is None and (stdout is None or not _fits(stdout))),
     )
-    if options.output:
-        try:
-            with open(options.output, "w", encoding="utf-8") as handle:
-                handle.write(output + "\n")
-        except OSError as problem:
-            print(f"paramcalc: error: cannot write {options.output}: {problem}", file=stderr)
-            return 1
-    else:
-        print(output, file=stdout)
-    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -308,20 +412,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _main(argv)
     except BrokenPipeError:  # the reader (head, less) went away: stop quietly, as Unix tools do
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (AttributeError, OSError, ValueError):  # no real descriptor (captured output)
+            pass
         return 141
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    stdout, stderr = sys.stdout, sys.stderr
+    stdout = sys.stdout
     parser = _parser()
     arguments = list(sys.argv[1:] if argv is None else argv)
     if "--version" in arguments:
         from paramcalc import __version__
 
-        print(f"paramcalc {__version__}", file=stdout)
-        return 0
+        return _emit(f"paramcalc {__version__}", argparse.Namespace(output=None), stdout)
     try:
         options = parser.parse_args(arguments)
         _columns(options.columns)
@@ -329,66 +435,74 @@ def _main(argv: Sequence[str] | None) -> int:
             raise _UsageError("the following arguments are required: model (or --zoo NAME)")
         if options.model is not None and options.zoo is not None:
             raise _UsageError("give a model or --zoo NAME, not both")
-        if options.zoo is not None:
-            return _zoo(options, stdout, stderr)
-        name, text = _read(options.model, sys.stdin)
+        if options.zoo == "list":
+            return _zoo_list(stdout)
+        return _run(options, stdout)
     except SystemExit as done:  # --help
         return done.code if isinstance(done.code, int) else 0
     except _UsageError as problem:
-        parser.print_usage(stderr)
-        print(f"paramcalc: error: {problem}", file=stderr)
+        if sys.stderr is not None:
+            with contextlib.suppress(OSError, ValueError):
+                parser.print_usage(sys.stderr)
+        _error(str(problem))
         return 2
     except BrokenPipeError:
         raise
-    except (SpecError, OSError, UnicodeDecodeError) as problem:
-        print(f"paramcalc: error: {problem}", file=stderr)
-        return 1
-    try:
-        kind = _guess(text, options.kind)
-        network, warnings, shape, batch = _load(text, kind)
-        for warning in warnings:
-            print(f"paramcalc: warning: {warning}", file=stderr)
-        if options.total:
-            print(network.params(), file=stdout)
-            return 0
-        report = _report(network, options, shape, batch, kind == "printed")
-        columns = _columns(options.columns)
-        ascii = options.ascii or (options.output is None and not _fits(stdout))
-        output = report.render(
-            options.format,
-            columns=columns,
-            depth=options.depth,
-            include=options.include,
-            exclude=options.exclude,
-            explain=options.explain,
-            ascii=ascii,
-        )
     except SpecError as problem:
-        print(f"paramcalc: error: {_where(name, problem)}", file=stderr)
+        _error(visible(str(problem)))
+        return 1
+    except (OSError, UnicodeDecodeError) as problem:
+        _error(short(str(problem), 400))
+        return 1
+
+
+def _run(options: argparse.Namespace, stdout: TextIO | None) -> int:
+    """Read the model, report on it, write the result; the exit status."""
+    name = "<model>"
+    try:
+        if options.zoo is not None:
+            network, standard = _zoo(options)
+            if options.total:
+                return _emit(str(network.params()), options, stdout)
+            report = network.report(
+                options.input or standard,
+                batch_size=options.batch_size or 1,
+                **_memory(options),
+            )
+        else:
+            try:
+                name, text = _read(options.model, sys.stdin)
+            except SpecError as problem:  # no position to show: the input itself is the problem
+                _error(problem.message)
+                return 1
+            kind = _guess(text, options.kind)
+            network, warnings, shape, batch = _load(text, kind)
+            for warning in warnings:
+                say(sys.stderr, f"paramcalc: warning: {visible(warning)}")
+            if options.total:
+                return _emit(str(network.params()), options, stdout)
+            report = _report(network, options, shape, batch, kind == "printed")
+        output = _render(report, options, stdout)
+    except _UsageError:
+        raise
+    except SpecError as problem:
+        _error(_where(name, problem))
         return 1
     except ShapeError as problem:
-        print(f"paramcalc: error: the model does not fit the input shape: {problem}", file=stderr)
+        _error(f"the model does not fit the input shape: {visible(str(problem))}")
         return 1
     except ParamcalcError as problem:
-        print(f"paramcalc: error: {problem}", file=stderr)
+        _error(visible(str(problem)))
         return 1
     except RecursionError:
-        print("paramcalc: error: the model is nested too deeply", file=stderr)
+        _error("the model is nested too deeply")
         return 1
+    except (BrokenPipeError, OSError, UnicodeDecodeError):
+        raise
     except Exception as problem:  # the promise is: no traceback, ever
-        print(
-            f"paramcalc: internal error (a bug in paramcalc, please report it): "
-            f"{type(problem).__name__}: {problem}",
-            file=stderr,
+        _error(
+            f"internal error (a bug in paramcalc, please report it): "
+            f"{type(problem).__name__}: {short(str(problem), 400)}"
         )
         return 1
-    if options.output:
-        try:
-            with open(options.output, "w", encoding="utf-8") as handle:
-                handle.write(output + "\n")
-        except OSError as problem:
-            print(f"paramcalc: error: cannot write {options.output}: {problem}", file=stderr)
-            return 1
-    else:
-        print(output, file=stdout)
-    return 0
+    return _emit(output, options, stdout)

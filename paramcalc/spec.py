@@ -23,6 +23,7 @@ from __future__ import annotations
 import ast
 import difflib
 import re
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -407,7 +408,10 @@ def parse_layers(text: str, *, types: Mapping[str, type[Layer]] | None = None) -
     for offset, segment in segments(text):
         where = Position(text, offset)
         try:
-            tree = ast.parse(segment, mode="eval")
+            with warnings.catch_warnings():  # "invalid escape sequence" and the like
+                warnings.simplefilter("ignore", SyntaxWarning)
+                warnings.simplefilter("ignore", DeprecationWarning)
+                tree = ast.parse(segment, mode="eval")
         except SyntaxError as problem:
             line = (problem.lineno or 1) - 1
             lines = segment.split("\n")

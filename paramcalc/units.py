@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["count", "iec_bytes", "short"]
+__all__ = ["count", "iec_bytes", "short", "visible"]
 
 _SUFFIXES = ((10**12, "T"), (10**9, "B"), (10**6, "M"), (10**3, "K"))
 _IEC = ((2**40, "TiB"), (2**30, "GiB"), (2**20, "MiB"), (2**10, "KiB"))
@@ -64,3 +64,19 @@ def iec_bytes(value: int) -> str:
         if value >= scale:
             return f"{value / scale:.2f} {unit}"
     return f"{value} B"
+
+
+def visible(text: str) -> str:
+    r"""``text`` with control characters written as escapes, so they neither act nor hide.
+
+    A newline cannot start a forged table row, nor an ANSI escape reach a terminal:
+
+    >>> print(visible("fc\n| 1 | Linear |"), visible("\x1b[31mred"))
+    fc\n| 1 | Linear | \x1b[31mred
+    """
+    if text.isprintable():
+        return text
+    return "".join(
+        char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
+        for char in text
+    )

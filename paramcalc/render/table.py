@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from paramcalc.errors import ConfigError
 from paramcalc.report import Report, Row
-from paramcalc.units import count, iec_bytes, short
+from paramcalc.units import count, iec_bytes, short, visible
 
 __all__ = ["COLUMNS", "Column", "Line", "Table", "build_table", "footer", "shape_text"]
 
@@ -34,7 +34,9 @@ def shape_text(shape: tuple[int, ...] | None) -> str:
 
 
 def _kind(row: Row, report: Report) -> str:
-    return row.kind if row.shared_with is None else f"{row.kind} (shared with {row.shared_with})"
+    if row.shared_with is None:
+        return visible(row.kind)
+    return visible(f"{row.kind} (shared with {row.shared_with})")
 
 
 def _share(row: Row, report: Report) -> str:
@@ -73,21 +75,15 @@ def _has_shapes(report: Report) -> bool:
     return report.input_shape is not None
 
 
-def _row_attribute(name: str, unit: Callable[[int], str]) -> Column:
-    """A column for a row attribute that a report may carry (memory figures)."""
-    return Column(
-        name,
-        name.replace("_", " ").capitalize(),
-        True,
-        lambda row, report: _optional_int(getattr(row, name, None), unit),
-        lambda report: any(getattr(row, name, None) is not None for row in report.rows[:1]),
-    )
+def _memory(row: Row, report: Report) -> str:
+    """Bytes of the row's parameters and buffers in the report's dtype."""
+    return iec_bytes(row.param_bytes + row.buffer_bytes)
 
 
 COLUMNS: dict[str, Column] = {
     column.key: column
     for column in (
-        Column("name", "Layer", False, lambda row, report: row.name or row.kind, _always),
+        Column("name", "Layer", False, lambda row, report: visible(row.name or row.kind), _always),
         Column("kind", "Type", False, _kind, _always),
         Column(
             "shape",
@@ -107,12 +103,12 @@ COLUMNS: dict[str, Column] = {
         ),
         Column("buffers", "Buffers", True, lambda row, report: count(row.buffers), _always),
         Column("macs", "MACs", True, lambda row, report: _optional_int(row.macs), _has_shapes),
-        _row_attribute("memory", iec_bytes),
+        Column("memory", "Memory", True, _memory, _always),
         Column("formula", "Formula", False, _formula, _always),
     )
 }
-"""Every column by key. ``memory`` shows a row attribute of that name when the
-report carries one (bytes, in IEC units); otherwise it is left out."""
+"""Every column by key. ``memory`` is the bytes of a row's parameters and buffers
+in the report's dtype (IEC units); it is shown when asked for."""
 
 
 def default_columns(report: Report, explain: bool = False) -> tuple[str, ...]:
@@ -126,7 +122,7 @@ def default_columns(report: Report, explain: bool = False) -> tuple[str, ...]:
         keys.append("trainable")
     if report.buffers:
         keys.append("buffers")
-    keys += ["macs", "memory"]
+    keys += ["macs"]
     if explain:
         keys.append("formula")
     return tuple(key for key in keys if COLUMNS[key].applies(report))
