@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, overload
 
+from paramcalc._check import shown
 from paramcalc.errors import ConfigError, ConfigTypeError, ShapeError
 from paramcalc.layer import Composite, Layer, Visit, check_nesting
 from paramcalc.shapes import Shape
@@ -26,15 +27,16 @@ __all__ = ["Module", "ModuleDict", "ModuleList", "Sequential"]
 
 def _check_entry(container: str, name: object, layer: object) -> tuple[str, Layer]:
     if not isinstance(name, str):
-        raise ConfigTypeError(f"{container}: layer names must be str. Received: {name!r}.")
+        raise ConfigTypeError(f"{container}: layer names must be str. Received: {shown(name)}.")
     if not name or "." in name:
         raise ConfigError(
-            f"{container}: a layer name must be non-empty and contain no '.'. Received: {name!r}."
+            f"{container}: a layer name must be non-empty and contain no '.'. "
+            f"Received: {shown(name)}."
         )
     if not isinstance(layer, Layer):
         raise ConfigTypeError(
             f"{container}: `{name}` must be a paramcalc layer. "
-            f"Received: {name}={layer!r} ({type(layer).__name__})."
+            f"Received: {name}={shown(layer)} ({type(layer).__name__})."
         )
     return name, check_nesting(container, layer)
 
@@ -45,7 +47,7 @@ def _check_module(container: str, name: str, layer: Layer) -> tuple[str, Layer]:
         raise ConfigTypeError(
             f"{container}: `{name}` is a {type(layer).__name__}, not a module; "
             f"assign it as an attribute of a Module or put it in a ParameterList. "
-            f"Received: {name}={layer!r}."
+            f"Received: {name}={shown(layer)}."
         )
     return name, layer
 
@@ -148,7 +150,7 @@ class ModuleList(Sequential):
     def __init__(self, modules: Iterable[Layer] = ()) -> None:
         if isinstance(modules, Layer) or not isinstance(modules, Iterable):
             raise ConfigTypeError(
-                f"ModuleList: `modules` must be an iterable of layers. Received: {modules!r}."
+                f"ModuleList: `modules` must be an iterable of layers. Received: {shown(modules)}."
             )
         super().__init__(*modules)
 
@@ -188,7 +190,7 @@ class ModuleDict(Composite):
         if isinstance(modules, Layer) or not isinstance(modules, Iterable):
             raise ConfigTypeError(
                 f"{kind}: `modules` must be a mapping or an iterable of (name, layer) pairs. "
-                f"Received: {modules!r}."
+                f"Received: {shown(modules)}."
             )
         pairs = modules.items() if isinstance(modules, Mapping) else modules
         merged: dict[str, Layer] = {}
@@ -196,7 +198,7 @@ class ModuleDict(Composite):
             if not isinstance(pair, tuple | list) or len(pair) != 2:
                 raise ConfigTypeError(
                     f"{kind}: element #{index} of `modules` must be a (name, layer) pair. "
-                    f"Received: {pair!r}."
+                    f"Received: {shown(pair)}."
                 )
             name, layer = _check_module(kind, *_check_entry(kind, pair[0], pair[1]))
             merged[name] = layer

@@ -22,6 +22,7 @@ from functools import cached_property
 from typing import ClassVar
 
 from paramcalc import _check
+from paramcalc._check import shown
 from paramcalc.containers import _check_entry, _indent
 from paramcalc.errors import ConfigError, ConfigTypeError, ShapeError
 from paramcalc.formula import Formula, num, product
@@ -45,7 +46,7 @@ def _entries(kind: str, argument: str, value: object, default: str) -> Entries:
     if not isinstance(value, Layer):
         raise ConfigTypeError(
             f"{kind}: `{argument}` must be a paramcalc layer or a dict of named layers. "
-            f"Received: {argument}={value!r} ({type(value).__name__})."
+            f"Received: {argument}={shown(value)} ({type(value).__name__})."
         )
     return ((default, check_nesting(kind, value)),)
 
@@ -271,12 +272,14 @@ class Repeat(Composite):
         if not isinstance(block, Layer):
             raise ConfigTypeError(
                 f"Repeat: `block` must be a paramcalc layer. "
-                f"Received: block={block!r} ({type(block).__name__})."
+                f"Received: block={shown(block)} ({type(block).__name__})."
             )
         check_nesting("Repeat", block)
         _check.integer("Repeat", "n", n, minimum=1)
         if not isinstance(prefix, str) or "." in prefix:
-            raise ConfigError(f"Repeat: `prefix` must be a str without '.'. Received: {prefix!r}.")
+            raise ConfigError(
+                f"Repeat: `prefix` must be a str without '.'. Received: {shown(prefix)}."
+            )
         object.__setattr__(self, "block", block)
         object.__setattr__(self, "n", n)
         object.__setattr__(self, "prefix", prefix)
@@ -353,7 +356,7 @@ def _tie_pairs(targets: object) -> tuple[tuple[str, str], ...]:
     ):
         raise ConfigTypeError(
             "Tied: `targets` must be a dict of tensor name to parameter path, such as "
-            f"{{'weight': 'transformer.wte.weight'}}. Received: targets={targets!r} "
+            f"{{'weight': 'transformer.wte.weight'}}. Received: targets={shown(targets)} "
             f"({type(targets).__name__})."
         )
     return tuple((str(tensor), str(target)) for tensor, target in items)
@@ -390,25 +393,25 @@ class Tied(Layer):
         if not isinstance(layer, Layer) or isinstance(layer, Composite):
             raise ConfigTypeError(
                 "Tied: `layer` must be a paramcalc leaf layer (tie tensors of a container's "
-                f"layers one by one). Received: layer={layer!r} ({type(layer).__name__})."
+                f"layers one by one). Received: layer={shown(layer)} ({type(layer).__name__})."
             )
         pairs = _tie_pairs(targets)
         if not pairs:
             raise ConfigError(
                 "Tied: `targets` must be a non-empty dict of tensor name to parameter path. "
-                f"Received: targets={targets!r}."
+                f"Received: targets={shown(targets)}."
             )
         own = dict(layer.parameter_shapes())
         for tensor, target in pairs:
             if tensor not in own:
                 raise ConfigError(
-                    f"Tied: {type(layer).__name__} has no parameter {tensor!r} to tie "
+                    f"Tied: {type(layer).__name__} has no parameter {shown(tensor)} to tie "
                     f"(it has {', '.join(repr(name) for name in own) or 'none'})."
                 )
             if not isinstance(target, str) or not target or target.startswith("."):
                 raise ConfigError(
-                    f"Tied: the target of {tensor!r} must be a dotted parameter path such as "
-                    f"'transformer.wte.weight'. Received: {target!r}."
+                    f"Tied: the target of {shown(tensor)} must be a dotted parameter path such as "
+                    f"'transformer.wte.weight'. Received: {shown(target)}."
                 )
         object.__setattr__(self, "layer", layer)
         object.__setattr__(self, "targets", pairs)
@@ -472,11 +475,11 @@ def check_ties(network: Layer) -> None:
         for (tensor, target), (_, shape) in zip(tied.targets, tied.tied_shapes(), strict=True):
             if target not in names:
                 raise ConfigError(
-                    f"Tied: {path} ties its {tensor} to {target!r}, which is not a "
+                    f"Tied: {path} ties its {tensor} to {shown(target)}, which is not a "
                     "parameter of the network."
                 )
             if names[target] != shape:
                 raise ConfigError(
-                    f"Tied: {path} ties its {tensor} of shape {shape} to {target!r} "
+                    f"Tied: {path} ties its {tensor} of shape {shape} to {shown(target)} "
                     f"of shape {names[target]}; the shapes must be equal."
                 )

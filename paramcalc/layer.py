@@ -109,6 +109,10 @@ class Layer:
 
     def __post_init__(self) -> None:
         _check.boolean(type(self).__name__, "trainable", self.trainable)
+        for item in dataclasses.fields(self):
+            if item.init:
+                value = getattr(self, item.name, None)  # a custom __init__ may set it later
+                _check.no_huge_ints(type(self).__name__, item.name, value)
 
     # -- what a layer declares ------------------------------------------------
 

@@ -25,6 +25,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any, cast
 
+from paramcalc._check import shown
 from paramcalc.containers import Module, ModuleDict, ModuleList, Sequential
 from paramcalc.errors import ConfigError, ParamcalcError
 from paramcalc.layer import MAX_NESTING, Layer, Walk, check_nesting
@@ -188,11 +189,11 @@ def _build(
         return cls(dict(children))
     args = spec.get("args", {})
     if not isinstance(args, Mapping):
-        raise ConfigError(f"{kind}: 'args' must be an object. Received: {args!r}.")
+        raise ConfigError(f"{kind}: 'args' must be an object. Received: {shown(args)}.")
     try:
         return cls(**cast(dict[str, Any], _decode(dict(args), dict(children), depth)))
     except TypeError as error:
-        raise ConfigError(f"{kind}: cannot be built from {dict(args)!r}: {error}") from None
+        raise ConfigError(f"{kind}: cannot be built from {shown(dict(args))}: {error}") from None
 
 
 def _zoo_blocks() -> dict[str, type[Layer]]:
@@ -224,7 +225,7 @@ def _restore(
     """A zoo block from its stored fields, set as its constructor left them."""
     args = spec["args"]
     if not isinstance(args, Mapping):
-        raise ConfigError(f"{cls.__name__}: 'args' must be an object. Received: {args!r}.")
+        raise ConfigError(f"{cls.__name__}: 'args' must be an object. Received: {shown(args)}.")
     values = cast(dict[str, Any], _decode(dict(args), dict(children), depth))
     fields = {item.name for item in dataclasses.fields(cls) if item.init}
     if set(values) != fields:
@@ -261,8 +262,9 @@ def from_dict(data: Mapping[str, Any]) -> Layer:
     except ParamcalcError:
         raise
     except (KeyError, TypeError, AttributeError, ValueError, IndexError) as problem:
+        detail = ", ".join(shown(arg) for arg in problem.args)
         raise ConfigError(
-            f"from_dict: a malformed report ({type(problem).__name__}: {problem})."
+            f"from_dict: a malformed report ({type(problem).__name__}: {detail})."
         ) from None
 
 

@@ -164,3 +164,33 @@ class TestNesting:
             spec = {"type": "Residual", "args": {"block": {"$layer": spec}}}
         with pytest.raises(ConfigError, match="nested deeper than"):
             nn.from_dict({"schema": 1, "rows": [{"path": ""}], "spec": spec})
+
+
+class TestIntsTooLongToShow:
+    """An int of over 4,300 digits anywhere in an argument: a ParamcalcError, never str()'s."""
+
+    HUGE = 10**4400
+
+    @pytest.mark.parametrize(
+        "build",
+        [
+            lambda huge: nn.AdaptiveAvgPool1d((0, huge)),
+            lambda huge: nn.Upsample(0, (), huge),
+            lambda huge: nn.Concat({"x": huge}),
+            lambda huge: nn.Conv2d(1, 1, (huge, 1)),
+            lambda huge: nn.Sequential({"a": huge}),
+            lambda huge: nn.from_hf_config({"model_type": "llama", "vocab_size": (huge,)}),
+        ],
+    )
+    def test_refused_with_a_message(self, build: object) -> None:
+        """The message describes the int by its size."""
+        with pytest.raises(ParamcalcError) as caught:
+            build(self.HUGE)  # type: ignore[operator]
+        assert str(caught.value)
+
+    def test_from_dict(self) -> None:
+        """A report naming a child by a huge int is malformed, said in one line."""
+        data = nn.Sequential(nn.Residual(nn.Linear(2, 2))).report().to_dict()
+        data["rows"][0]["spec"]["args"]["block"][0][1]["$child"] = self.HUGE
+        with pytest.raises(ConfigError, match="malformed report"):
+            nn.from_dict(data)
