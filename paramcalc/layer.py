@@ -449,7 +449,7 @@ class Composite(Layer):
         return Counts(tally.params, tally.trainable, tally.buffers)
 
     def formula(self) -> Formula:
-        """The sum of the children's counts: ``156 + 2416 + … = 61,706``."""
+        """The sum of the children's counts: ``156 + 2,416 + … = 61,706``."""
         return Formula.of_sum(_unique_child_counts(self))
 
     def params_per_use(self) -> int:

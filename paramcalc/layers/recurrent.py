@@ -158,9 +158,12 @@ class _Recurrent(Layer):
         hidden = num(self.hidden_size, "H")
         terms: list[Expr] = []
         for layer in range(self.num_layers):
+            out = "H_out" if self.projection else "H"
+            # layer 0 reads the input; each later layer reads the D·H_out outputs below it
+            below = out if self.directions == 1 else f"D·{out}"
             inputs: list[Expr] = [
-                num(self.layer_input_size(layer), "H_in"),
-                num(self.output_size, "H_out" if self.projection else "H"),
+                num(self.layer_input_size(layer), "H_in" if layer == 0 else below),
+                num(self.output_size, out),
             ]
             if self.bias:
                 inputs.append(num(2))
