@@ -329,6 +329,17 @@ class Repeat(Composite):
     def _nesting(self) -> int:
         return self.block._nesting + 1
 
+    def _find_child(self, name: str) -> Layer | None:
+        index = name.removeprefix(self.prefix)
+        if name.startswith(self.prefix) and index.isdigit() and int(index) < self.n:
+            return self.block
+        return None
+
+    def _child_at(self, index: int) -> Layer:
+        if not -self.n <= index < self.n:
+            raise IndexError(f"Repeat index {index} is out of range")
+        return self.block
+
     def params_per_use(self) -> int:
         return self.n * self.block.params_per_use()
 

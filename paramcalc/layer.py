@@ -455,6 +455,46 @@ class Composite(Layer):
     def params_per_use(self) -> int:
         return sum(child.params_per_use() for _, child in self.children())
 
+    def _find_child(self, name: str) -> Layer | None:
+        """The child called ``name``, or None (the lookup behind ``net.layer1`` and ``net[…]``)."""
+        for key, child in self.children():
+            if key == name:
+                return child
+        return None
+
+    def __getattr__(self, name: str) -> Layer:
+        """Children by name, as torch's modules: ``resnet.layer1``, ``block.conv1``.
+
+        >>> from paramcalc import zoo
+        >>> zoo.get("resnet18").layer1[0].conv1
+        Conv2d(64, 64, 3, padding=1, bias=False)
+        """
+        fields = type(self).__dict__.get("__dataclass_fields__", {})
+        if not name.startswith("_") and name not in fields:  # fields: not yet set, not children
+            child = self._find_child(name)
+            if child is not None:
+                return child
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __getitem__(self, key: Any) -> Layer:  # Any: subclasses narrow it (ModuleDict: str)
+        """A child by position (negative counts from the end) or by name, as in torch."""
+        if isinstance(key, str):
+            child = self._find_child(key)
+            if child is None:
+                raise KeyError(key)
+            return child
+        if isinstance(key, int) and not isinstance(key, bool):
+            return self._child_at(key)
+        raise TypeError(
+            f"{type(self).__name__} indices must be int or str, not {type(key).__name__}"
+        )
+
+    def _child_at(self, index: int) -> Layer:
+        children = [child for _, child in self.children()]
+        if not -len(children) <= index < len(children):
+            raise IndexError(f"{type(self).__name__} index {index} is out of range")
+        return children[index]
+
     @cached_property
     def _nesting(self) -> int:
         seen: set[int] = set()
