@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import pickle
+from typing import Any
 
 import pytest
 
@@ -14,7 +15,7 @@ from paramcalc import zoo
 class TestAttributes:
     def test_zoo_networks(self) -> None:
         """torchvision's paths read as attributes: resnet18.layer1[0].conv1."""
-        net = zoo.get("resnet18")
+        net: Any = zoo.get("resnet18")  # a Layer to mypy; its children are attributes
         assert isinstance(net.layer1, pc.Sequential)
         assert net.layer1[0].conv1 == pc.Conv2d(64, 64, 3, padding=1, bias=False)
         assert net.layer2[0].downsample[0] == pc.Conv2d(64, 128, 1, stride=2, bias=False)
@@ -35,7 +36,7 @@ class TestAttributes:
 
     def test_missing_names(self) -> None:
         """An unknown name is an AttributeError (so hasattr works), an index an IndexError."""
-        net = zoo.get("resnet18")
+        net: Any = zoo.get("resnet18")  # a Layer to mypy; its children are attributes
         assert not hasattr(net, "layer9")
         with pytest.raises(AttributeError, match="'ResNet' object has no attribute 'layer9'"):
             _ = net.layer9
