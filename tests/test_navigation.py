@@ -16,10 +16,10 @@ class TestAttributes:
     def test_zoo_networks(self) -> None:
         """torchvision's paths read as attributes: resnet18.layer1[0].conv1."""
         net: Any = zoo.get("resnet18")  # a Layer to mypy; its children are attributes
-        assert type(net.layer1) is pc.Sequential
         assert net.layer1[0].conv1 == pc.Conv2d(64, 64, 3, padding=1, bias=False)
         assert net.layer2[0].downsample[0] == pc.Conv2d(64, 128, 1, stride=2, bias=False)
         assert net.fc == pc.Linear(512, 1000)
+        assert type(net.layer1) is pc.Sequential
 
     def test_graph_blocks(self) -> None:
         """Residual and Concat children by their names."""
