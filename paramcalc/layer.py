@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -53,7 +54,7 @@ class Visit(Protocol):
     torch's deep copies of a block in a ``ModuleList``), named ``f"{name}{i}"``
     for ``i`` in ``range(k)``. The walk stops walking copies once a copy maps
     its input shape to itself and multiplies the rest, so its cost does not
-    grow with ``k`` (report rows excepted: a report lists every copy).
+    grow with ``k``: a report shows the rest as one group of rows, "×N".
     """
 
     def __call__(
@@ -672,12 +673,12 @@ class Walk:
         if rest:
             for total, step in zip(self.TOTALS, steps, strict=True):
                 setattr(self, total, getattr(self, total) + step * rest)
-            if self.record:
-                template = self.rows[start:]
-                old = f"{path}.{name}{done - 1}" if path else f"{name}{done - 1}"
-                for index in range(done, copies):
-                    new = f"{path}.{name}{index}" if path else f"{name}{index}"
-                    self.rows.extend(_moved(row, old, new) for row in template)
+            if self.record:  # one group of rows for the identical copies: "×N"
+                factor = rest + 1
+                self.rows[start:] = [
+                    _repeated(row, factor, top=index == 0)
+                    for index, row in enumerate(self.rows[start:])
+                ]
         return out
 
     def _composite(
@@ -741,15 +742,17 @@ class Walk:
         return ShapeError(detail, path=path, kind=type(layer).__name__, received=received)
 
 
-def _moved(row: Any, old: str, new: str) -> Any:
-    """A report row of one copy of a repeated block, re-homed under another copy."""
-
-    def rehome(path: str | None) -> str | None:
-        if path is not None and (path == old or path.startswith(old + ".")):
-            return new + path[len(old) :]
-        return path
-
-    return row._replace(path=rehome(row.path), shared_with=rehome(row.shared_with))
+def _repeated(row: Any, factor: int, *, top: bool) -> Any:
+    """A report row of the last walked copy of a repeated block, standing for ``factor`` copies."""
+    return row._replace(
+        params=row.params * factor,
+        trainable=row.trainable * factor,
+        buffers=row.buffers * factor,
+        macs=None if row.macs is None else row.macs * factor,
+        elementwise=None if row.elementwise is None else row.elementwise * factor,
+        repeat=row.repeat * factor if top else row.repeat,
+        copies=row.copies * factor,
+    )
 
 
 def _factorization(size: int, before: Shape) -> str:
@@ -772,7 +775,7 @@ def _set_trainable(layer: L, value: bool, patterns: tuple[str, ...]) -> L:
         if isinstance(node, Composite):
             counts = [
                 mark(child, f"{path}.{name}" if path else name, selected)
-                for name, child in node.children()
+                for name, child in _copies_to_mark(node, patterns)
             ]
             if node.distinct_copies and len(set(counts)) > 1:
                 raise ConfigError(
@@ -799,7 +802,8 @@ def _set_trainable(layer: L, value: bool, patterns: tuple[str, ...]) -> L:
         key = id(node)
         if key not in memo:
             if isinstance(node, Composite):
-                memo[key] = node.rebuild([rebuild(child) for _, child in node.children()])
+                children = _copies_to_mark(node, ()) if node.distinct_copies else node.children()
+                memo[key] = node.rebuild([rebuild(child) for _, child in children])
             elif key in targets and node.trainable != value:
                 memo[key] = dataclasses.replace(node, trainable=value)
             else:
@@ -807,6 +811,33 @@ def _set_trainable(layer: L, value: bool, patterns: tuple[str, ...]) -> L:
         return memo[key]
 
     return cast(L, rebuild(layer))
+
+
+_FEW_COPIES = 1000
+"""Up to this many copies of a repeated block, freezing looks at every copy's path."""
+
+
+def _copies_to_mark(node: Composite, patterns: tuple[str, ...]) -> Iterable[tuple[str, Layer]]:
+    """The children whose paths a freeze pattern is matched against.
+
+    A repeated block's copies are one object: a few hundred are looked at one
+    by one; of more, the first, second and last, and every index a pattern
+    names or that has as many digits as one it names (``"h.1*"``, ``"h.[0-5]"``),
+    so a pattern selecting some copies is still caught, at a cost set by the patterns.
+    """
+    if not node.distinct_copies:
+        return node.children()
+    children = node.children()
+    first = next(children)
+    count: int = getattr(node, "n", 1)
+    if count <= _FEW_COPIES:
+        return [first, *children]
+    prefix = first[0].rstrip("0123456789")
+    numbers = {int(text) for pattern in patterns for text in re.findall(r"\d+", pattern)}
+    widths = {len(str(number)) for number in numbers}
+    picked = {0, 1, count - 1} | {n for n in numbers if n < count}
+    picked |= {10 ** (width - 1) for width in widths if 10 ** (width - 1) < count}
+    return [(f"{prefix}{index}", first[1]) for index in sorted(picked)]
 
 
 def _collapse(value: object) -> object:

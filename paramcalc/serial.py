@@ -28,7 +28,7 @@ from typing import Any, cast
 from paramcalc._check import shown
 from paramcalc.containers import Module, ModuleDict, ModuleList, Sequential
 from paramcalc.errors import ConfigError, ParamcalcError
-from paramcalc.layer import MAX_NESTING, Layer, Walk, check_nesting
+from paramcalc.layer import MAX_NESTING, Composite, Layer, Walk, check_nesting
 from paramcalc.params import ParameterDict, ParameterList
 
 __all__ = ["custom_module", "from_dict", "layer_spec", "layer_types"]
@@ -144,7 +144,12 @@ def layer_spec(layer: Layer) -> dict[str, Any]:
     kind = type(layer).__name__
     if isinstance(layer, Sequential | Module | ModuleDict | ParameterList | ParameterDict):
         return {"type": kind}
-    names = {id(child): name for name, child in layer.children()}
+    names: dict[int, str] = {}
+    children = layer.children()
+    if isinstance(layer, Composite) and layer.distinct_copies:  # one block: copy 0 names it
+        children = iter([next(children)])
+    for name, child in children:
+        names.setdefault(id(child), name)
     fields = [item for item in dataclasses.fields(layer) if item.init]
     fields.sort(key=lambda item: item.kw_only is True)  # `trainable` (keyword-only) last
     args = {item.name: _encode(getattr(layer, item.name), names) for item in fields}

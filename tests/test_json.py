@@ -18,7 +18,8 @@ TOP_KEYS = [
 ]  # fmt: skip
 ROW_KEYS = [
     "path", "kind", "depth", "leaf", "params", "trainable", "buffers", "output_shape", "macs",
-    "elementwise", "param_bytes", "buffer_bytes", "activation_bytes", "shared_with", "formula",
+    "elementwise", "param_bytes", "buffer_bytes", "activation_bytes", "shared_with", "repeat",
+    "formula",
     "spec",
 ]  # fmt: skip
 

@@ -194,3 +194,54 @@ class TestIntsTooLongToShow:
         data["rows"][0]["spec"]["args"]["block"][0][1]["$child"] = self.HUGE
         with pytest.raises(ConfigError, match="malformed report"):
             nn.from_dict(data)
+
+
+class TestHugeRepeats:
+    """Repeat(Linear(4, 4), 10**12): a report, memory and freeze cost what n = 2 costs."""
+
+    NET = nn.Repeat(nn.Linear(4, 4), 10**12)
+
+    def test_report_is_one_row(self) -> None:
+        """The identical copies are one row "×N" whose figures are their sum."""
+        report = self.NET.report((4,))
+        assert len(report.rows) == 1
+        row = report.rows[0]
+        assert (row.path, row.repeat, row.params, row.macs) == (
+            "0",
+            10**12,
+            20 * 10**12,
+            16 * 10**12,
+        )
+        text = report.render("text")
+        assert "0–999999999999 ×1,000,000,000,000" in text
+        assert "0-999999999999 x1,000,000,000,000" in report.render("text", ascii=True)
+        for form in ("markdown", "html"):
+            assert "×1,000,000,000,000" in report.render(form)
+        assert nn.from_dict(report.to_dict()).report((4,)).to_dict() == report.to_dict()
+
+    def test_memory(self) -> None:
+        """Bytes of 10**12 copies: 20 fp32 parameters and a 4-element output each."""
+        memory = self.NET.memory((4,))
+        assert memory.parameters == 80 * 10**12
+        assert memory.activations == 16 * 10**12
+
+    def test_freeze(self) -> None:
+        """freeze() marks the one block, not every copy; some copies only is refused."""
+        assert self.NET.freeze().trainable_params() == 0
+        net = nn.Sequential({"h": self.NET})
+        for pattern in ("h.5", "h.1*", "h.[0-5]", "h.*5"):
+            with pytest.raises(ConfigError, match="freeze or unfreeze all of them"):
+                net.freeze(pattern)
+        assert net.freeze("h").trainable_params() == net.freeze("h.*").trainable_params() == 0
+
+    def test_shape_changing_copies(self) -> None:
+        """Copies that change the shape get rows of their own; the settled ones one group."""
+        net = nn.Repeat(nn.Conv2d(4, 4, 3, stride=2, padding=1), 6)
+        rows = net.report((4, 16, 16)).rows
+        assert [(row.path, row.repeat, row.output_shape) for row in rows] == [
+            ("0", 1, (4, 8, 8)),
+            ("1", 1, (4, 4, 4)),
+            ("2", 1, (4, 2, 2)),
+            ("3", 1, (4, 1, 1)),
+            ("4", 2, (4, 1, 1)),  # 1×1 maps to itself: copies 4 and 5 are alike
+        ]

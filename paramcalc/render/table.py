@@ -33,6 +33,17 @@ def shape_text(shape: tuple[int, ...] | None) -> str:
     return "(" + ", ".join(str(size) for size in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
+def _name(row: Row, report: Report) -> str:
+    """The row's name; a group of repeated copies as ``1–11 ×11``."""
+    name = visible(row.name or row.kind)
+    if row.repeat > 1:
+        head = name.rstrip("0123456789")
+        if head != name:
+            name = f"{name}–{head}{int(name[len(head) :]) + row.repeat - 1}"
+        name += f" ×{row.repeat:,}"
+    return name
+
+
 def _kind(row: Row, report: Report) -> str:
     if row.shared_with is None:
         return visible(row.kind)
@@ -83,7 +94,7 @@ def _memory(row: Row, report: Report) -> str:
 COLUMNS: dict[str, Column] = {
     column.key: column
     for column in (
-        Column("name", "Layer", False, lambda row, report: visible(row.name or row.kind), _always),
+        Column("name", "Layer", False, _name, _always),
         Column("kind", "Type", False, _kind, _always),
         Column(
             "shape",
