@@ -58,3 +58,17 @@ class TestAttributes:
         net = zoo.get("lenet5")
         assert copy.deepcopy(net).params() == 61706
         assert pickle.loads(pickle.dumps(net)).params() == 61706
+
+
+def test_big_networks_fold_in_notebooks() -> None:
+    """Jupyter shows a big network folded to fit 40 rows, with all rows one click away."""
+    from paramcalc.report import NOTEBOOK_ROWS
+
+    report = zoo.get("resnet152").report((3, 224, 224))
+    page = report._repr_html_()
+    folded, _, rest = page.partition('<details class="paramcalc-all">')
+    assert folded.count("<tr") - 1 <= NOTEBOOK_ROWS  # the header row, then layer1 … fc
+    assert f"<summary>All {len(report.rows):,} rows</summary>" in rest
+    assert rest.count("<tr") - 1 == len(report.rows)
+    small = zoo.get("lenet5").report((1, 32, 32))
+    assert small._repr_html_() == small.render("html")
