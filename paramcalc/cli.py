@@ -142,6 +142,27 @@ def _parser() -> argparse.ArgumentParser:
         help="how to read the model (default: guess)",
     )
     _memory_options(parser)
+    printed = parser.add_argument_group("print(model) text: what it does not show")
+    tying = printed.add_mutually_exclusive_group()
+    tying.add_argument(
+        "--tied",
+        dest="tied",
+        action="store_const",
+        const=True,
+        help="the LM head shares the input embedding's weight (tie_word_embeddings true)",
+    )
+    tying.add_argument(
+        "--untied", dest="tied", action="store_const", const=False, help="it has its own weight"
+    )
+    printed.add_argument(
+        "--image-size", type=_positive, metavar="N", help="image side position embeddings are for"
+    )
+    printed.add_argument(
+        "--experts", type=_positive, metavar="N", help="experts of each fused MoE layer"
+    )
+    printed.add_argument(
+        "--expert-width", type=_positive, metavar="N", help="intermediate width of each expert"
+    )
     parser.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE")
     parser.add_argument("--ascii", action="store_true", help="draw the table with ASCII only")
     parser.add_argument("--version", action="store_true", help="print the version and exit")
@@ -245,7 +266,7 @@ def _guess(text: str, kind: str) -> str:
 
 
 def _load(
-    text: str, kind: str
+    text: str, kind: str, options: argparse.Namespace | None = None
 ) -> tuple[Layer, tuple[str, ...], tuple[int, ...] | None, int | None]:
     """The network, warnings, and the input shape and batch size a JSON report carries."""
     if kind == "json":
@@ -270,7 +291,9 @@ def _load(
     if kind == "printed":
         from paramcalc.printed import read_printed
 
-        network, warnings = read_printed(text)
+        keys = ("tied", "image_size", "experts", "expert_width")
+        given = {key: getattr(options, key, None) for key in keys}
+        network, warnings = read_printed(text, **given)
         return network, warnings, None, None
     from paramcalc.spec import parse
 
@@ -476,7 +499,7 @@ def _run(options: argparse.Namespace, stdout: TextIO | None) -> int:
                 _error(problem.message)
                 return 1
             kind = _guess(text, options.kind)
-            network, warnings, shape, batch = _load(text, kind)
+            network, warnings, shape, batch = _load(text, kind, options)
             for warning in warnings:
                 say(sys.stderr, f"paramcalc: warning: {visible(warning)}")
             if options.total:

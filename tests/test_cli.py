@@ -73,7 +73,7 @@ class TestOutput:
     def test_depth_and_include(self, capsys: pytest.CaptureFixture[str]) -> None:
         """--depth folds, --include filters, by path glob."""
         _, out, _ = run(capsys, str(FIXTURES / "mixer.txt"), "--depth", "0", "--ascii")
-        assert "| blocks  | ModuleList | 397,056 |" in out
+        assert "| blocks  | Repeat     | 397,056 |" in out  # (0-11): 12 x MixerBlock
         _, out, _ = run(capsys, str(FIXTURES / "mixer.txt"), "--include", "heads.*", "--ascii")
         assert "stem" not in out
         assert "|- 0  | Linear" in out
@@ -106,7 +106,7 @@ class TestInputs:
         """print(model) output is recognised; its caveats go to stderr."""
         status, out, err = run(capsys, "--total", str(FIXTURES / "lenet.txt"))
         assert (status, out) == (0, "61706\n")
-        assert err.startswith("paramcalc: warning: print(model) does not show parameters")
+        assert err.startswith("paramcalc: warning: print(model) does not show tensors a module")
 
     def test_json_report(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
         """A JSON report comes back, with its input shape and batch size."""
