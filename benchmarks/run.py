@@ -250,6 +250,22 @@ def bench_llama(repeats: int, with_torch: bool) -> Iterator[Figure]:
                      tuple(t * 1e3 for t in runs["paramcalc"][0]), extra=extra)  # fmt: skip
 
 
+def bench_hf(repeats: int) -> Iterator[Figure]:
+    """``from_hf_config`` then total and active counts of big published configs (modules loaded)."""
+    from paramcalc.hf import from_hf_config
+
+    for name in ("deepseek-v3", "gpt-oss-20b", "llama-2-7b"):
+        config = json.loads((ROOT / "tests" / "fixtures" / "hf" / f"{name}.json").read_text())
+
+        def size(config: dict[str, object] = config) -> object:
+            net = from_hf_config(config)
+            return net.params(), net.active_params()
+
+        size()  # the family's modules load once
+        yield Figure(f"{name} config.json: build, total, active", "ms",
+                     tuple(t * 1e3 for t in timed(size, repeats)))  # fmt: skip
+
+
 def _flat_layers(n: int) -> list[Layer]:
     from paramcalc import Linear, ReLU
 
@@ -333,6 +349,7 @@ def main(argv: list[str] | None = None) -> int:
         lambda: bench_import(repeats),
         lambda: bench_lenet(repeats, with_torch),
         lambda: bench_llama(max(3, repeats // 3), with_torch),
+        lambda: bench_hf(repeats),
         lambda: bench_flat(repeats, (1_000, 10_000) if args.quick else (1_000, 10_000, 100_000)),
         lambda: bench_repeat(repeats),
         lambda: bench_render(max(3, repeats // 3)),

@@ -35,10 +35,12 @@ examples:
   paramcalc net.txt --format html --output report.html
   paramcalc net.txt --columns name,kind,params --include "features.*" --explain
   paramcalc --zoo resnet50 --depth 1                 # a reference network (--zoo list)
+  paramcalc config.json --depth 2                    # a Hugging Face config (or its folder)
 
 A model is one or more layer calls (separated by spaces, commas or lines; an
 optional nn. or torch.nn. prefix is fine), a file holding such calls, the text
-print(model) shows in PyTorch, or a JSON report from --format json. Nothing in
+print(model) shows in PyTorch, a JSON report from --format json, or a Hugging
+Face config.json (or the model folder holding one). Nothing in
 it is executed. Shapes are per sample: torch's shape without the batch size.
 
 exit status: 0 success, 1 the model cannot be read or does not fit the
@@ -137,7 +139,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--from",
         dest="kind",
-        choices=("auto", "spec", "printed", "json"),
+        choices=("auto", "spec", "printed", "json", "hf"),
         default="auto",
         help="how to read the model (default: guess)",
     )
@@ -240,16 +242,20 @@ def _read(model: str, stdin: TextIO | None) -> tuple[str, str]:
             raise SpecError("standard input is closed: there is no model to read from `-`")
         text = stdin.read(MAX_READ + 1)
         name = "<stdin>"
-    elif os.path.isfile(model):
+    else:
+        if os.path.isdir(model):  # a Hugging Face model folder
+            model = os.path.join(model, "config.json")
+            if not os.path.isfile(model):
+                raise _UsageError(f"no config.json in the folder: {short(model)}")
+        if not os.path.isfile(model):
+            if "(" not in model and (os.sep in model or "." in model):
+                raise _UsageError(f"no such file: {short(model)}")
+            return "<model>", model
         if os.path.getsize(model) > 4 * MAX_READ:
             raise SpecError(f"{visible(model)} is larger than the {MAX_READ:,}-character limit")
         with open(model, encoding="utf-8") as handle:
             text = handle.read(MAX_READ + 1)
         name = model
-    elif "(" not in model and (os.sep in model or "." in model):
-        raise _UsageError(f"no such file: {short(model)}")
-    else:
-        return "<model>", model
     if len(text) > MAX_READ:
         raise SpecError(f"{visible(name)} is longer than the {MAX_READ:,}-character limit")
     return name, text
@@ -280,6 +286,8 @@ def _load(
             ) from None
         if not isinstance(data, dict):
             raise SpecError("a JSON report must be an object")
+        if "model_type" in data and "schema" not in data:  # a Hugging Face config.json
+            return _load_hf(data)
         shape = data.get("input_shape")
         batch = data.get("batch_size")
         return (
@@ -288,6 +296,13 @@ def _load(
             tuple(shape) if isinstance(shape, list) else None,
             batch if isinstance(batch, int) else None,
         )
+    if kind == "hf":
+        try:
+            return _load_hf(json.loads(text))
+        except json.JSONDecodeError as problem:
+            raise SpecError(
+                f"not valid JSON: {problem.msg}", line=problem.lineno, column=problem.colno
+            ) from None
     if kind == "printed":
         from paramcalc.printed import read_printed
 
@@ -298,6 +313,20 @@ def _load(
     from paramcalc.spec import parse
 
     return parse(text), (), None, None
+
+
+def _load_hf(data: object) -> tuple[Layer, tuple[str, ...], None, None]:
+    """A Hugging Face ``config.json``'s network (``from_hf_config``), its warnings as text."""
+    import warnings
+
+    from paramcalc.hf import from_hf_config
+
+    if not isinstance(data, dict):
+        raise SpecError("a Hugging Face config must be a JSON object")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        network = from_hf_config(data)
+    return network, tuple(str(item.message) for item in caught), None, None
 
 
 def _report(
@@ -311,7 +340,8 @@ def _report(
     batch_size = options.batch_size or batch or 1
     memory = _memory(options)
     try:
-        return network.report(options.input or shape, batch_size=batch_size, **memory)
+        report: Report = network.report(options.input or shape, batch_size=batch_size, **memory)
+        return report
     except ShapeError as problem:
         if not printed:
             raise _batch_hint(network, options.input, problem) from None
@@ -321,7 +351,8 @@ def _report(
             "so custom modules are run child by child in order, and here that does not fit "
             f"({visible(str(problem))}); showing the counts without shapes",
         )
-        return network.report(batch_size=batch_size, **memory)
+        counts: Report = network.report(batch_size=batch_size, **memory)
+        return counts
 
 
 def _batch_hint(network: Layer, given: tuple[int, ...] | None, problem: ShapeError) -> ShapeError:

@@ -18,27 +18,11 @@ from dataclasses import dataclass, field
 from typing import Any, overload
 
 from paramcalc._check import shown
+from paramcalc._repr import indent as _indent
+from paramcalc.children import check_entry as _check_entry
 from paramcalc.errors import ConfigError, ConfigTypeError, ShapeError
-from paramcalc.layer import Composite, Layer, Visit, check_nesting
+from paramcalc.layer import Composite, Layer, Visit
 from paramcalc.shapes import Shape
-
-__all__ = ["Module", "ModuleDict", "ModuleList", "Sequential"]
-
-
-def _check_entry(container: str, name: object, layer: object) -> tuple[str, Layer]:
-    if not isinstance(name, str):
-        raise ConfigTypeError(f"{container}: layer names must be str. Received: {shown(name)}.")
-    if not name or "." in name:
-        raise ConfigError(
-            f"{container}: a layer name must be non-empty and contain no '.'. "
-            f"Received: {shown(name)}."
-        )
-    if not isinstance(layer, Layer):
-        raise ConfigTypeError(
-            f"{container}: `{name}` must be a paramcalc layer. "
-            f"Received: {name}={shown(layer)} ({type(layer).__name__})."
-        )
-    return name, check_nesting(container, layer)
 
 
 def _check_module(container: str, name: str, layer: Layer) -> tuple[str, Layer]:
@@ -56,10 +40,6 @@ _ORDER_NOTE = (
     " (a Module's children run in the order they were assigned; "
     "use Sequential to state the order of a forward pass)"
 )
-
-
-def _indent(text: str) -> str:
-    return text.replace("\n", "\n  ")
 
 
 @dataclass(frozen=True, init=False, repr=False, eq=False)

@@ -367,7 +367,7 @@ def memory(
     >>> m.parameters, m.activations, m.states
     (246824, 33976, 987296)
     """
-    from paramcalc.layer import Walk
+    from paramcalc.walk import Walk
 
     shape = None if input_shape is None else as_shape(input_shape)
     outputs = None

@@ -23,13 +23,13 @@ from typing import ClassVar
 
 from paramcalc import _check
 from paramcalc._check import shown
-from paramcalc.containers import _check_entry, _indent
+from paramcalc._repr import indent as _indent
+from paramcalc.children import check_entry as _check_entry
 from paramcalc.errors import ConfigError, ConfigTypeError, ShapeError
 from paramcalc.formula import Formula, num, product
-from paramcalc.layer import Composite, Counts, Layer, Visit, _Tally, check_nesting
+from paramcalc.layer import Composite, Counts, Layer, Visit, _Tally
+from paramcalc.nesting import check_nesting
 from paramcalc.shapes import Shape
-
-__all__ = ["Concat", "Repeat", "Residual", "Tied"]
 
 Entries = tuple[tuple[str, Layer], ...]
 
@@ -342,6 +342,12 @@ class Repeat(Composite):
 
     def params_per_use(self) -> int:
         return self.n * self.block.params_per_use()
+
+    def _sum(self, what: str, seen: set[int]) -> int:
+        if id(self) in seen:
+            return 0
+        seen.add(id(self))
+        return self.n * self.block._sum(what, set())  # each copy is distinct
 
     def formula(self) -> Formula:
         """``n·block``: ``12·4,160 = 49,920``."""

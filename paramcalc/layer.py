@@ -19,30 +19,46 @@ formulas and reports all follow from those declarations.
 from __future__ import annotations
 
 import dataclasses
-import fnmatch
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol, TypeVar, cast
+from math import prod
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol, TypeVar
 
 from paramcalc import _check
-from paramcalc.errors import ConfigError, ShapeError
+from paramcalc._repr import call_repr, field_values
 from paramcalc.formula import Formula, num, product, total
-from paramcalc.shapes import Shape, as_shape, numel, product_text
+from paramcalc.seam import upward
+from paramcalc.shapes import Shape, as_shape
+
+__all__ = ["Composite", "Counts", "Layer", "Visit"]
+
 
 if TYPE_CHECKING:
-    from paramcalc.footprint import Memory
-    from paramcalc.report import Report
+    from functools import cached_property as _once
+else:
 
-__all__ = ["MAX_NESTING", "Composite", "Counts", "Layer", "Visit", "check_nesting"]
+    class _once:  # noqa: N801 - a decorator, named like one
+        """``functools.cached_property`` without its lock (Python < 3.12 takes one per call).
 
-MAX_NESTING = 100
-"""The deepest nesting of containers accepted (real networks nest about ten deep).
+        Layers are immutable, so two threads computing a count at once get
+        equal values; the first-access cost is what ``params()`` pays per layer.
+        """
 
-Counting, walking and rendering recurse once per level; the limit keeps them
-well inside Python's recursion limit.
-"""
+        __slots__ = ("function", "name")
+
+        def __init__(self, function):
+            self.function = function
+            self.name = function.__name__
+
+        def __set_name__(self, owner, name):
+            self.name = name
+
+        def __get__(self, instance, owner=None):
+            if instance is None:
+                return self
+            value = instance.__dict__[self.name] = self.function(instance)
+            return value
+
 
 L = TypeVar("L", bound="Layer")
 
@@ -52,13 +68,20 @@ class Visit(Protocol):
 
     ``copies=k`` (an int, even 1) runs ``k`` distinct copies of ``child`` one after another (as
     torch's deep copies of a block in a ``ModuleList``), named ``f"{name}{i}"``
-    for ``i`` in ``range(k)``. The walk stops walking copies once a copy maps
-    its input shape to itself and multiplies the rest, so its cost does not
-    grow with ``k``: a report shows the rest as one group of rows, "×N".
+    for ``i`` in ``range(first, first + k)`` (``first`` defaults to 0). The walk stops
+    walking copies once one maps its input shape to itself and multiplies the rest,
+    so its cost does not grow with ``k``: a report shows them as one group, "×N".
     """
 
     def __call__(
-        self, name: str, child: Layer, shape: Shape | None, /, *, copies: int | None = None
+        self,
+        name: str,
+        child: Layer,
+        shape: Shape | None,
+        /,
+        *,
+        copies: int | None = None,
+        first: int = 0,
     ) -> Shape | None: ...
 
 
@@ -68,10 +91,6 @@ class Counts(NamedTuple):
     params: int
     trainable: int
     buffers: int
-
-
-_NOTHING = Counts(0, 0, 0)
-"""What the second use of a shared layer adds."""
 
 
 class _Tally:
@@ -182,10 +201,13 @@ class Layer:
         """``(name, shape)`` pairs of the buffers, never counted as parameters."""
         return iter(self.buffer_shapes())
 
-    @cached_property
+    @_once
     def _counts(self) -> Counts:
-        params = sum(numel(shape) for _, shape in self.parameter_shapes())
-        buffers = sum(numel(shape) for _, shape in self.buffer_shapes())
+        params = buffers = 0
+        for _, shape in self.parameter_shapes():
+            params += prod(shape)  # shapes.numel, inlined: this runs once per layer
+        for _, shape in self.buffer_shapes():
+            buffers += prod(shape)
         return Counts(params, params if self.trainable else 0, buffers)
 
     def _tally(self, tally: _Tally) -> None:
@@ -211,6 +233,49 @@ class Layer:
     def buffers(self) -> int:
         """Buffer elements (BatchNorm's running statistics, …)."""
         return self._counts.buffers
+
+    input_table: ClassVar[bool] = False
+    """True for an input embedding table (``Embedding``): ``active_params(embeddings=False)``."""
+
+    def count_inactive(self) -> int:
+        """Parameters of this leaf one token does not run through (default 0).
+
+        A mixture-of-experts layer returns its routed experts not chosen for a
+        token; every other layer runs all its parameters.
+        """
+        return 0
+
+    def _sum(self, what: str, seen: set[int]) -> int:
+        """A sum over the leaves, each object once: ``"inactive"`` params or input ``"tables"``."""
+        if id(self) in seen:
+            return 0
+        seen.add(id(self))
+        if what == "tables":
+            return self._counts.params if self.input_table else 0
+        return self.count_inactive()
+
+    def inactive_params(self) -> int:
+        """Parameters one token does not run through (the routed experts not chosen for it).
+
+        >>> from paramcalc import Linear
+        >>> Linear(4, 4).inactive_params()
+        0
+        """
+        return self._sum("inactive", set())
+
+    def active_params(self, *, embeddings: bool = True) -> int:
+        """Parameters one token runs through: :meth:`params` less :meth:`inactive_params`.
+
+        ``embeddings=False`` also leaves out the input embedding tables (a head
+        tied to one goes with it, as "non-embedding" counts do); see ``docs/hf.md``.
+
+        >>> from paramcalc import Embedding, Linear, Sequential
+        >>> net = Sequential(Embedding(10, 4), Linear(4, 10))
+        >>> net.active_params(), net.active_params(embeddings=False)
+        (90, 50)
+        """
+        tables = 0 if embeddings else self._sum("tables", set())
+        return self.params() - self.inactive_params() - tables
 
     def explain(self) -> Formula:
         """The working: ``str(Conv2d(1, 6, 5).explain()) == "(5·5·1 + 1)·6 = 156"``."""
@@ -244,9 +309,8 @@ class Layer:
         >>> head.params(), head.params_per_use()
         (0, 38597376)
         """
-        from paramcalc.graph import Tied
-
-        return Tied(self, {tensor: target})
+        tied: Layer = upward("tie")(self, {tensor: target})
+        return tied
 
     # -- derived: shapes and compute ----------------------------------------------
 
@@ -257,7 +321,8 @@ class Layer:
         >>> Conv2d(1, 6, 5).output_shape((1, 32, 32))
         (6, 28, 28)
         """
-        return cast(Shape, Walk().visit("", self, as_shape(shape)))
+        out: Shape = upward("walk")().visit("", self, as_shape(shape))
+        return out
 
     def macs(self, shape: Shape | Iterable[int] | int) -> int:
         """Multiply-accumulates of one forward pass of one sample.
@@ -266,9 +331,10 @@ class Layer:
         >>> Linear(400, 120).macs((400,))
         48000
         """
-        walk = Walk()
+        walk = upward("walk")()
         walk.visit("", self, as_shape(shape))
-        return walk.macs
+        macs: int = walk.macs
+        return macs
 
     def elementwise_flops(self, shape: Shape | Iterable[int] | int) -> int:
         """Element-wise FLOPs (bias adds, activations, pooling…) of one sample.
@@ -279,9 +345,10 @@ class Layer:
         >>> Linear(400, 120).elementwise_flops((400,))  # one bias add per output
         120
         """
-        walk = Walk()
+        walk = upward("walk")()
         walk.visit("", self, as_shape(shape))
-        return walk.elementwise
+        flops: int = walk.elementwise
+        return flops
 
     # -- derived: copies and reports ----------------------------------------------
 
@@ -290,11 +357,13 @@ class Layer:
 
         Patterns are globs over dotted layer paths (``"features"``, ``"fc*"``).
         """
-        return _set_trainable(self, False, patterns)
+        frozen: L = upward("set_trainable")(self, False, patterns)
+        return frozen
 
     def unfreeze(self: L, *patterns: str) -> L:
         """A copy whose parameters (or those under ``patterns``) are trainable."""
-        return _set_trainable(self, True, patterns)
+        thawed: L = upward("set_trainable")(self, True, patterns)
+        return thawed
 
     def report(
         self,
@@ -304,15 +373,13 @@ class Layer:
         dtype: object = "float32",
         optimizer: str = "adamw",
         mixed_precision: bool = False,
-    ) -> Report:
+    ) -> Any:
         """A breakdown: a row per layer and the totals (see :class:`paramcalc.Report`).
 
         ``dtype``, ``optimizer`` and ``mixed_precision`` set the memory figures
         (see :func:`paramcalc.memory`).
         """
-        from paramcalc.report import build_report
-
-        return build_report(
+        return upward("build_report")(
             self,
             input_shape,
             batch_size=batch_size,
@@ -329,16 +396,14 @@ class Layer:
         dtype: object = "float32",
         optimizer: str = "adamw",
         mixed_precision: bool = False,
-    ) -> Memory:
+    ) -> Any:
         """Bytes to store, run and train this layer: see :func:`paramcalc.memory`.
 
         >>> from paramcalc import Linear
         >>> Linear(400, 120).memory(dtype="bf16").parameters  # 48,120 × 2 bytes
         96240
         """
-        from paramcalc.footprint import memory
-
-        return memory(
+        return upward("memory")(
             self,
             input_shape,
             batch_size=batch_size,
@@ -351,17 +416,18 @@ class Layer:
         """Direct sub-layers as ``(name, layer)``; none for a leaf layer."""
         return iter(())
 
-    @cached_property
+    @_once
     def _nesting(self) -> int:
         """How many levels of containers this layer holds (0 for a leaf)."""
         return 0
 
     def _repr_html_(self) -> str:
         """Jupyter shows a layer or network as its report (an HTML table)."""
-        return self.report()._repr_html_()
+        html: str = self.report()._repr_html_()
+        return html
 
     def __repr__(self) -> str:
-        return _call_repr(self)
+        return call_repr(self)
 
     def __str__(self) -> str:
         return repr(self)
@@ -372,14 +438,10 @@ class Layer:
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return _field_values(self) == _field_values(other)
+        return field_values(self) == field_values(other)
 
     def __hash__(self) -> int:
-        return hash((self.__class__, _field_values(self)))
-
-
-def _field_values(layer: object) -> tuple[object, ...]:
-    return tuple(getattr(layer, item.name) for item in dataclasses.fields(layer))  # type: ignore[arg-type]
+        return hash((self.__class__, field_values(self)))
 
 
 class Composite(Layer):
@@ -387,7 +449,7 @@ class Composite(Layer):
 
     A composite declares :meth:`children` and :meth:`forward_shapes`; its
     counts are the deduplicated sum of its leaves, its shapes and MACs come
-    from running its children through a :class:`Walk`.
+    from running its children through a :class:`paramcalc.walk.Walk`.
 
     ``distinct_copies`` is True for a composite whose children are one block
     standing for distinct deep copies (``Repeat``): the same object under two
@@ -440,10 +502,31 @@ class Composite(Layer):
         return self._named("b", "", set())
 
     def _tally(self, tally: _Tally) -> None:
+        # leaves inline (the loop ``params()`` spends its time in), composites recurse
+        seen = tally.seen
+        params = trainable = buffers = 0
         for _, child in self.children():
-            child._tally(tally)
+            if isinstance(child, Composite):
+                child._tally(tally)
+                continue
+            key = id(child)
+            if key not in seen:
+                seen.add(key)
+                counts = child._counts
+                params += counts[0]
+                trainable += counts[1]
+                buffers += counts[2]
+        tally.params += params
+        tally.trainable += trainable
+        tally.buffers += buffers
 
-    @cached_property
+    def _sum(self, what: str, seen: set[int]) -> int:
+        if id(self) in seen:
+            return 0
+        seen.add(id(self))
+        return sum(child._sum(what, seen) for _, child in self.children())
+
+    @_once
     def _counts(self) -> Counts:
         tally = _Tally()
         self._tally(tally)
@@ -464,12 +547,7 @@ class Composite(Layer):
         return None
 
     def __getattr__(self, name: str) -> Layer:
-        """Children by name, as torch's modules: ``resnet.layer1``, ``block.conv1``.
-
-        >>> from paramcalc import zoo
-        >>> zoo.get("resnet18").layer1[0].conv1
-        Conv2d(64, 64, 3, padding=1, bias=False)
-        """
+        """Children by name, as torch's modules: ``resnet.layer1[0].conv1`` (see README)."""
         fields = type(self).__dict__.get("__dataclass_fields__", {})
         if not name.startswith("_") and name not in fields:  # fields: not yet set, not children
             child = self._find_child(name)
@@ -490,13 +568,13 @@ class Composite(Layer):
             f"{type(self).__name__} indices must be int or str, not {type(key).__name__}"
         )
 
-    def _child_at(self, index: int) -> Layer:
+    def _child_at(self, index: int) -> Layer:  # Repeat's does not list its copies
         children = [child for _, child in self.children()]
         if not -len(children) <= index < len(children):
             raise IndexError(f"{type(self).__name__} index {index} is out of range")
         return children[index]
 
-    @cached_property
+    @_once
     def _nesting(self) -> int:
         seen: set[int] = set()
         deepest = 0
@@ -507,30 +585,6 @@ class Composite(Layer):
         return deepest + 1
 
 
-def check_nesting(owner: str, child: Layer) -> Layer:
-    """``child`` if a container may hold it: at most :data:`MAX_NESTING` levels in all.
-
-    Each container checks its children as it is built, so a network never
-    grows deeper than the limit.
-
-    >>> from paramcalc import Linear, Sequential
-    >>> net = Linear(1, 1)
-    >>> for _ in range(MAX_NESTING):
-    ...     net = Sequential(net)
-    >>> Sequential(net)
-    Traceback (most recent call last):
-    ...
-    paramcalc.errors.ConfigError: Sequential: containers may be nested at most 100 deep ...
-    """
-    if child._nesting >= MAX_NESTING:
-        raise ConfigError(
-            f"{owner}: containers may be nested at most {MAX_NESTING} deep "
-            f"(real networks nest about ten deep). Received: a child nested "
-            f"{child._nesting} deep."
-        )
-    return child
-
-
 def _unique_child_counts(layer: Composite) -> Iterator[int]:
     tally = _Tally()
     for _, child in layer.children():
@@ -539,322 +593,8 @@ def _unique_child_counts(layer: Composite) -> Iterator[int]:
         yield tally.params - before
 
 
-class Walk:
-    """Runs a layer on a shape, child by child: shapes, MACs and report rows.
-
-    Errors are raised once, with the failing layer's path, its type, and where
-    its input came from.
-    """
-
-    __slots__ = (
-        "_last",
-        "_row",
-        "_scopes",
-        "batch_size",
-        "elementwise",
-        "macs",
-        "record",
-        "rows",
-        "seen",
-    )
-
-    TOTALS: ClassVar[tuple[str, ...]] = ("macs", "elementwise")
-    """The per-forward sums a walk accumulates; repeated copies multiply each."""
-
-    def __init__(self, *, record: bool = False) -> None:
-        self.record = record
-        self._row: Any = None
-        if record:
-            from paramcalc.report import Row  # report imports this module: bind it late, once
-
-            self._row = Row
-        self.rows: list[Any] = []
-        self.seen: dict[int, str] = {}
-        self.macs = 0
-        self.elementwise = 0
-        self._last: tuple[str, Layer, Shape] | None = None
-        self._scopes: dict[tuple[int, int, str], dict[int, str]] = {}
-
-    def visit(self, path: str, layer: Layer, shape: Shape | None, depth: int = 0) -> Shape | None:
-        """Run ``layer`` (at ``path``) on ``shape`` and return its output shape."""
-        if isinstance(layer, Composite):
-            return self._composite(path, layer, shape, depth)
-        out = None
-        macs = elementwise = None
-        if shape is not None and layer.bare_tensor:
-            macs = elementwise = 0  # a raw tensor is not run: shapes pass by, its row shows none
-        elif shape is not None:
-            try:
-                out = layer.infer_shape(shape)
-                macs = layer.count_macs(shape, out)
-                elementwise = layer.count_elementwise(shape, out)
-            except ShapeError as error:
-                raise self._locate(error, path, layer, shape) from None
-            self.macs += macs
-            self.elementwise += elementwise
-            self._last = (path, layer, shape)
-        if self.record:
-            first = self.seen.get(id(layer))
-            counts = layer._counts if first is None else _NOTHING
-            if first is None:
-                self.seen[id(layer)] = path
-                ties = layer.ties()
-                if ties:
-                    first = ", ".join(target for _, target in ties)
-            self.rows.append(
-                self._row(
-                    path,
-                    type(layer).__name__,
-                    depth,
-                    counts.params,
-                    counts.trainable,
-                    counts.buffers,
-                    out,
-                    macs,
-                    first,
-                    True,
-                    layer,
-                    elementwise,
-                )
-            )
-        return shape if layer.bare_tensor else out
-
-    def _runner(self, path: str, layer: Composite, depth: int) -> Visit:
-        """The ``visit`` callback handed to ``layer.forward_shapes``."""
-
-        def run(
-            name: str, child: Layer, shape: Shape | None, *, copies: int | None = None
-        ) -> Shape | None:
-            if copies is None:
-                return self.visit(f"{path}.{name}" if path else name, child, shape, depth)
-            return self._copies(path, layer, name, child, shape, depth, copies)
-
-        return run
-
-    def _copies(
-        self,
-        path: str,
-        owner: Composite,
-        name: str,
-        child: Layer,
-        shape: Shape | None,
-        depth: int,
-        copies: int,
-    ) -> Shape | None:
-        """Run ``copies`` distinct copies of ``child`` in a row, walking few of them.
-
-        Each copy is a distinct object (a deep copy), so it counts in full and
-        has its own scope for shared layers. Once a copy maps its input shape
-        to itself, every later copy would repeat it exactly: its MACs are
-        multiplied and (when recording) its rows are copied under new paths.
-        """
-        _check.positive(type(owner).__name__, "copies", copies)
-        outer = self.seen
-        done = 0
-        out = shape
-        start = len(self.rows)
-        steps = [0] * len(self.TOTALS)
-        while done < copies:
-            copy_name = f"{name}{done}"
-            # a copy's scope: per enclosing scope, so nested repeats get one per outer copy
-            self.seen = self._scopes.setdefault((id(outer), id(owner), copy_name), {})
-            given = out
-            start = len(self.rows)
-            before = [getattr(self, total) for total in self.TOTALS]
-            try:
-                out = self.visit(f"{path}.{copy_name}" if path else copy_name, child, given, depth)
-            finally:
-                self.seen = outer
-            steps = [getattr(self, t) - b for t, b in zip(self.TOTALS, before, strict=True)]
-            done += 1
-            if out == given:
-                break
-        rest = copies - done
-        if rest:
-            for total, step in zip(self.TOTALS, steps, strict=True):
-                setattr(self, total, getattr(self, total) + step * rest)
-            if self.record:  # one group of rows for the identical copies: "×N"
-                factor = rest + 1
-                self.rows[start:] = [
-                    _repeated(row, factor, top=index == 0)
-                    for index, row in enumerate(self.rows[start:])
-                ]
-        return out
-
-    def _composite(
-        self, path: str, layer: Composite, shape: Shape | None, depth: int
-    ) -> Shape | None:
-        start = len(self.rows)
-        recording = self.record and bool(path)
-        if recording:
-            self.rows.append(None)  # filled in below, once the subtree is counted
-        macs_before = self.macs
-        elementwise_before = self.elementwise
-        first = self.seen.get(id(layer))
-        if first is None and path:
-            self.seen[id(layer)] = path
-        inner = depth + 1 if path else depth
-        try:
-            out = layer.forward_shapes(self._runner(path, layer, inner), shape)
-        except ShapeError as error:
-            if error.path or error.kind:
-                raise
-            # raised by the composite itself (a residual or concat mismatch)
-            raise ShapeError(
-                error.detail, path=path, kind=type(layer).__name__, received=error.received
-            ) from None
-        if recording:
-            from paramcalc.report import Row
-
-            subtree = self.rows[start + 1 :]
-            leaves = [row for row in subtree if row.leaf]
-            self.rows[start] = Row(
-                path,
-                type(layer).__name__,
-                depth,
-                sum(row.params for row in leaves),
-                sum(row.trainable for row in leaves),
-                sum(row.buffers for row in leaves),
-                out,
-                None if shape is None else self.macs - macs_before,
-                first,
-                False,
-                layer,
-                elementwise=None if shape is None else self.elementwise - elementwise_before,
-            )
-        return out
-
-    def _locate(self, error: ShapeError, path: str, layer: Layer, shape: Shape) -> ShapeError:
-        if error.path or (not path and error.kind):
-            return error
-        detail = error.detail
-        received = error.received
-        source = "the input"
-        if self._last is not None:
-            last_path, last_layer, last_in = self._last
-            name = last_path.rpartition(".")[2]
-            where = f"#{last_path}" if name.isdigit() else last_path
-            source = f"{where} ({type(last_layer).__name__})"
-            if received is not None:
-                detail += _factorization(received, last_in)
-        if path:
-            detail = f"{detail} from {source}"
-        return ShapeError(detail, path=path, kind=type(layer).__name__, received=received)
-
-
-def _repeated(row: Any, factor: int, *, top: bool) -> Any:
-    """A report row of the last walked copy of a repeated block, standing for ``factor`` copies."""
-    return row._replace(
-        params=row.params * factor,
-        trainable=row.trainable * factor,
-        buffers=row.buffers * factor,
-        macs=None if row.macs is None else row.macs * factor,
-        elementwise=None if row.elementwise is None else row.elementwise * factor,
-        repeat=row.repeat * factor if top else row.repeat,
-        copies=row.copies * factor,
-    )
-
-
-def _factorization(size: int, before: Shape) -> str:
-    """``" = 16·5·5"`` when ``size`` is the flattened tail of the previous input."""
-    for start in range(len(before) - 1):
-        if numel(before[start:]) == size:
-            return f" = {product_text(before[start:])}"
-    return ""
-
-
-def _set_trainable(layer: L, value: bool, patterns: tuple[str, ...]) -> L:
-    targets: set[int] = set()
-    matched: set[str] = set()
-
-    def mark(node: Layer, path: str, selected: bool) -> int:
-        """Mark the leaves to change; return how many leaf uses were selected."""
-        hits = {p for p in patterns if path and fnmatch.fnmatchcase(path, p)}
-        matched.update(hits)
-        selected = selected or bool(hits)
-        if isinstance(node, Composite):
-            counts = [
-                mark(child, f"{path}.{name}" if path else name, selected)
-                for name, child in _copies_to_mark(node, patterns)
-            ]
-            if node.distinct_copies and len(set(counts)) > 1:
-                raise ConfigError(
-                    f"{type(node).__name__} `{path}`: the copies of a repeated block are "
-                    "identical; freeze or unfreeze all of them or none. "
-                    f"Received patterns selecting some copies only: "
-                    f"{', '.join(repr(p) for p in patterns)}."
-                )
-            return sum(counts)
-        if selected:
-            targets.add(id(node))
-        return int(selected)
-
-    mark(layer, "", not patterns)
-    missing = [p for p in patterns if p not in matched]
-    if missing:
-        raise ConfigError(
-            f"{type(layer).__name__}.{'freeze' if not value else 'unfreeze'}: no layer path "
-            f"matches {', '.join(repr(p) for p in missing)}."
-        )
-    memo: dict[int, Layer] = {}
-
-    def rebuild(node: Layer) -> Layer:
-        key = id(node)
-        if key not in memo:
-            if isinstance(node, Composite):
-                children = _copies_to_mark(node, ()) if node.distinct_copies else node.children()
-                memo[key] = node.rebuild([rebuild(child) for _, child in children])
-            elif key in targets and node.trainable != value:
-                memo[key] = dataclasses.replace(node, trainable=value)
-            else:
-                memo[key] = node
-        return memo[key]
-
-    return cast(L, rebuild(layer))
-
-
-_FEW_COPIES = 1000
-"""Up to this many copies of a repeated block, freezing looks at every copy's path."""
-
-
-def _copies_to_mark(node: Composite, patterns: tuple[str, ...]) -> Iterable[tuple[str, Layer]]:
-    """The children whose paths a freeze pattern is matched against.
-
-    A repeated block's copies are one object: a few hundred are looked at one
-    by one; of more, the first, second and last, and every index a pattern
-    names or that has as many digits as one it names (``"h.1*"``, ``"h.[0-5]"``),
-    so a pattern selecting some copies is still caught, at a cost set by the patterns.
-    """
-    if not node.distinct_copies:
-        return node.children()
-    children = node.children()
-    first = next(children)
-    count: int = getattr(node, "n", 1)
-    if count <= _FEW_COPIES:
-        return [first, *children]
-    prefix = first[0].rstrip("0123456789")
-    numbers = {int(text) for pattern in patterns for text in re.findall(r"\d+", pattern)}
-    widths = {len(str(number)) for number in numbers}
-    picked = {0, 1, count - 1} | {n for n in numbers if n < count}
-    picked |= {10 ** (width - 1) for width in widths if 10 ** (width - 1) < count}
-    return [(f"{prefix}{index}", first[1]) for index in sorted(picked)]
-
-
-def _collapse(value: object) -> object:
-    if isinstance(value, tuple) and value and all(item == value[0] for item in value):
-        return value[0]
-    return value
-
-
-def _call_repr(layer: Layer) -> str:
-    """``Conv2d(1, 6, 5, stride=2)``: positional required arguments, changed defaults."""
-    positional, keywords = [], []
-    for item in dataclasses.fields(layer):
-        if not item.repr or not item.init:
-            continue
-        value = getattr(layer, item.name)
-        if item.default is dataclasses.MISSING and item.default_factory is dataclasses.MISSING:
-            positional.append(repr(_collapse(value)))
-        elif _collapse(value) != _collapse(item.default):
-            keywords.append(f"{item.name}={_collapse(value)!r}")
-    return f"{type(layer).__name__}({', '.join(positional + keywords)})"
+def __getattr__(name: str) -> Any:
+    """``Walk`` moved to :mod:`paramcalc.walk`; the old import path still works."""
+    if name == "Walk":
+        return upward("walk")
+    raise AttributeError(f"module 'paramcalc.layer' has no attribute {name!r}")

@@ -26,12 +26,11 @@ from typing import ClassVar, cast
 
 from paramcalc import _check
 from paramcalc._check import shown
+from paramcalc._repr import indent as _indent
 from paramcalc.errors import ConfigError, ConfigTypeError
 from paramcalc.formula import Formula, num, product
 from paramcalc.layer import Composite, Layer
 from paramcalc.shapes import Shape
-
-__all__ = ["Parameter", "ParameterDict", "ParameterList"]
 
 
 @dataclass(frozen=True, init=False, repr=False, eq=False)
@@ -105,10 +104,6 @@ def _check_parameter(container: str, name: str, value: object) -> tuple[str, Lay
             f"Received: {shown(name)}."
         )
     return name, value
-
-
-def _indent(text: str) -> str:
-    return text.replace("\n", "\n  ")
 
 
 @dataclass(frozen=True, init=False, repr=False, eq=False)

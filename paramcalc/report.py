@@ -26,8 +26,11 @@ from paramcalc.footprint import (
     tensor_bytes as _tensor_bytes,
 )
 from paramcalc.formula import Formula
-from paramcalc.layer import Walk
+from paramcalc.graph import check_ties
+from paramcalc.seam import upward
+from paramcalc.serial import layer_spec
 from paramcalc.shapes import Shape, as_shape, numel
+from paramcalc.walk import Step, Walk
 
 if TYPE_CHECKING:
     from paramcalc.layer import Layer
@@ -93,8 +96,6 @@ class Row(NamedTuple):
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able data (the row objects of ``"schema": 1``)."""
-        from paramcalc.serial import layer_spec
-
         return {
             "path": self.path,
             "kind": self.kind,
@@ -167,6 +168,17 @@ class Report:
     """The network the report describes (its spec goes into :meth:`to_dict`)."""
 
     @property
+    def active(self) -> int | None:
+        """Parameters one token runs through, for a mixture of experts; None for any other network.
+
+        ``root.active_params()``: the routed experts not chosen for a token are
+        left out (see ``docs/hf.md``). None when every parameter is active.
+        """
+        if self.root is None or not self.root.inactive_params():
+            return None
+        return self.root.active_params()
+
+    @property
     def non_trainable(self) -> int:
         """Frozen parameters (buffers are not parameters: see :attr:`buffers`)."""
         return self.params - self.trainable
@@ -223,8 +235,6 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able data with exact integers (``"schema": 1``, docs/report.md)."""
-        from paramcalc.serial import layer_spec
-
         return {
             "schema": SCHEMA,
             "model": self.model,
@@ -236,6 +246,7 @@ class Report:
                 "trainable": self.trainable,
                 "non_trainable": self.non_trainable,
                 "buffers": self.buffers,
+                **({} if self.active is None else {"active": self.active}),
                 "macs": self.macs,
                 "flops": self.flops,
                 "elementwise_flops": self.elementwise,
@@ -250,9 +261,8 @@ class Report:
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """:meth:`to_dict` as JSON text, keys in schema order."""
-        from paramcalc.render.json import render_json
-
-        return render_json(self, indent=indent)
+        text: str = upward("render_json")(self, indent=indent)
+        return text
 
     def render(
         self,
@@ -274,9 +284,7 @@ class Report:
         ``ascii`` draws the text table without box-drawing characters. The
         totals never change with these choices.
         """
-        from paramcalc.render import render
-
-        return render(
+        text: str = upward("render")(
             self,
             format,
             columns=columns,
@@ -286,6 +294,7 @@ class Report:
             explain=explain,
             ascii=ascii,
         )
+        return text
 
     def __str__(self) -> str:
         return self.render()
@@ -323,8 +332,6 @@ def build_report(
     mixed_precision: bool = False,
 ) -> Report:
     """Walk ``layer`` once and collect its rows and totals (see :meth:`Layer.report`)."""
-    from paramcalc.graph import check_ties
-
     _check.positive("report", "batch_size", batch_size)
     check_ties(layer)
     shape = None if input_shape is None else as_shape(input_shape)
@@ -358,31 +365,28 @@ def build_report(
     )
 
 
-def _with_bytes(rows: list[Row], batch_size: int, dtype: str) -> tuple[Row, ...]:
-    """Scale the compute columns by the batch and fill in the byte columns.
+def _with_bytes(steps: list[Step], batch_size: int, dtype: str) -> tuple[Row, ...]:
+    """Turn the walk's steps into rows: scale the compute by the batch, add the bytes.
 
     A leaf's bytes are its own tensors' (none on a shared layer's second use)
     and its output's; a container's are the sums over the leaves of its subtree.
     """
     done: list[Row] = []
-    for row in rows:
-        macs = None if row.macs is None else row.macs * batch_size
-        elementwise = None if row.elementwise is None else row.elementwise * batch_size
-        if row.leaf:
-            first = row.shared_with is None
+    for step in steps:
+        macs = None if step.macs is None else step.macs * batch_size
+        elementwise = None if step.elementwise is None else step.elementwise * batch_size
+        row = Row(*step[:7], macs, *step[8:11], elementwise, repeat=step.repeat, copies=step.copies)
+        if step.leaf:
+            first = step.shared_with is None
             activation = None
-            copies = row.copies
-            if row.output_shape is not None:
-                activation = copies * _tensor_bytes(numel(row.output_shape) * batch_size, dtype)
+            copies = step.copies
+            if step.output_shape is not None:
+                activation = copies * _tensor_bytes(numel(step.output_shape) * batch_size, dtype)
             row = row._replace(
-                macs=macs,
-                elementwise=elementwise,
-                param_bytes=copies * parameter_bytes(row.layer, dtype) if first else 0,
-                buffer_bytes=copies * buffer_bytes(row.layer, dtype) if first else 0,
+                param_bytes=copies * parameter_bytes(step.layer, dtype) if first else 0,
+                buffer_bytes=copies * buffer_bytes(step.layer, dtype) if first else 0,
                 activation_bytes=activation,
             )
-        else:
-            row = row._replace(macs=macs, elementwise=elementwise)
         done.append(row)
     for index, row in enumerate(done):
         if not row.leaf:

@@ -15,8 +15,9 @@ that follow them in a report. :func:`from_dict` turns a report's
 >>> copy == net, copy.params()
 (True, 34726)
 
-Layer names are looked up among paramcalc's exports (:func:`layer_types`), so
-every layer paramcalc offers is known here without a list to keep in step.
+Layer names are looked up in the registry of layer families
+(:func:`paramcalc.registry.layer_types`), so every layer paramcalc offers is
+known here without importing the package's public table or the zoo.
 """
 
 from __future__ import annotations
@@ -26,10 +27,13 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from paramcalc._check import shown
+from paramcalc.children import check_entry
 from paramcalc.containers import Module, ModuleDict, ModuleList, Sequential
 from paramcalc.errors import ConfigError, ParamcalcError
-from paramcalc.layer import MAX_NESTING, Composite, Layer, Walk, check_nesting
+from paramcalc.layer import Composite, Layer
+from paramcalc.nesting import MAX_NESTING, check_nesting
 from paramcalc.params import ParameterDict, ParameterList
+from paramcalc.registry import layer_types
 
 __all__ = ["custom_module", "from_dict", "layer_spec", "layer_types"]
 
@@ -37,32 +41,6 @@ _CHILD = "$child"
 _MAX_ARGS_DEPTH = 2 * MAX_NESTING
 """The deepest nesting of a spec's arguments (``$layer`` specs within specs, lists)."""
 _LAYER = "$layer"
-
-
-def layer_types() -> dict[str, type[Layer]]:
-    """Every layer class paramcalc exports, by exported name (aliases included).
-
-    >>> layer_types()["Linear"].__name__, layer_types()["MaxPool"].__name__
-    ('Linear', 'MaxPool2d')
-    """
-    import paramcalc
-    from paramcalc import zoo
-    from paramcalc.layer import Composite
-
-    found: dict[str, type[Layer]] = {}
-    for name in paramcalc.__all__:
-        value = getattr(paramcalc, name, None)
-        if isinstance(value, type) and issubclass(value, Layer) and value is not Layer:
-            found[name] = value
-    for name in zoo.__all__:  # the zoo's own leaf layers (GPT-2's Conv1D, …)
-        value = getattr(zoo, name, None)
-        if (
-            isinstance(value, type)
-            and issubclass(value, Layer)
-            and not issubclass(value, Composite)
-        ):
-            found.setdefault(name, value)
-    return found
 
 
 def custom_module(name: str, classes: dict[str, type[Module]] | None = None) -> Module:
@@ -94,9 +72,7 @@ def add_child(module: Module, name: str, child: Layer) -> None:
     without becoming attributes.
     """
     if hasattr(type(module), name) or name.startswith("_"):
-        from paramcalc.containers import _check_entry
-
-        _check_entry(type(module).__name__, name, child)
+        check_entry(type(module).__name__, name, child)
         module._modules[name] = child
         module.__dict__.pop("_counts", None)
     else:
@@ -209,17 +185,22 @@ def _zoo_blocks() -> dict[str, type[Layer]]:
     """
     import importlib
 
-    from paramcalc import zoo
-    from paramcalc.layer import Composite
-
+    zoo = importlib.import_module("paramcalc.zoo")  # by name: the zoo sits above this reader
     for module in zoo._HOMES:
         importlib.import_module(module)
     found: dict[str, type[Layer]] = {}
-    stack: list[type[Layer]] = [Composite]
+    stack: list[type[Layer]] = [Layer]
     while stack:
         cls = stack.pop()
         stack.extend(cls.__subclasses__())
-        if cls.__module__.startswith("paramcalc.zoo") and dataclasses.is_dataclass(cls):
+        # the zoo's and the Hugging Face builders' classes, some made by name (hf.blocks.named);
+        # not the custom modules rebuilt here (Module subclasses named after a report's types)
+        home = cls.__module__
+        if (
+            home.startswith(("paramcalc.zoo", "paramcalc.hf"))
+            and dataclasses.is_dataclass(cls)
+            and not issubclass(cls, Module)
+        ):
             found.setdefault(cls.__name__, cls)
     return found
 
@@ -232,6 +213,13 @@ def _restore(
     if not isinstance(args, Mapping):
         raise ConfigError(f"{cls.__name__}: 'args' must be an object. Received: {shown(args)}.")
     values = cast(dict[str, Any], _decode(dict(args), dict(children), depth))
+    if not issubclass(cls, Composite):  # a leaf (hf's Attend): its constructor checks it
+        try:
+            return cls(**values)
+        except TypeError as error:
+            raise ConfigError(
+                f"{cls.__name__}: cannot be built from {shown(values)}: {error}"
+            ) from None
     fields = {item.name for item in dataclasses.fields(cls) if item.init}
     if set(values) != fields:
         raise ConfigError(
@@ -245,7 +233,7 @@ def _restore(
         if not isinstance(child, Layer):
             raise ConfigError(f"{cls.__name__}: a stored block holds a non-layer child.")
         check_nesting(cls.__name__, child)
-    Walk().visit("", layer, None)  # its steps name its children: a malformed block fails here
+    layer.report()  # its steps name its children: a malformed block fails here
     return layer
 
 

@@ -100,7 +100,8 @@ def exercise(layer: object) -> None:
     for shape in ((3, 32, 32), (16,), (10, 16), (1, 8, 8, 8)):
 
         def walk(shape: tuple[int, ...] = shape) -> str:
-            return layer.report(shape).render("text")
+            text: str = layer.report(shape).render("text")
+            return text
 
         ends_cleanly(walk)
 

@@ -17,10 +17,18 @@ FIXTURES = Path(__file__).parent / "fixtures" / "hf"
     ("file", "total", "kind"),
     [
         ("llama-2-7b.json", 6_738_415_616, "LlamaForCausalLM"),  # Llama 2 paper / HF card: 7B
-        ("mistral-7b.json", 7_241_732_096, "LlamaForCausalLM"),  # Mistral-7B-v0.1: 7.24B
-        ("qwen2-0.5b.json", 494_032_768, "LlamaForCausalLM"),  # Qwen2-0.5B: 0.49B, tied
+        ("mistral-7b.json", 7_241_732_096, "MistralForCausalLM"),  # Mistral-7B-v0.1: 7.24B
+        ("qwen2-0.5b.json", 494_032_768, "Qwen2ForCausalLM"),  # Qwen2-0.5B: 0.49B, tied
         ("gpt2.json", 124_439_808, "GPT2LMHeadModel"),  # GPT-2 small, tied head
-        ("bert-base-uncased.json", 109_482_240, "BertModel"),  # BERT-base with pooler
+        # bert-base-uncased's checkpoint class; BertModel (with pooler) is 109,482,240
+        ("bert-base-uncased.json", 109_514_298, "BertForMaskedLM"),
+        ("roberta-base.json", 124_697_433, "RobertaForMaskedLM"),  # roberta-base: 125M
+        ("distilbert-base-uncased.json", 66_985_530, "DistilBertForMaskedLM"),  # 66M
+        ("t5-small.json", 60_506_624, "T5ForConditionalGeneration"),  # T5 paper: 60M
+        ("vit-base-patch16-224.json", 86_567_656, "ViTForImageClassification"),  # 86.6M
+        ("clip-vit-base-patch32.json", 151_277_313, "CLIPModel"),  # 151M
+        ("whisper-tiny.json", 37_760_640, "WhisperForConditionalGeneration"),  # 39M
+        ("whisper-base.json", 72_593_920, "WhisperForConditionalGeneration"),  # 74M
     ],
 )
 def test_shipped_configs(file: str, total: int, kind: str) -> None:
@@ -70,7 +78,7 @@ def test_llama_70b_from_dict() -> None:
 @pytest.mark.parametrize(
     ("config", "message"),
     [
-        ({"model_type": "t5"}, r"unsupported model_type 't5'; supported: .*llama, mistral"),
+        ({"model_type": "nope"}, r"unsupported model_type 'nope'; supported: .*llama, mistral"),
         ({"hidden_size": 8}, r"the config has no `model_type`"),
         ({"model_type": "llama"}, r"a llama config needs `vocab_size`, which is missing"),
         (
@@ -96,6 +104,7 @@ def test_llama_70b_from_dict() -> None:
                 "intermediate_size": 0,
                 "num_hidden_layers": 1,
                 "num_attention_heads": 2,
+                "num_key_value_heads": 2,  # absent: Qwen2Config's default, 32
             },
             r"`intermediate_size` must be at least 1",
         ),

@@ -7,7 +7,7 @@ import json
 import pytest
 
 import paramcalc as nn
-from paramcalc import ConfigError, Layer, from_dict
+from paramcalc import ConfigError, Layer, Report, from_dict
 from paramcalc.serial import custom_module, layer_spec
 
 from .nets import CASES
@@ -25,7 +25,8 @@ ROW_KEYS = [
 
 
 def _report_of(layer: Layer, shape: tuple[int, ...] | None, batch: int = 1) -> dict[str, object]:
-    return layer.report(shape, batch_size=batch).to_dict()
+    report: Report = layer.report(shape, batch_size=batch)
+    return report.to_dict()
 
 
 @pytest.mark.parametrize("name", list(CASES))

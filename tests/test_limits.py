@@ -109,7 +109,7 @@ def test_errors_are_paramcalc_errors() -> None:
 class TestNesting:
     def test_containers_nested_too_deep_are_refused(self) -> None:
         """Nesting past MAX_NESTING is a ConfigError at construction, not a RecursionError later."""
-        from paramcalc.layer import MAX_NESTING
+        from paramcalc.nesting import MAX_NESTING
 
         net: nn.Layer = nn.Linear(1, 1)
         for _ in range(MAX_NESTING):

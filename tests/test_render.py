@@ -29,7 +29,8 @@ VARIANTS: dict[str, tuple[str, dict[str, object]]] = {
 
 def report(name: str) -> Report:
     case = CASES[name]()
-    return case.network.report(case.input_shape, batch_size=case.batch_size)
+    built: Report = case.network.report(case.input_shape, batch_size=case.batch_size)
+    return built
 
 
 @pytest.mark.parametrize("variant", list(VARIANTS))

@@ -19,7 +19,11 @@ paramcalc does not build; a key paramcalc does not know is named in a
 Layout: :mod:`paramcalc.hf.config` reads configs; each family group has one
 module (``paramcalc.hf.<group>``) with a ``build_<model_type>(config)``
 function per ``model_type``, registered in :data:`MODEL_TYPES` and imported
-only when that type is asked for.
+only when that type is asked for: ``dense`` (Llama-shaped decoders),
+``moe`` (mixtures of experts), ``classic`` (GPT-2, GPT-BigCode, GPT-NeoX,
+OPT, Falcon, Phi). They share ``decoder`` (the Llama-shaped builder),
+``blocks`` (attention, experts, layer stacks) and ``heads`` (the head
+``architectures[0]`` names). See ``docs/hf.md``.
 """
 
 from __future__ import annotations
@@ -37,11 +41,38 @@ from paramcalc.layer import Layer
 __all__ = ["GENERIC_KEYS", "MODEL_TYPES", "from_hf_config"]
 
 MODEL_TYPES: Mapping[str, str] = {
-    "llama": "paramcalc.hf.decoders:build_llama",
-    "mistral": "paramcalc.hf.decoders:build_mistral",
-    "qwen2": "paramcalc.hf.decoders:build_qwen2",
-    "gpt2": "paramcalc.hf.decoders:build_gpt2",
+    "llama": "paramcalc.hf.dense:build_llama",
+    "mistral": "paramcalc.hf.dense:build_mistral",
+    "qwen2": "paramcalc.hf.dense:build_qwen2",
+    "qwen3": "paramcalc.hf.dense:build_qwen3",
+    "gemma": "paramcalc.hf.dense:build_gemma",
+    "gemma2": "paramcalc.hf.dense:build_gemma2",
+    "gemma3_text": "paramcalc.hf.dense:build_gemma3_text",
+    "phi3": "paramcalc.hf.dense:build_phi3",
+    "olmo2": "paramcalc.hf.dense:build_olmo2",
+    "mixtral": "paramcalc.hf.moe:build_mixtral",
+    "qwen2_moe": "paramcalc.hf.moe:build_qwen2_moe",
+    "qwen3_moe": "paramcalc.hf.moe:build_qwen3_moe",
+    "deepseek_v3": "paramcalc.hf.moe:build_deepseek_v3",
+    "gpt_oss": "paramcalc.hf.moe:build_gpt_oss",
+    "phi": "paramcalc.hf.classic:build_phi",
+    "falcon": "paramcalc.hf.classic:build_falcon",
+    "gpt_neox": "paramcalc.hf.classic:build_gpt_neox",
+    "opt": "paramcalc.hf.classic:build_opt",
+    "gpt2": "paramcalc.hf.classic:build_gpt2",
+    "gpt_bigcode": "paramcalc.hf.classic:build_gpt_bigcode",
     "bert": "paramcalc.hf.encoders:build_bert",
+    "roberta": "paramcalc.hf.encoders:build_roberta",
+    "distilbert": "paramcalc.hf.encoders:build_distilbert",
+    "t5": "paramcalc.hf.t5:build_t5",
+    "mt5": "paramcalc.hf.t5:build_mt5",
+    "vit": "paramcalc.hf.vision:build_vit",
+    "clip": "paramcalc.hf.vision:build_clip",
+    "clip_text_model": "paramcalc.hf.vision:build_clip_text_model",
+    "clip_vision_model": "paramcalc.hf.vision:build_clip_vision_model",
+    "siglip_vision_model": "paramcalc.hf.vision:build_siglip_vision_model",
+    "whisper": "paramcalc.hf.whisper:build_whisper",
+    "gemma3": "paramcalc.hf.gemma3:build_gemma3",
 }
 """The supported ``model_type`` values and the builder of each (``module:function``)."""
 
@@ -93,6 +124,8 @@ GENERIC_KEYS = frozenset(
         "quantization_config",  # sizes the stored weights, not the parameter count
         "prefix",
         "license",
+        "auto_map",  # remote-code class paths
+        "cache_implementation",  # generation setting
     }
 )
 """Keys of any config that change no parameter tensor."""
@@ -113,23 +146,25 @@ def _builder(model_type: str) -> Callable[[HFConfig], Layer]:
 def from_hf_config(source: str | os.PathLike[str] | Mapping[str, Any]) -> Layer:
     """Build the network a Hugging Face ``config.json`` describes (local, no network).
 
-    The class in ``architectures[0]`` decides the head, as ``AutoModel`` does.
+    The class in ``architectures[0]`` decides the head, as ``AutoModel`` does;
+    without ``architectures``, the family's causal LM is built. A class the
+    family does not define is refused with the list of those it does.
 
     >>> from_hf_config({"model_type": "nope"})
     Traceback (most recent call last):
     ...
     paramcalc.errors.ConfigError: from_hf_config: unsupported model_type 'nope'; supported: ...
-    >>> from_hf_config({"model_type": "gpt2", "vocab_size": 50257})
+    >>> from_hf_config({"model_type": "llama", "vocab_size": 32000})
     Traceback (most recent call last):
     ...
-    paramcalc.errors.ConfigError: from_hf_config: a gpt2 config needs `n_positions`, which ...
+    paramcalc.errors.ConfigError: from_hf_config: a llama config needs `hidden_size`, which ...
     """
     data = load(source)
     config = HFConfig(data, "config")
     model_type = config.model_type
     config.where = f"{model_type} config"
     network = _builder(model_type)(config)
-    unknown = [key for key in config.unread() if key not in GENERIC_KEYS]
+    unknown = [key for key in config.unread() if key.rsplit(".", 1)[-1] not in GENERIC_KEYS]
     if unknown:
         warnings.warn(
             ParamcalcWarning(

@@ -38,12 +38,13 @@ class HFConfig:
     ``"gemma3 config: text_config"``).
     """
 
-    __slots__ = ("data", "read", "where")
+    __slots__ = ("data", "read", "subs", "where")
 
     def __init__(self, data: Mapping[str, Any], where: str = "config") -> None:
         self.data = data
         self.where = where
         self.read: set[str] = {"model_type", "architectures"}
+        self.subs: dict[str, HFConfig] = {}
 
     # -- what the config says about itself ----------------------------------------
 
@@ -138,24 +139,35 @@ class HFConfig:
             )
         return value
 
-    def sub(self, key: str) -> HFConfig:
-        """A nested config (``text_config``, ``vision_config``) as its own HFConfig."""
+    def sub(self, key: str, *, optional: bool = False) -> HFConfig:
+        """A nested config (``text_config``, ``vision_config``) as its own HFConfig.
+
+        Its unread keys count as this config's (``vision_config.foo``). When
+        ``optional``, a missing one is empty (the sub-config class's defaults).
+        """
         value = self._value(key)
+        if value is None and optional:
+            value = {}
         if not isinstance(value, Mapping):
             raise ConfigError(
                 f"from_hf_config: the {self.where} needs `{key}` as an object. "
                 f"Received: {shown(value)}."
             )
-        return HFConfig(value, f"{self.where}: {key}")
+        child = HFConfig(value, f"{self.where}: {key}")
+        self.subs[key] = child
+        return child
 
     def ignore(self, *keys: str) -> None:
         """Mark keys that change no tensor in this family (``rope_theta``, dropouts)."""
         self.read.update(keys)
 
     def unread(self) -> list[str]:
-        """Keys present (and not null) that no builder read."""
+        """Keys present (and not null) that no builder read, sub-configs' as ``key.sub_key``."""
         read = self.read
-        return [key for key, value in self.data.items() if key not in read and value is not None]
+        unread = [key for key, value in self.data.items() if key not in read and value is not None]
+        for name, child in self.subs.items():
+            unread += [f"{name}.{key}" for key in child.unread()]
+        return unread
 
 
 def load(source: str | os.PathLike[str] | Mapping[str, Any]) -> Mapping[str, Any]:

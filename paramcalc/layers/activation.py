@@ -14,39 +14,7 @@ from paramcalc.layer import Layer
 from paramcalc.layers._dims import sample_dim, torch_dim
 from paramcalc.shapes import Shape, numel
 
-__all__ = [
-    "CELU",
-    "ELU",
-    "GELU",
-    "GLU",
-    "SELU",
-    "Hardshrink",
-    "Hardsigmoid",
-    "Hardswish",
-    "Hardtanh",
-    "LeakyReLU",
-    "LogSigmoid",
-    "LogSoftmax",
-    "Mish",
-    "PReLU",
-    "RReLU",
-    "ReLU",
-    "ReLU6",
-    "SiLU",
-    "Sigmoid",
-    "Softmax",
-    "Softmax2d",
-    "Softmin",
-    "Softplus",
-    "Softshrink",
-    "Softsign",
-    "Tanh",
-    "Tanhshrink",
-    "Threshold",
-]
 
-
-@dataclass(frozen=True, repr=False, eq=False)
 class _Elementwise(Layer):
     """An element-wise activation: 1 FLOP per element (docs/flops.md)."""
 
@@ -66,7 +34,6 @@ class _Inplace(_Elementwise):
         _check.boolean(type(self).__name__, "inplace", self.inplace)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class ReLU(_Inplace):
     """``max(0, x)``; mirrors ``torch.nn.ReLU``.
 
@@ -75,7 +42,6 @@ class ReLU(_Inplace):
     """
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class ReLU6(_Inplace):
     """``min(max(0, x), 6)``; mirrors ``torch.nn.ReLU6``.
 
@@ -84,7 +50,6 @@ class ReLU6(_Inplace):
     """
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class SELU(_Inplace):
     """Scaled ELU; mirrors ``torch.nn.SELU``.
 
@@ -93,7 +58,6 @@ class SELU(_Inplace):
     """
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class SiLU(_Inplace):
     """``x·σ(x)`` (swish); mirrors ``torch.nn.SiLU``.
 
@@ -102,7 +66,6 @@ class SiLU(_Inplace):
     """
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Mish(_Inplace):
     """``x·tanh(softplus(x))``; mirrors ``torch.nn.Mish``.
 
@@ -111,7 +74,6 @@ class Mish(_Inplace):
     """
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Hardswish(_Inplace):
     """``x·relu6(x + 3)/6``; mirrors ``torch.nn.Hardswish``.
 
@@ -120,7 +82,6 @@ class Hardswish(_Inplace):
     """
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Hardsigmoid(_Inplace):
     """``relu6(x + 3)/6``; mirrors ``torch.nn.Hardsigmoid``.
 
@@ -129,7 +90,6 @@ class Hardsigmoid(_Inplace):
     """
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Sigmoid(_Elementwise):
     """``1/(1 + e^−x)``; mirrors ``torch.nn.Sigmoid``.
 
@@ -138,7 +98,6 @@ class Sigmoid(_Elementwise):
     """
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Tanh(_Elementwise):
     """``tanh(x)``; mirrors ``torch.nn.Tanh``.
 
@@ -147,7 +106,6 @@ class Tanh(_Elementwise):
     """
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class LogSigmoid(_Elementwise):
     """``log(1/(1 + e^−x))``; mirrors ``torch.nn.LogSigmoid``.
 
@@ -156,7 +114,6 @@ class LogSigmoid(_Elementwise):
     """
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Softsign(_Elementwise):
     """``x/(1 + |x|)``; mirrors ``torch.nn.Softsign``.
 
@@ -165,7 +122,6 @@ class Softsign(_Elementwise):
     """
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Tanhshrink(_Elementwise):
     """``x − tanh(x)``; mirrors ``torch.nn.Tanhshrink``.
 
@@ -278,7 +234,6 @@ class ELU(_Elementwise):
         _check.boolean(type(self).__name__, "inplace", self.inplace)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class CELU(ELU):
     """``max(0, x) + min(0, alpha·(e^(x/alpha) − 1))``; mirrors ``torch.nn.CELU``.
 
@@ -464,7 +419,6 @@ class _SoftmaxBase(Layer):
         return 5 * numel(output)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Softmax(_SoftmaxBase):
     """``exp(xᵢ)/Σⱼ exp(xⱼ)`` along torch's ``dim`` (batch = 0); mirrors ``torch.nn.Softmax``.
 
@@ -477,7 +431,6 @@ class Softmax(_SoftmaxBase):
     """
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class LogSoftmax(_SoftmaxBase):
     """``log(softmax(x))`` along torch's ``dim``; mirrors ``torch.nn.LogSoftmax``.
 
@@ -486,7 +439,6 @@ class LogSoftmax(_SoftmaxBase):
     """
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Softmin(_SoftmaxBase):
     """``softmax(−x)`` along torch's ``dim``; mirrors ``torch.nn.Softmin``.
 
@@ -499,7 +451,6 @@ class Softmin(_SoftmaxBase):
         return 6 * numel(output)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Softmax2d(Layer):
     """Softmax over the channels of ``(C, H, W)``; mirrors ``torch.nn.Softmax2d``.
 

@@ -46,8 +46,6 @@ from paramcalc.formula import Expr, Formula, num, product, total
 from paramcalc.layer import Layer
 from paramcalc.shapes import Shape
 
-__all__ = ["MultiheadAttention"]
-
 
 def check_probability(layer: str, name: str, value: object) -> float:
     """A number in ``[0, 1]`` (what ``F.dropout`` accepts)."""

@@ -20,15 +20,6 @@ from paramcalc.layers._spatial import (
 )
 from paramcalc.shapes import Shape, as_shape, conv_length, numel
 
-__all__ = [
-    "Conv1d",
-    "Conv2d",
-    "Conv3d",
-    "ConvTranspose1d",
-    "ConvTranspose2d",
-    "ConvTranspose3d",
-]
-
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 _KERNEL_SYMBOLS = {1: ("K",), 2: ("K", "K"), 3: ("K", "K", "K")}
 
@@ -161,7 +152,6 @@ class _ConvNd(Layer):
         return Formula(product(weights, out))
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Conv1d(_ConvNd):
     """1-d convolution over ``(C_in, L)``; mirrors ``torch.nn.Conv1d``.
 
@@ -178,7 +168,6 @@ class Conv1d(_ConvNd):
     dims: ClassVar[int] = 1
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Conv2d(_ConvNd):
     """2-d convolution over ``(C_in, H, W)``; mirrors ``torch.nn.Conv2d``.
 
@@ -198,7 +187,6 @@ class Conv2d(_ConvNd):
     dims: ClassVar[int] = 2
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Conv3d(_ConvNd):
     """3-d convolution over ``(C_in, D, H, W)``; mirrors ``torch.nn.Conv3d``.
 
@@ -384,7 +372,6 @@ class _ConvTransposeNd(Layer):
         return Formula(weights)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class ConvTranspose1d(_ConvTransposeNd):
     """1-d transposed convolution over ``(C_in, L)``; mirrors ``torch.nn.ConvTranspose1d``.
 
@@ -403,7 +390,6 @@ class ConvTranspose1d(_ConvTransposeNd):
     dims: ClassVar[int] = 1
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class ConvTranspose2d(_ConvTransposeNd):
     """2-d transposed convolution over ``(C_in, H, W)``; mirrors ``torch.nn.ConvTranspose2d``.
 
@@ -423,7 +409,6 @@ class ConvTranspose2d(_ConvTransposeNd):
     dims: ClassVar[int] = 2
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class ConvTranspose3d(_ConvTransposeNd):
     """3-d transposed convolution over ``(C_in, D, H, W)``; mirrors ``torch.nn.ConvTranspose3d``.
 

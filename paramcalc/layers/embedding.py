@@ -11,13 +11,12 @@ Input shapes are shapes of index tensors:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from paramcalc import _check
 from paramcalc.errors import ConfigError, ShapeError
 from paramcalc.layer import Layer
 from paramcalc.shapes import Shape
-
-__all__ = ["Embedding", "EmbeddingBag"]
 
 
 def _padding_idx(layer: str, value: int | None, num_embeddings: int) -> int | None:
@@ -74,6 +73,8 @@ class Embedding(Layer):
     (4, 5, 3)
 
     """
+
+    input_table: ClassVar[bool] = True
 
     num_embeddings: int
     embedding_dim: int

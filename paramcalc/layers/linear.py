@@ -10,8 +10,6 @@ from paramcalc.formula import Formula, num, product, total
 from paramcalc.layer import Layer
 from paramcalc.shapes import Shape, numel
 
-__all__ = ["Bilinear", "Identity", "Linear"]
-
 
 @dataclass(frozen=True, repr=False, eq=False)
 class Linear(Layer):
@@ -135,7 +133,6 @@ class Bilinear(Layer):
         return Formula(total(weights, out) if self.bias else weights)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Identity(Layer):
     """Returns its input; mirrors ``torch.nn.Identity`` (whose arguments it ignores too).
 

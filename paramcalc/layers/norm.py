@@ -28,20 +28,6 @@ from paramcalc.errors import ConfigError, ConfigTypeError, ShapeError
 from paramcalc.layer import Layer
 from paramcalc.shapes import Shape, numel
 
-__all__ = [
-    "BatchNorm1d",
-    "BatchNorm2d",
-    "BatchNorm3d",
-    "GroupNorm",
-    "InstanceNorm1d",
-    "InstanceNorm2d",
-    "InstanceNorm3d",
-    "LayerNorm",
-    "LocalResponseNorm",
-    "RMSNorm",
-    "SyncBatchNorm",
-]
-
 
 def _optional_real(layer: str, name: str, value: object) -> None:
     if value is not None:
@@ -110,7 +96,6 @@ class _NormBase(Layer):
             raise _channel_error(self.num_features, shape)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class _BatchNorm(_NormBase):
     """Batch norm: ``eps`` must be positive (torch checks it in training)."""
 
@@ -131,7 +116,6 @@ class _BatchNorm(_NormBase):
         return numel(output) * (2 if self.affine else 1)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class BatchNorm1d(_BatchNorm):
     """Batch normalization over ``(C,)`` or ``(C, L)``; mirrors ``torch.nn.BatchNorm1d``.
 
@@ -146,7 +130,6 @@ class BatchNorm1d(_BatchNorm):
     ranks: ClassVar[tuple[int, ...]] = (1, 2)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class BatchNorm2d(_BatchNorm):
     """Batch normalization over ``(C, H, W)``; mirrors ``torch.nn.BatchNorm2d``.
 
@@ -157,7 +140,6 @@ class BatchNorm2d(_BatchNorm):
     ranks: ClassVar[tuple[int, ...]] = (3,)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class BatchNorm3d(_BatchNorm):
     """Batch normalization over ``(C, D, H, W)``; mirrors ``torch.nn.BatchNorm3d``.
 
@@ -213,7 +195,6 @@ class _InstanceNorm(_NormBase):
         return numel(output) * (5 if self.affine else 4)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class InstanceNorm1d(_InstanceNorm):
     """Instance normalization over ``(C, L)``; mirrors ``torch.nn.InstanceNorm1d``.
 
@@ -224,7 +205,6 @@ class InstanceNorm1d(_InstanceNorm):
     dims: ClassVar[int] = 1
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class InstanceNorm2d(_InstanceNorm):
     """Instance normalization over ``(C, H, W)``; mirrors ``torch.nn.InstanceNorm2d``.
 
@@ -235,7 +215,6 @@ class InstanceNorm2d(_InstanceNorm):
     dims: ClassVar[int] = 2
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class InstanceNorm3d(_InstanceNorm):
     """Instance normalization over ``(C, D, H, W)``; mirrors ``torch.nn.InstanceNorm3d``.
 

@@ -20,24 +20,6 @@ from paramcalc.layer import Layer
 from paramcalc.layers._dims import drop_batch
 from paramcalc.shapes import Shape
 
-__all__ = [
-    "CircularPad1d",
-    "CircularPad2d",
-    "CircularPad3d",
-    "ConstantPad1d",
-    "ConstantPad2d",
-    "ConstantPad3d",
-    "ReflectionPad1d",
-    "ReflectionPad2d",
-    "ReflectionPad3d",
-    "ReplicationPad1d",
-    "ReplicationPad2d",
-    "ReplicationPad3d",
-    "ZeroPad1d",
-    "ZeroPad2d",
-    "ZeroPad3d",
-]
-
 
 @dataclass(frozen=True, repr=False, eq=False)
 class _PadNd(Layer):
@@ -175,7 +157,36 @@ class _ConstantPadNd(_PadNd):
         _check.real(type(self).__name__, "value", self.value)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
+class _Dims2:
+    """Pads the last two dimensions."""
+
+    dims: ClassVar[int] = 2
+
+
+class _Dims3:
+    """Pads the last three dimensions."""
+
+    dims: ClassVar[int] = 3
+
+
+class _ReflectionPadNd(_PadNd):
+    """Pads with the input's reflection (``F.pad`` mode ``reflect``)."""
+
+    mode: ClassVar[str] = "reflect"
+
+
+class _ReplicationPadNd(_PadNd):
+    """Pads by repeating the edge (``F.pad`` mode ``replicate``)."""
+
+    mode: ClassVar[str] = "replicate"
+
+
+class _CircularPadNd(_PadNd):
+    """Pads by wrapping around (``F.pad`` mode ``circular``)."""
+
+    mode: ClassVar[str] = "circular"
+
+
 class ZeroPad1d(_PadNd):
     """Pads the last dimension with zeros; mirrors ``torch.nn.ZeroPad1d``.
 
@@ -184,29 +195,22 @@ class ZeroPad1d(_PadNd):
     """
 
 
-@dataclass(frozen=True, repr=False, eq=False)
-class ZeroPad2d(_PadNd):
+class ZeroPad2d(_Dims2, _PadNd):
     """Pads the last two dimensions with zeros; mirrors ``torch.nn.ZeroPad2d``.
 
     >>> ZeroPad2d(1).output_shape((3, 32, 32))
     (3, 34, 34)
     """
 
-    dims: ClassVar[int] = 2
 
-
-@dataclass(frozen=True, repr=False, eq=False)
-class ZeroPad3d(_PadNd):
+class ZeroPad3d(_Dims3, _PadNd):
     """Pads the last three dimensions with zeros; mirrors ``torch.nn.ZeroPad3d``.
 
     >>> ZeroPad3d((1, 1, 0, 0, -1, 0)).output_shape((3, 4, 8, 8))
     (3, 3, 8, 10)
     """
 
-    dims: ClassVar[int] = 3
 
-
-@dataclass(frozen=True, repr=False, eq=False)
 class ConstantPad1d(_ConstantPadNd):
     """Pads the last dimension with ``value``; mirrors ``torch.nn.ConstantPad1d``.
 
@@ -215,30 +219,23 @@ class ConstantPad1d(_ConstantPadNd):
     """
 
 
-@dataclass(frozen=True, repr=False, eq=False)
-class ConstantPad2d(_ConstantPadNd):
+class ConstantPad2d(_Dims2, _ConstantPadNd):
     """Pads the last two dimensions with ``value``; mirrors ``torch.nn.ConstantPad2d``.
 
     >>> ConstantPad2d((3, 0, 2, 1), 3.5).output_shape((1, 2, 2))
     (1, 5, 5)
     """
 
-    dims: ClassVar[int] = 2
 
-
-@dataclass(frozen=True, repr=False, eq=False)
-class ConstantPad3d(_ConstantPadNd):
+class ConstantPad3d(_Dims3, _ConstantPadNd):
     """Pads the last three dimensions with ``value``; mirrors ``torch.nn.ConstantPad3d``.
 
     >>> ConstantPad3d(1, 0.0).output_shape((16, 3, 5, 5))
     (16, 5, 7, 7)
     """
 
-    dims: ClassVar[int] = 3
 
-
-@dataclass(frozen=True, repr=False, eq=False)
-class ReflectionPad1d(_PadNd):
+class ReflectionPad1d(_ReflectionPadNd):
     """Pads ``(C, L)`` with its reflection; mirrors ``torch.nn.ReflectionPad1d``.
 
     >>> ReflectionPad1d((3, 1)).output_shape((2, 4))
@@ -249,98 +246,66 @@ class ReflectionPad1d(_PadNd):
     paramcalc.errors.ShapeError: ReflectionPad1d needs each reflected pad smaller than the size ...
     """
 
-    mode: ClassVar[str] = "reflect"
 
-
-@dataclass(frozen=True, repr=False, eq=False)
-class ReflectionPad2d(_PadNd):
+class ReflectionPad2d(_Dims2, _ReflectionPadNd):
     """Pads ``(C, H, W)`` with its reflection; mirrors ``torch.nn.ReflectionPad2d``.
 
     >>> ReflectionPad2d(2).output_shape((1, 3, 3))
     (1, 7, 7)
     """
 
-    dims: ClassVar[int] = 2
-    mode: ClassVar[str] = "reflect"
 
-
-@dataclass(frozen=True, repr=False, eq=False)
-class ReflectionPad3d(_PadNd):
+class ReflectionPad3d(_Dims3, _ReflectionPadNd):
     """Pads ``(C, D, H, W)`` with its reflection; mirrors ``torch.nn.ReflectionPad3d``.
 
     >>> ReflectionPad3d(1).output_shape((1, 2, 2, 2))
     (1, 4, 4, 4)
     """
 
-    dims: ClassVar[int] = 3
-    mode: ClassVar[str] = "reflect"
 
-
-@dataclass(frozen=True, repr=False, eq=False)
-class ReplicationPad1d(_PadNd):
+class ReplicationPad1d(_ReplicationPadNd):
     """Pads ``(C, L)`` by repeating the edge; mirrors ``torch.nn.ReplicationPad1d``.
 
     >>> ReplicationPad1d((3, 1)).output_shape((2, 4))
     (2, 8)
     """
 
-    mode: ClassVar[str] = "replicate"
 
-
-@dataclass(frozen=True, repr=False, eq=False)
-class ReplicationPad2d(_PadNd):
+class ReplicationPad2d(_Dims2, _ReplicationPadNd):
     """Pads ``(C, H, W)`` by repeating the edge; mirrors ``torch.nn.ReplicationPad2d``.
 
     >>> ReplicationPad2d((1, 1, 2, 0)).output_shape((1, 3, 3))
     (1, 5, 5)
     """
 
-    dims: ClassVar[int] = 2
-    mode: ClassVar[str] = "replicate"
 
-
-@dataclass(frozen=True, repr=False, eq=False)
-class ReplicationPad3d(_PadNd):
+class ReplicationPad3d(_Dims3, _ReplicationPadNd):
     """Pads ``(C, D, H, W)`` by repeating the edge; mirrors ``torch.nn.ReplicationPad3d``.
 
     >>> ReplicationPad3d(3).output_shape((16, 3, 8, 4))
     (16, 9, 14, 10)
     """
 
-    dims: ClassVar[int] = 3
-    mode: ClassVar[str] = "replicate"
 
-
-@dataclass(frozen=True, repr=False, eq=False)
-class CircularPad1d(_PadNd):
+class CircularPad1d(_CircularPadNd):
     """Pads ``(C, L)`` by wrapping around; mirrors ``torch.nn.CircularPad1d``.
 
     >>> CircularPad1d((3, 1)).output_shape((2, 4))
     (2, 8)
     """
 
-    mode: ClassVar[str] = "circular"
 
-
-@dataclass(frozen=True, repr=False, eq=False)
-class CircularPad2d(_PadNd):
+class CircularPad2d(_Dims2, _CircularPadNd):
     """Pads ``(C, H, W)`` by wrapping around; mirrors ``torch.nn.CircularPad2d``.
 
     >>> CircularPad2d((1, 1, 2, 0)).output_shape((1, 3, 3))
     (1, 5, 5)
     """
 
-    dims: ClassVar[int] = 2
-    mode: ClassVar[str] = "circular"
 
-
-@dataclass(frozen=True, repr=False, eq=False)
-class CircularPad3d(_PadNd):
+class CircularPad3d(_Dims3, _CircularPadNd):
     """Pads ``(C, D, H, W)`` by wrapping around; mirrors ``torch.nn.CircularPad3d``.
 
     >>> CircularPad3d(3).output_shape((16, 3, 8, 4))
     (16, 9, 14, 10)
     """
-
-    dims: ClassVar[int] = 3
-    mode: ClassVar[str] = "circular"

@@ -55,8 +55,6 @@ from paramcalc.formula import Expr, Formula, num, product, total
 from paramcalc.layer import Layer
 from paramcalc.shapes import Shape
 
-__all__ = ["GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNCell"]
-
 NONLINEARITIES = ("tanh", "relu")
 
 

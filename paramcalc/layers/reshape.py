@@ -17,25 +17,6 @@ from paramcalc.layer import Layer
 from paramcalc.layers._dims import drop_batch, sample_dim
 from paramcalc.shapes import Shape, conv_length, numel
 
-__all__ = [
-    "AlphaDropout",
-    "ChannelShuffle",
-    "Dropout",
-    "Dropout1d",
-    "Dropout2d",
-    "Dropout3d",
-    "FeatureAlphaDropout",
-    "Flatten",
-    "Fold",
-    "PixelShuffle",
-    "PixelUnshuffle",
-    "Unflatten",
-    "Unfold",
-    "Upsample",
-    "UpsamplingBilinear2d",
-    "UpsamplingNearest2d",
-]
-
 
 @dataclass(frozen=True, repr=False, eq=False)
 class Flatten(Layer):
@@ -170,7 +151,6 @@ class _DropoutNd(Layer):
         return shape
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Dropout(_DropoutNd):
     """Zeroes elements with probability ``p`` in training; mirrors ``torch.nn.Dropout``.
 
@@ -179,7 +159,6 @@ class Dropout(_DropoutNd):
     """
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Dropout1d(_DropoutNd):
     """Zeroes whole channels of ``(C, L)`` (or ``(L,)``); mirrors ``torch.nn.Dropout1d``.
 
@@ -190,7 +169,6 @@ class Dropout1d(_DropoutNd):
     ranks: ClassVar[tuple[int, int | None]] = (1, 2)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Dropout2d(_DropoutNd):
     """Zeroes whole channels of ``(C, H, W)``; mirrors ``torch.nn.Dropout2d``.
 
@@ -205,7 +183,6 @@ class Dropout2d(_DropoutNd):
     feature: ClassVar[bool] = True
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Dropout3d(_DropoutNd):
     """Zeroes whole channels of ``(C, D, H, W)``; mirrors ``torch.nn.Dropout3d``.
 
@@ -214,7 +191,6 @@ class Dropout3d(_DropoutNd):
     """
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class AlphaDropout(_DropoutNd):
     """Dropout that keeps SELU's self-normalization; mirrors ``torch.nn.AlphaDropout``.
 
@@ -223,7 +199,6 @@ class AlphaDropout(_DropoutNd):
     """
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class FeatureAlphaDropout(_DropoutNd):
     """Alpha dropout of whole channels; mirrors ``torch.nn.FeatureAlphaDropout``.
 
@@ -555,7 +530,6 @@ class Upsample(_Interpolate):
         super().__post_init__()
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class UpsamplingNearest2d(_Interpolate):
     """Nearest-neighbour upsampling; mirrors ``torch.nn.UpsamplingNearest2d``.
 
@@ -564,7 +538,6 @@ class UpsamplingNearest2d(_Interpolate):
     """
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class UpsamplingBilinear2d(_Interpolate):
     """Bilinear upsampling with ``align_corners=True``; mirrors ``torch.nn.UpsamplingBilinear2d``.
 

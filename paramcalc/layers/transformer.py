@@ -44,37 +44,22 @@ from typing import cast
 from paramcalc import _check
 from paramcalc.containers import ModuleList
 from paramcalc.errors import ConfigError, ConfigTypeError
-from paramcalc.layer import Composite, Layer, Visit, check_nesting
+from paramcalc.layer import Composite, Layer, Visit
 from paramcalc.layers.attention import MultiheadAttention, check_length, check_probability
 from paramcalc.layers.linear import Linear
 from paramcalc.layers.norm import LayerNorm
 from paramcalc.layers.reshape import Dropout
+from paramcalc.nesting import check_nesting
 from paramcalc.shapes import Shape
-
-__all__ = [
-    "Transformer",
-    "TransformerDecoder",
-    "TransformerDecoderLayer",
-    "TransformerEncoder",
-    "TransformerEncoderLayer",
-]
 
 ACTIVATIONS = ("relu", "gelu")
 
 Children = tuple[tuple[str, Layer], ...]
 
 
-def _check_layer_args(
-    layer: str,
-    d_model: object,
-    nhead: object,
-    dim_feedforward: object,
-    dropout: object,
-    activation: object,
-    layer_norm_eps: object,
-    bias: object,
-) -> None:
+def _check_layer_args(layer: str, args: _TransformerLayer | Transformer) -> None:
     """The arguments a transformer layer passes to MultiheadAttention, Linear, LayerNorm."""
+    d_model, nhead, dropout, activation = args.d_model, args.nhead, args.dropout, args.activation
     width = _check.positive(layer, "d_model", d_model)
     heads = _check.positive(layer, "nhead", nhead)
     if width % heads:
@@ -82,7 +67,7 @@ def _check_layer_args(
             f"{layer}: `d_model` must be divisible by `nhead`. "
             f"Received: d_model={d_model}, nhead={nhead}."
         )
-    _check.positive(layer, "dim_feedforward", dim_feedforward)
+    _check.positive(layer, "dim_feedforward", args.dim_feedforward)
     check_probability(layer, "dropout", dropout)
     if isinstance(activation, str):
         if activation not in ACTIVATIONS:
@@ -95,8 +80,8 @@ def _check_layer_args(
             f"{layer}: `activation` must be 'relu', 'gelu' or a layer. "
             f"Received: activation={activation!r} ({type(activation).__name__})."
         )
-    _check.real(layer, "layer_norm_eps", layer_norm_eps)
-    _check.boolean(layer, "bias", bias)
+    _check.real(layer, "layer_norm_eps", args.layer_norm_eps)
+    _check.boolean(layer, "bias", args.bias)
 
 
 def _check_child(layer: str, name: str, value: object, *, optional: bool = False) -> None:
@@ -190,6 +175,7 @@ class _Block(Composite):
                 object.__setattr__(result, name, child)
         result.__dict__.pop("_counts", None)
         result.__dict__.pop("_nesting", None)
+        result.__dict__.pop("_nesting", None)
         return result
 
 
@@ -198,7 +184,55 @@ def _activation_names(layer: _Block) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True, repr=False, eq=False)
-class TransformerEncoderLayer(_Block):
+class _TransformerLayer(_Block):
+    """The arguments and sub-layers the encoder and decoder layers share."""
+
+    d_model: int
+    nhead: int
+    dim_feedforward: int = 2048
+    dropout: float = 0.1
+    activation: str | Layer = "relu"
+    layer_norm_eps: float = 1e-5
+    batch_first: bool = False
+    norm_first: bool = False
+    bias: bool = True
+
+    def _check_args(self, name: str) -> None:
+        _check_layer_args(name, self)
+        _check.boolean(name, "batch_first", self.batch_first)
+        _check.boolean(name, "norm_first", self.norm_first)
+
+    def _assemble(self, attention: Children, norms: int) -> None:
+        """Register torch's children: the attention blocks, the feed-forward, the norms.
+
+        Then ``dropout1`` … one per norm, and ``activation`` when it is a layer.
+        """
+        d, p, eps, bias = self.d_model, self.dropout, self.layer_norm_eps, self.bias
+        children: list[tuple[str, Layer]] = [
+            *attention,
+            ("linear1", Linear(d, self.dim_feedforward, bias=bias)),
+            ("dropout", Dropout(p)),
+            ("linear2", Linear(self.dim_feedforward, d, bias=bias)),
+        ]
+        children += [(f"norm{i}", LayerNorm(d, eps=eps, bias=bias)) for i in range(1, norms + 1)]
+        children += [(f"dropout{i}", Dropout(p)) for i in range(1, norms + 1)]
+        if isinstance(self.activation, Layer):
+            children.append(("activation", self.activation))
+        object.__setattr__(self, "_children", tuple(children))
+
+    def _attention(self, key_len: int | None = None) -> MultiheadAttention:
+        return MultiheadAttention(
+            self.d_model,
+            self.nhead,
+            self.dropout,
+            self.bias,
+            batch_first=self.batch_first,
+            key_len=key_len,
+        )
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class TransformerEncoderLayer(_TransformerLayer):
     """Self-attention and a feed-forward block; mirrors ``torch.nn.TransformerEncoderLayer``.
 
     Children, in torch's order: ``self_attn`` (MultiheadAttention), ``linear1``
@@ -211,51 +245,12 @@ class TransformerEncoderLayer(_Block):
     (3152384, ['self_attn.in_proj_weight', 'self_attn.in_proj_bias', 'self_attn.out_proj.weight'])
     """
 
-    d_model: int
-    nhead: int
-    dim_feedforward: int = 2048
-    dropout: float = 0.1
-    activation: str | Layer = "relu"
-    layer_norm_eps: float = 1e-5
-    batch_first: bool = False
-    norm_first: bool = False
-    bias: bool = True
     _children: Children = field(default=(), init=False, repr=False)
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        name = "TransformerEncoderLayer"
-        _check_layer_args(
-            name,
-            self.d_model,
-            self.nhead,
-            self.dim_feedforward,
-            self.dropout,
-            self.activation,
-            self.layer_norm_eps,
-            self.bias,
-        )
-        _check.boolean(name, "batch_first", self.batch_first)
-        _check.boolean(name, "norm_first", self.norm_first)
-        d, p = self.d_model, self.dropout
-        children: list[tuple[str, Layer]] = [
-            (
-                "self_attn",
-                MultiheadAttention(
-                    d, self.nhead, dropout=p, bias=self.bias, batch_first=self.batch_first
-                ),
-            ),
-            ("linear1", Linear(d, self.dim_feedforward, bias=self.bias)),
-            ("dropout", Dropout(p)),
-            ("linear2", Linear(self.dim_feedforward, d, bias=self.bias)),
-            ("norm1", LayerNorm(d, eps=self.layer_norm_eps, bias=self.bias)),
-            ("norm2", LayerNorm(d, eps=self.layer_norm_eps, bias=self.bias)),
-            ("dropout1", Dropout(p)),
-            ("dropout2", Dropout(p)),
-        ]
-        if isinstance(self.activation, Layer):
-            children.append(("activation", self.activation))
-        object.__setattr__(self, "_children", tuple(children))
+        self._check_args("TransformerEncoderLayer")
+        self._assemble((("self_attn", self._attention()),), norms=2)
 
     @property
     def self_attn(self) -> MultiheadAttention:
@@ -273,7 +268,7 @@ class TransformerEncoderLayer(_Block):
 
 
 @dataclass(frozen=True, repr=False, eq=False)
-class TransformerDecoderLayer(_Block):
+class TransformerDecoderLayer(_TransformerLayer):
     """Self-attention, cross-attention and a feed-forward block.
 
     Mirrors ``torch.nn.TransformerDecoderLayer``. Children, in torch's order:
@@ -298,15 +293,6 @@ class TransformerDecoderLayer(_Block):
     (4204032, (10, 512))
     """
 
-    d_model: int
-    nhead: int
-    dim_feedforward: int = 2048
-    dropout: float = 0.1
-    activation: str | Layer = "relu"
-    layer_norm_eps: float = 1e-5
-    batch_first: bool = False
-    norm_first: bool = False
-    bias: bool = True
     memory_len: int | None = field(default=None, kw_only=True)
     relu_replaces_activation: bool = field(default=False, init=False, repr=False)
     _children: Children = field(default=(), init=False, repr=False)
@@ -314,42 +300,13 @@ class TransformerDecoderLayer(_Block):
     def __post_init__(self) -> None:
         super().__post_init__()
         name = "TransformerDecoderLayer"
-        _check_layer_args(
-            name,
-            self.d_model,
-            self.nhead,
-            self.dim_feedforward,
-            self.dropout,
-            self.activation,
-            self.layer_norm_eps,
-            self.bias,
-        )
-        _check.boolean(name, "batch_first", self.batch_first)
-        _check.boolean(name, "norm_first", self.norm_first)
+        self._check_args(name)
         check_length(name, "memory_len", self.memory_len)
-        d, p, eps, bias = self.d_model, self.dropout, self.layer_norm_eps, self.bias
-        first = self.batch_first
-        children: list[tuple[str, Layer]] = [
-            ("self_attn", MultiheadAttention(d, self.nhead, p, bias, batch_first=first)),
-            (
-                "multihead_attn",
-                MultiheadAttention(
-                    d, self.nhead, p, bias, batch_first=first, key_len=self.memory_len
-                ),
-            ),
-            ("linear1", Linear(d, self.dim_feedforward, bias=bias)),
-            ("dropout", Dropout(p)),
-            ("linear2", Linear(self.dim_feedforward, d, bias=bias)),
-            ("norm1", LayerNorm(d, eps=eps, bias=bias)),
-            ("norm2", LayerNorm(d, eps=eps, bias=bias)),
-            ("norm3", LayerNorm(d, eps=eps, bias=bias)),
-            ("dropout1", Dropout(p)),
-            ("dropout2", Dropout(p)),
-            ("dropout3", Dropout(p)),
-        ]
-        if isinstance(self.activation, Layer):
-            children.append(("activation", self.activation))
-        object.__setattr__(self, "_children", tuple(children))
+        attention = (
+            ("self_attn", self._attention()),
+            ("multihead_attn", self._attention(self.memory_len)),
+        )
+        self._assemble(attention, norms=3)
 
     def forward_shapes(self, visit: Visit, shape: Shape | None) -> Shape | None:
         """Torch's ``forward``: self-attention, cross-attention on the memory, feed-forward."""
@@ -372,8 +329,31 @@ class TransformerDecoderLayer(_Block):
         return self._run(visit, order, shape)
 
 
+class _Stack(_Block):
+    """``num_layers`` deep copies of a layer (torch's ``_get_clones``), then ``norm``."""
+
+    num_layers: int
+    norm: Layer | None
+
+    def _check_stack(self, name: str, argument: str, layer: Layer) -> None:
+        _check_child(name, argument, layer)
+        # torch builds an empty stack for 0 and fails at the first forward (layers[0])
+        _check.layer_count(name, "num_layers", self.num_layers)
+        _check_child(name, "norm", self.norm, optional=True)
+
+    def _stack(self, layer: Layer) -> None:
+        layers: Children = (("layers", ModuleList(clone(layer) for _ in range(self.num_layers))),)
+        norm: Children = () if self.norm is None else (("norm", self.norm),)
+        object.__setattr__(self, "_children", layers + norm)
+
+    @property
+    def layers(self) -> ModuleList:
+        """The ``num_layers`` copies of the layer."""
+        return cast(ModuleList, self._child("layers"))
+
+
 @dataclass(frozen=True, repr=False, eq=False)
-class TransformerEncoder(_Block):
+class TransformerEncoder(_Stack):
     """``num_layers`` copies of ``encoder_layer``, then ``norm``.
 
     Mirrors ``torch.nn.TransformerEncoder``.
@@ -396,24 +376,14 @@ class TransformerEncoder(_Block):
     def __post_init__(self) -> None:
         super().__post_init__()
         name = "TransformerEncoder"
-        _check_child(name, "encoder_layer", self.encoder_layer)
-        # torch builds an empty stack for 0 and fails at the first forward (layers[0])
-        _check.layer_count(name, "num_layers", self.num_layers)
-        _check_child(name, "norm", self.norm, optional=True)
+        self._check_stack(name, "encoder_layer", self.encoder_layer)
         _check.boolean(name, "enable_nested_tensor", self.enable_nested_tensor)
         _check.boolean(name, "mask_check", self.mask_check)
-        object.__setattr__(
-            self, "_children", _stack(self.encoder_layer, self.num_layers, self.norm)
-        )
-
-    @property
-    def layers(self) -> ModuleList:
-        """The ``num_layers`` copies of the layer."""
-        return cast(ModuleList, self._child("layers"))
+        self._stack(self.encoder_layer)
 
 
 @dataclass(frozen=True, repr=False, eq=False)
-class TransformerDecoder(_Block):
+class TransformerDecoder(_Stack):
     """``num_layers`` copies of ``decoder_layer``, then ``norm``.
 
     Mirrors ``torch.nn.TransformerDecoder``.
@@ -432,24 +402,8 @@ class TransformerDecoder(_Block):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        name = "TransformerDecoder"
-        _check_child(name, "decoder_layer", self.decoder_layer)
-        # torch builds an empty stack for 0 and fails at the first forward (layers[0])
-        _check.layer_count(name, "num_layers", self.num_layers)
-        _check_child(name, "norm", self.norm, optional=True)
-        object.__setattr__(
-            self, "_children", _stack(self.decoder_layer, self.num_layers, self.norm)
-        )
-
-    @property
-    def layers(self) -> ModuleList:
-        """The ``num_layers`` copies of the layer."""
-        return cast(ModuleList, self._child("layers"))
-
-
-def _stack(layer: Layer, count: int, norm: Layer | None) -> Children:
-    layers: Children = (("layers", ModuleList(clone(layer) for _ in range(count))),)
-    return layers if norm is None else (*layers, ("norm", norm))
+        self._check_stack("TransformerDecoder", "decoder_layer", self.decoder_layer)
+        self._stack(self.decoder_layer)
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -493,16 +447,7 @@ class Transformer(_Block):
         _check.boolean(name, "norm_first", self.norm_first)
         check_length(name, "src_len", self.src_len)
         if self.custom_encoder is None or self.custom_decoder is None:
-            _check_layer_args(
-                name,
-                self.d_model,
-                self.nhead,
-                self.dim_feedforward,
-                self.dropout,
-                self.activation,
-                self.layer_norm_eps,
-                self.bias,
-            )
+            _check_layer_args(name, self)
         args = (
             self.d_model,
             self.nhead,

@@ -294,6 +294,8 @@ def footer(report: Report) -> list[tuple[str, str]]:
         ("Non-trainable params", amount(report.non_trainable)),
         ("Buffers", amount(report.buffers)),
     ]
+    if report.active is not None:
+        lines.insert(1, ("Active params/token", amount(report.active)))
     keras = report.keras()
     if keras.total != report.params:
         lines.append(

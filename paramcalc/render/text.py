@@ -97,11 +97,12 @@ def _table(table: Table, ascii: bool) -> list[str]:
 def render_footer(report: Report) -> list[str]:
     """The totals, numbers aligned on their last digit, short forms after."""
     lines = footer(report)
-    counts = [value.partition(" (")[0] for _, value in lines[:4]]
+    aligned = 4 if report.active is None else 5  # the parameter counts
+    counts = [value.partition(" (")[0] for _, value in lines[:aligned]]
     width = max(len(text) for text in counts) + 2
     out = []
     for index, (label, value) in enumerate(lines):
-        if index < 4:
+        if index < aligned:
             number, _, rest = value.partition(" ")
             text = f"{label + ':':<21}{number:>{width}}"
             out.append(f"{text} {rest}" if rest else text)

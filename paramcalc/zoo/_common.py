@@ -9,11 +9,12 @@ report's rows but own no parameters.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from paramcalc import _check
-from paramcalc.containers import _check_entry, _indent
+from paramcalc._repr import indent as _indent
+from paramcalc.children import check_entry as _check_entry
 from paramcalc.errors import ConfigError, ShapeError
 from paramcalc.formula import Formula, num, product, total
 from paramcalc.layer import Composite, Layer, Visit
@@ -31,6 +32,7 @@ __all__ = [
     "SelfAttention",
     "Step",
     "StochasticDepth",
+    "SummedEmbeddings",
     "Tokens",
     "pooled",
 ]
@@ -98,7 +100,6 @@ class Net(Composite):
         return f"{type(self).__name__}({lines}\n)"
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class Pooled(Layer):
     """``F.adaptive_avg_pool2d(x, 1)`` then ``torch.flatten(x, 1)``: ``(C, H, W) -> (C,)``.
 
@@ -298,7 +299,6 @@ class GatedMLP(Net):
         return visit("down_proj", self.module("down_proj"), gate)
 
 
-@dataclass(frozen=True, repr=False, eq=False)
 class FirstToken(Layer):
     """``hidden[:, 0]``: the first position of a sequence, ``(L, E) -> (E,)``.
 
@@ -364,3 +364,52 @@ class Permute(Layer):
             )
         full = (1, *shape)
         return tuple(full[dim] for dim in self.dims[1:])
+
+
+def check_choice(model: str, name: str, value: object, options: Sequence[object]) -> None:
+    """Raise :class:`ConfigError` unless ``value`` is one of ``options``."""
+    if value not in options:
+        listed = ", ".join(repr(option) for option in options)
+        raise ConfigError(f"{model}: `{name}` must be one of {listed}. Received: {name}={value!r}.")
+
+
+@dataclass(frozen=True, init=False, repr=False, eq=False)
+class SummedEmbeddings(Net):
+    """Token, position (and token-type) embeddings of the same ids, added up, then the rest.
+
+    ``embeddings`` name the tables looked up with the input's ids (shape
+    ``(L,)``); ``positions`` those indexed by position, whose size bounds ``L``.
+    """
+
+    embeddings: tuple[str, ...] = field(default=())
+    positions: tuple[str, ...] = field(default=())
+
+    def __init__(
+        self,
+        modules: Mapping[str, Layer],
+        embeddings: Iterable[str],
+        positions: Iterable[str] = (),
+    ) -> None:
+        tables = tuple(embeddings)
+        super().__init__(modules, [name for name in modules if name not in tables])
+        object.__setattr__(self, "embeddings", tables)
+        object.__setattr__(self, "positions", tuple(positions))
+
+    def forward_shapes(self, visit: Visit, shape: Shape | None) -> Shape | None:
+        out: Shape | None = None
+        for name in self.embeddings:
+            table = self.module(name)
+            if name in self.positions and shape is not None:
+                limit = getattr(table, "num_embeddings", None)
+                if isinstance(limit, int) and shape[0] > limit:
+                    raise ShapeError(
+                        f"has {limit} positions in `{name}` but receives a sequence of {shape[0]}",
+                        received=shape[0],
+                    )
+            given = visit(name, table, shape)
+            if out is not None and given is not None and given != out:
+                raise ShapeError(f"adds embeddings of shapes {out} and {given}")
+            out = given
+        for step in self.steps:
+            out = self._step(visit, step, out)
+        return out

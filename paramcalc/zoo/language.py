@@ -9,28 +9,31 @@ function sizes a family; the counts match the published totals:
 >>> llama().params()  # Llama-2-7B
 6738415616
 
-Buffers (attention masks, rotary frequencies, position ids) are not listed:
-they are not parameters and vary between ``transformers`` versions.
+The decoders are built by the Hugging Face config readers' builders
+(:mod:`paramcalc.hf.decoder`, :mod:`paramcalc.hf.classic`): one builder per
+family, whether sized here or from a ``config.json``. Buffers (attention
+masks, rotary frequencies, position ids) are not listed: they are not
+parameters and vary between ``transformers`` versions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-
-import paramcalc as pc
 from paramcalc import _check
-from paramcalc.errors import ConfigError, ShapeError
+from paramcalc.errors import ConfigError
 from paramcalc.graph import Repeat
-from paramcalc.layer import Layer, Visit
-from paramcalc.shapes import Shape
+from paramcalc.hf.blocks import DecoderAttention, named
+from paramcalc.hf.classic import gpt2_network
+from paramcalc.hf.config import HFConfig
+from paramcalc.hf.decoder import Decoder, build
+from paramcalc.layer import Layer
+from paramcalc.zoo import _nn as pc
 from paramcalc.zoo._common import (
-    Conv1D,
     FirstToken,
     GatedMLP,
     Net,
     ResidualNet,
     SelfAttention,
+    SummedEmbeddings,
 )
 
 __all__ = [
@@ -63,79 +66,17 @@ GPT2_SIZES = {
     "xl": (48, 1600, 25),
 }
 
-
-@dataclass(frozen=True, init=False, repr=False, eq=False)
-class SummedEmbeddings(Net):
-    """Token, position (and token-type) embeddings of the same ids, added up, then the rest.
-
-    ``embeddings`` name the tables looked up with the input's ids (shape
-    ``(L,)``); ``positions`` those indexed by position, whose size bounds ``L``.
-    """
-
-    embeddings: tuple[str, ...] = field(default=())
-    positions: tuple[str, ...] = field(default=())
-
-    def __init__(
-        self,
-        modules: Mapping[str, Layer],
-        embeddings: Iterable[str],
-        positions: Iterable[str] = (),
-    ) -> None:
-        tables = tuple(embeddings)
-        super().__init__(modules, [name for name in modules if name not in tables])
-        object.__setattr__(self, "embeddings", tables)
-        object.__setattr__(self, "positions", tuple(positions))
-
-    def forward_shapes(self, visit: Visit, shape: Shape | None) -> Shape | None:
-        out: Shape | None = None
-        for name in self.embeddings:
-            table = self.module(name)
-            if name in self.positions and shape is not None:
-                limit = getattr(table, "num_embeddings", None)
-                if isinstance(limit, int) and shape[0] > limit:
-                    raise ShapeError(
-                        f"has {limit} positions in `{name}` but receives a sequence of {shape[0]}",
-                        received=shape[0],
-                    )
-            given = visit(name, table, shape)
-            if out is not None and given is not None and given != out:
-                raise ShapeError(f"adds embeddings of shapes {out} and {given}")
-            out = given
-        for step in self.steps:
-            out = self._step(visit, step, out)
-        return out
-
-
-class GPT2Model(SummedEmbeddings):
-    """Hugging Face's ``GPT2Model``: embeddings, blocks, final LayerNorm."""
-
-
-class GPT2Block(ResidualNet):
-    """Hugging Face's ``GPT2Block``: pre-norm attention and MLP, each with a shortcut."""
-
-
-class GPT2Attention(SelfAttention):
-    """Hugging Face's ``GPT2Attention``: packed ``c_attn``, attention, ``c_proj``."""
-
-
-class GPT2MLP(Net):
-    """Hugging Face's ``GPT2MLP``: ``c_fc``, GELU, ``c_proj``."""
-
-
-class LlamaModel(Net):
-    """Hugging Face's ``LlamaModel``: token table, decoder layers, final RMSNorm."""
-
-
-class LlamaDecoderLayer(ResidualNet):
-    """Hugging Face's ``LlamaDecoderLayer``: pre-norm attention and MLP with shortcuts."""
-
-
-class LlamaAttention(SelfAttention):
-    """Hugging Face's ``LlamaAttention``: q/k/v/o projections, grouped-query attention."""
-
-
-class LlamaMLP(GatedMLP):
-    """Hugging Face's ``LlamaMLP``: ``down(silu(gate(x)) · up(x))``."""
+# The classes transformers names these modules by (made once, shared with paramcalc.hf)
+GPT2LMHeadModel = named("GPT2LMHeadModel", Net)
+GPT2Model = named("GPT2Model", SummedEmbeddings)
+GPT2Block = named("GPT2Block", ResidualNet)
+GPT2Attention = named("GPT2Attention", DecoderAttention)
+GPT2MLP = named("GPT2MLP", Net)
+LlamaForCausalLM = named("LlamaForCausalLM", Net)
+LlamaModel = named("LlamaModel", Net)
+LlamaDecoderLayer = named("LlamaDecoderLayer", ResidualNet)
+LlamaAttention = named("LlamaAttention", DecoderAttention)
+LlamaMLP = named("LlamaMLP", GatedMLP)
 
 
 class BertEmbeddings(SummedEmbeddings):
@@ -148,14 +89,6 @@ class BertLayer(Net):
 
 class BertSelfAttention(SelfAttention):
     """Hugging Face's ``BertSelfAttention``: query, key, value and attention."""
-
-
-class GPT2LMHeadModel(Net):
-    """Hugging Face's ``GPT2LMHeadModel``."""
-
-
-class LlamaForCausalLM(Net):
-    """Hugging Face's ``LlamaForCausalLM`` (also Mistral's and Qwen2's layout)."""
 
 
 class BertModel(Net):
@@ -195,7 +128,7 @@ def gpt2(
     n_inner: int | None = None,
     layer_norm_epsilon: float = 1e-5,
     tie_word_embeddings: bool = True,
-) -> GPT2LMHeadModel:
+) -> Layer:
     """GPT-2 (``small``, ``medium``, ``large``, ``xl``) with its LM head, tied by default.
 
     ``n_layer``/``n_embd``/``n_head`` override the size's values.
@@ -216,52 +149,18 @@ def gpt2(
     _positive("gpt2", vocab_size=vocab_size, n_positions=n_positions, n_layer=layers)
     _positive("gpt2", n_embd=width, n_head=heads, n_inner=inner)
     _check.boolean("gpt2", "tie_word_embeddings", tie_word_embeddings)
-    head_dim = _heads("gpt2", width, heads, heads, None)
-    attention = GPT2Attention(
-        {
-            "c_attn": Conv1D(3 * width, width),
-            "c_proj": Conv1D(width, width),
-            "attn_dropout": pc.Dropout(0.1),
-            "resid_dropout": pc.Dropout(0.1),
-        },
-        ["c_attn"],
-        ["attn_dropout", "c_proj", "resid_dropout"],
-        num_heads=heads,
-        head_dim=head_dim,
+    _heads("gpt2", width, heads, heads, None)
+    return gpt2_network(
+        HFConfig({}, "gpt2"),
+        vocab=vocab_size,
+        positions=n_positions,
+        layers=layers,
+        width=width,
+        heads=heads,
+        inner=inner,
+        eps=layer_norm_epsilon,
+        tie=tie_word_embeddings,
     )
-    mlp = GPT2MLP(
-        {
-            "c_fc": Conv1D(inner, width),
-            "c_proj": Conv1D(width, inner),
-            "act": pc.GELU(approximate="tanh"),
-            "dropout": pc.Dropout(0.1),
-        },
-        ["c_fc", "act", "c_proj", "dropout"],
-    )
-    block = GPT2Block(
-        {
-            "ln_1": pc.LayerNorm(width, eps=layer_norm_epsilon),
-            "attn": attention,
-            "ln_2": pc.LayerNorm(width, eps=layer_norm_epsilon),
-            "mlp": mlp,
-        },
-        [["ln_1", "attn"], ["ln_2", "mlp"]],
-    )
-    transformer = GPT2Model(
-        {
-            "wte": pc.Embedding(vocab_size, width),
-            "wpe": pc.Embedding(n_positions, width),
-            "drop": pc.Dropout(0.1),
-            "h": Repeat(block, layers),
-            "ln_f": pc.LayerNorm(width, eps=layer_norm_epsilon),
-        },
-        ["wte", "wpe"],
-        ["wpe"],
-    )
-    head: Layer = pc.Linear(width, vocab_size, bias=False)
-    if tie_word_embeddings:
-        head = head.tied_to("transformer.wte.weight")
-    return GPT2LMHeadModel({"transformer": transformer, "lm_head": head})
 
 
 def llama(
@@ -278,11 +177,13 @@ def llama(
     qkv_bias: bool | None = None,
     mlp_bias: bool = False,
     tie_word_embeddings: bool = False,
-) -> LlamaForCausalLM:
+    family: str = "Llama",
+) -> Layer:
     """A Llama-style decoder (``LlamaForCausalLM``); the defaults are Llama-2-7B's.
 
     ``qkv_bias`` (default: ``attention_bias``) gives Qwen2's biased q/k/v
-    projections with an unbiased output projection.
+    projections with an unbiased output projection; ``family`` names the
+    classes (``"Mistral"``, ``"Qwen2"``).
 
     >>> llama().params()
     6738415616
@@ -308,46 +209,22 @@ def llama(
         _check.boolean("llama", name, flag)
     qkv = attention_bias if qkv_bias is None else _check.boolean("llama", "qkv_bias", qkv_bias)
     dim = _heads("llama", hidden_size, num_attention_heads, kv_heads, head_dim)
-    attention = LlamaAttention(
-        {
-            "q_proj": pc.Linear(hidden_size, num_attention_heads * dim, bias=qkv),
-            "k_proj": pc.Linear(hidden_size, kv_heads * dim, bias=qkv),
-            "v_proj": pc.Linear(hidden_size, kv_heads * dim, bias=qkv),
-            "o_proj": pc.Linear(num_attention_heads * dim, hidden_size, bias=attention_bias),
-        },
-        ["q_proj", "k_proj", "v_proj"],
-        ["o_proj"],
-        num_heads=num_attention_heads,
+    spec = Decoder(
+        family,
+        vocab=vocab_size,
+        hidden=hidden_size,
+        intermediate=intermediate_size,
+        layers=num_hidden_layers,
+        heads=num_attention_heads,
+        kv_heads=kv_heads,
         head_dim=dim,
+        eps=rms_norm_eps,
+        qkv_bias=qkv,
+        o_bias=attention_bias,
+        mlp_bias=mlp_bias,
+        tie=tie_word_embeddings,
     )
-    mlp = LlamaMLP(
-        {
-            "gate_proj": pc.Linear(hidden_size, intermediate_size, bias=mlp_bias),
-            "up_proj": pc.Linear(hidden_size, intermediate_size, bias=mlp_bias),
-            "down_proj": pc.Linear(intermediate_size, hidden_size, bias=mlp_bias),
-            "act_fn": pc.SiLU(),
-        }
-    )
-    layer = LlamaDecoderLayer(
-        {
-            "self_attn": attention,
-            "mlp": mlp,
-            "input_layernorm": pc.RMSNorm(hidden_size, eps=rms_norm_eps),
-            "post_attention_layernorm": pc.RMSNorm(hidden_size, eps=rms_norm_eps),
-        },
-        [["input_layernorm", "self_attn"], ["post_attention_layernorm", "mlp"]],
-    )
-    model = LlamaModel(
-        {
-            "embed_tokens": pc.Embedding(vocab_size, hidden_size),
-            "layers": Repeat(layer, num_hidden_layers),
-            "norm": pc.RMSNorm(hidden_size, eps=rms_norm_eps),
-        }
-    )
-    head: Layer = pc.Linear(hidden_size, vocab_size, bias=False)
-    if tie_word_embeddings:
-        head = head.tied_to("model.embed_tokens.weight")
-    return LlamaForCausalLM({"model": model, "lm_head": head})
+    return build(spec)
 
 
 def mistral(
@@ -361,7 +238,7 @@ def mistral(
     head_dim: int | None = None,
     rms_norm_eps: float = 1e-5,
     tie_word_embeddings: bool = False,
-) -> LlamaForCausalLM:
+) -> Layer:
     """``MistralForCausalLM``; the defaults are Mistral-7B's (grouped-query attention).
 
     >>> mistral().params()
@@ -377,6 +254,7 @@ def mistral(
         head_dim=head_dim,
         rms_norm_eps=rms_norm_eps,
         tie_word_embeddings=tie_word_embeddings,
+        family="Mistral",
     )
 
 
@@ -390,7 +268,7 @@ def qwen2(
     num_key_value_heads: int = 2,
     rms_norm_eps: float = 1e-6,
     tie_word_embeddings: bool = True,
-) -> LlamaForCausalLM:
+) -> Layer:
     """``Qwen2ForCausalLM`` (biased q/k/v); the defaults are Qwen2-0.5B's, head tied.
 
     >>> qwen2().params()
@@ -406,6 +284,7 @@ def qwen2(
         rms_norm_eps=rms_norm_eps,
         qkv_bias=True,
         tie_word_embeddings=tie_word_embeddings,
+        family="Qwen2",
     )
 
 

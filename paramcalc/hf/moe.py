@@ -1,0 +1,315 @@
+"""Mixture-of-experts decoders: Mixtral, Qwen2-MoE, Qwen3-MoE, DeepSeek-V3, gpt-oss.
+
+Each is the shared Llama-shaped decoder (:mod:`paramcalc.hf.decoder`) with
+an MoE block for some or all layers' ``mlp``: a router, the routed experts
+(fused 3-d tensors, :class:`~paramcalc.hf.blocks.Experts`) and, for some,
+shared experts. ``active_params()`` counts what one token runs through:
+
+>>> from paramcalc.hf import from_hf_config
+>>> net = from_hf_config({"model_type": "mixtral", "vocab_size": 32000, "hidden_size": 4096,
+...     "intermediate_size": 14336, "num_hidden_layers": 32, "num_attention_heads": 32,
+...     "num_key_value_heads": 8, "num_local_experts": 8, "num_experts_per_tok": 2})
+>>> net.params(), net.active_params()  # Mixtral-8x7B: 46.7B, 12.9B active
+(46702792704, 12879925248)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from paramcalc.errors import ConfigError
+from paramcalc.hf.blocks import Experts, LatentAttention, Parallel, named
+from paramcalc.hf.config import HFConfig
+from paramcalc.hf.decoder import Decoder, dense_mlp, from_config, given, rms
+from paramcalc.hf.dense import _window
+from paramcalc.hf.heads import generic
+from paramcalc.layer import Layer
+from paramcalc.zoo import _nn as pc
+
+__all__ = [
+    "build_deepseek_v3",
+    "build_gpt_oss",
+    "build_mixtral",
+    "build_qwen2_moe",
+    "build_qwen3_moe",
+]
+
+
+def _experts_count(config: HFConfig, key: str, default: int) -> int:
+    """The routed experts, under ``key`` or its alias (``num_experts``/``num_local_experts``)."""
+    for alias in (key, "num_experts", "num_local_experts", "n_routed_experts"):
+        if alias in config:
+            config.ignore("num_experts", "num_local_experts", "n_routed_experts")
+            return config.size(alias)
+    return default
+
+
+def _top_k(config: HFConfig, experts: int, default: int) -> int:
+    top_k = config.size("num_experts_per_tok", default)
+    if top_k > experts:
+        raise ConfigError(
+            f"from_hf_config: {config.where}: `num_experts_per_tok` must be at most the number "
+            f"of experts. Received: num_experts_per_tok={top_k}, experts={experts}."
+        )
+    return top_k
+
+
+def _sparse_layers(config: HFConfig, layers: int) -> Callable[[int], bool]:
+    """Qwen-MoE: layer ``i`` is dense in ``mlp_only_layers`` or off ``decoder_sparse_step``."""
+    step = config.size("decoder_sparse_step", 1)
+    only = config.maybe("mlp_only_layers") or []
+    if not isinstance(only, list) or any(
+        isinstance(i, bool) or not isinstance(i, int) for i in only
+    ):
+        raise ConfigError(
+            f"from_hf_config: {config.where}: `mlp_only_layers` must be a list of layer "
+            f"indices. Received: {only!r}."
+        )
+    dense = set(only)
+    return lambda index: index not in dense and (index + 1) % step == 0
+
+
+def _qwen_kinds(config: HFConfig, layers: int, window: int | None) -> dict[str, Any]:
+    if config.maybe("layer_types") is not None or window is None:
+        return {}
+    start = config.size("max_window_layers", 28, minimum=0)
+    return {
+        "kinds": tuple(
+            "sliding_attention" if index >= start else "full_attention" for index in range(layers)
+        )
+    }
+
+
+def build_mixtral(config: HFConfig) -> Layer:
+    """``Mixtral…``: every layer a ``gate`` then 8 fused ``experts``, top 2."""
+    hidden = config.size("hidden_size")
+    experts = _experts_count(config, "num_local_experts", 8)
+    top_k = _top_k(config, experts, 2)
+    inner = config.size("intermediate_size")
+    block = named("MixtralSparseMoeBlock", Parallel)(
+        {
+            "gate": pc.Linear(hidden, experts, bias=False),
+            "experts": Experts(experts, hidden, inner, top_k=top_k),
+        }
+    )
+    return from_config(
+        config, "Mixtral", kv_default=8, window=_window(config, None), mlp=lambda index: block
+    )
+
+
+def build_qwen2_moe(config: HFConfig) -> Layer:
+    """``Qwen2Moe…``: routed experts plus a gated shared expert; dense ``mlp_only_layers``."""
+    config.ignore("norm_topk_prob")
+    hidden = config.size("hidden_size")
+    layers = config.size("num_hidden_layers")
+    experts = _experts_count(config, "num_experts", 60)
+    top_k = _top_k(config, experts, 4)
+    sparse = _sparse_layers(config, layers)
+    moe_inner = config.size("moe_intermediate_size", 1408)
+    shared_inner = config.size("shared_expert_intermediate_size", 5632)
+    window = _window(config, 4096, "use_sliding_window")
+    spec = Decoder(
+        "Qwen2Moe",
+        vocab=0,
+        hidden=hidden,
+        intermediate=config.size("intermediate_size"),
+        layers=layers,
+        heads=1,
+        kv_heads=1,
+        head_dim=1,
+    )
+    block = named("Qwen2MoeSparseMoeBlock", Parallel)(
+        {
+            "gate": pc.Linear(hidden, experts, bias=False),
+            "experts": Experts(experts, hidden, moe_inner, top_k=top_k),
+            "shared_expert": dense_mlp(spec, shared_inner),
+            "shared_expert_gate": pc.Linear(hidden, 1, bias=False),
+        }
+    )
+    dense = dense_mlp(spec)
+    return from_config(
+        config,
+        "Qwen2Moe",
+        kv_default=16,
+        qkv_bias=config.option("qkv_bias", True),
+        window=window,
+        mlp=lambda index: block if sparse(index) else dense,
+        **_qwen_kinds(config, layers, window),
+    )
+
+
+def build_qwen3_moe(config: HFConfig) -> Layer:
+    """``Qwen3Moe…``: Qwen3 attention (q/k norms), fused ``experts`` then ``gate``."""
+    config.ignore("norm_topk_prob")
+    hidden = config.size("hidden_size")
+    layers = config.size("num_hidden_layers")
+    experts = _experts_count(config, "num_experts", 128)
+    top_k = _top_k(config, experts, 8)
+    sparse = _sparse_layers(config, layers)
+    bias = config.option("attention_bias", False)
+    window = _window(config, 4096, "use_sliding_window")
+    spec = Decoder(
+        "Qwen3Moe",
+        vocab=0,
+        hidden=hidden,
+        intermediate=config.size("intermediate_size"),
+        layers=layers,
+        heads=1,
+        kv_heads=1,
+        head_dim=1,
+    )
+    block = named("Qwen3MoeSparseMoeBlock", Parallel)(
+        {
+            "experts": Experts(
+                experts, hidden, config.size("moe_intermediate_size", 768), top_k=top_k
+            ),
+            "gate": pc.Linear(hidden, experts, bias=False),
+        }
+    )
+    dense = dense_mlp(spec)
+    return from_config(
+        config,
+        "Qwen3Moe",
+        kv_default=4,
+        qa_prefix="transformer",
+        qkv_bias=bias,
+        o_bias=bias,
+        qk_norm="head",
+        window=window,
+        mlp=lambda index: block if sparse(index) else dense,
+        **_qwen_kinds(config, layers, window),
+    )
+
+
+def build_deepseek_v3(config: HFConfig) -> Layer:
+    """``DeepseekV3…``: latent attention; dense first layers, then shared + routed experts.
+
+    ``num_nextn_predict_layers`` (the multi-token-prediction module) builds no
+    tensor in ``DeepseekV3ForCausalLM``: ``transformers`` makes it apart, for
+    ``generate(use_mtp=True)``; the published 671B leaves it out too.
+    """
+    config.ignore(
+        "num_nextn_predict_layers",
+        "num_mtp_layers",
+        "routed_scaling_factor",
+        "n_group",
+        "topk_group",
+        "norm_topk_prob",
+        "rope_interleave",
+        "scoring_func",
+        "topk_method",
+        "seq_aux",
+        "aux_loss_alpha",
+        "ep_size",
+    )
+    config.choice("moe_layer_freq", 1, (1,))  # transformers builds MoE on every layer from k on
+    hidden = config.size("hidden_size")
+    heads = config.size("num_attention_heads")
+    layers = config.size("num_hidden_layers")
+    experts = _experts_count(config, "n_routed_experts", 256)
+    top_k = _top_k(config, experts, 8)
+    first_dense = config.size("first_k_dense_replace", 3, minimum=0)
+    moe_inner = config.size("moe_intermediate_size", 2048)
+    shared = config.size("n_shared_experts", 1)
+    q_rank = given(config, "q_lora_rank", 1536)  # absent: 1536; null: one q_proj
+    kv_rank = config.size("kv_lora_rank", 512)
+    rope = config.size("qk_rope_head_dim", 64)
+    nope = config.size("qk_nope_head_dim", 128)
+    v_dim = config.size("v_head_dim", 128)
+    eps = config.option("rms_norm_eps", 1e-6)
+    bias = config.option("attention_bias", False)
+    qk = nope + rope
+    config.ignore("head_dim")  # transformers sets it to qk_rope_head_dim; no tensor uses it
+    modules: dict[str, Layer] = {}
+    if q_rank is None:
+        modules["q_proj"] = pc.Linear(hidden, heads * qk, bias=False)
+    else:
+        modules["q_a_proj"] = pc.Linear(hidden, q_rank, bias=bias)
+        modules["q_a_layernorm"] = rms(q_rank, eps)
+        modules["q_b_proj"] = pc.Linear(q_rank, heads * qk, bias=False)
+    modules["kv_a_proj_with_mqa"] = pc.Linear(hidden, kv_rank + rope, bias=bias)
+    modules["kv_a_layernorm"] = rms(kv_rank, eps)
+    modules["kv_b_proj"] = pc.Linear(kv_rank, heads * (nope + v_dim), bias=False)
+    modules["o_proj"] = pc.Linear(heads * v_dim, hidden, bias=bias)
+    attention = named("DeepseekV3Attention", LatentAttention)(
+        modules,
+        num_heads=heads,
+        qk_head_dim=qk,
+        v_head_dim=v_dim,
+        kv_lora_rank=kv_rank,
+        qk_rope_head_dim=rope,
+    )
+    spec = Decoder(
+        "DeepseekV3",
+        vocab=0,
+        hidden=hidden,
+        intermediate=config.size("intermediate_size"),
+        layers=layers,
+        heads=1,
+        kv_heads=1,
+        head_dim=1,
+    )
+    block = named("DeepseekV3MoE", Parallel)(
+        {
+            "experts": Experts(experts, hidden, moe_inner, top_k=top_k),
+            "gate": pc.Linear(hidden, experts, bias=False),
+            "shared_experts": dense_mlp(spec, moe_inner * shared),
+        }
+    )
+    dense = dense_mlp(spec)
+    return from_config(
+        config,
+        "DeepseekV3",
+        grouped=False,
+        heads=heads,
+        kv_heads=heads,
+        head_dim=qk,
+        kinds=("latent_attention",) * layers,
+        attention=lambda kind: attention,
+        mlp=lambda index: block if index >= first_dense else dense,
+        head_classes=generic(
+            "DeepseekV3",
+            ("Model", "ForCausalLM", "ForSequenceClassification", "ForTokenClassification"),
+        ),
+    )
+
+
+def build_gpt_oss(config: HFConfig) -> Layer:
+    """``GptOss…``: biased attention with sinks, a biased router, experts with biases."""
+    config.ignore("swiglu_alpha", "swiglu_limit", "initial_context_length", "experts_per_token")
+    hidden = config.size("hidden_size")
+    experts = _experts_count(config, "num_local_experts", 128)
+    top_k = _top_k(config, experts, 4)
+    bias = config.option("attention_bias", True)
+    block = named("GptOssMLP", Parallel)(
+        {
+            "router": pc.Linear(hidden, experts, bias=True),
+            "experts": Experts(
+                experts, hidden, config.size("intermediate_size"), top_k=top_k, layout="gpt_oss"
+            ),
+        }
+    )
+    window = _window(config, 128)
+    layers = config.size("num_hidden_layers")
+    extra: dict[str, Any] = {}
+    if config.maybe("layer_types") is None:
+        extra["kinds"] = tuple(
+            "sliding_attention" if (index + 1) % 2 else "full_attention" for index in range(layers)
+        )
+    return from_config(
+        config,
+        "GptOss",
+        kv_default=8,
+        head_dim_default=64,
+        qkv_bias=bias,
+        o_bias=bias,
+        sinks=True,
+        window=window,
+        mlp=lambda index: block,
+        head_classes=generic(
+            "GptOss",
+            ("Model", "ForCausalLM", "ForSequenceClassification", "ForTokenClassification"),
+        ),
+        **extra,
+    )
