@@ -236,13 +236,22 @@ def _unique_leaves(layer: Layer, seen: set[int]) -> Iterator[tuple[Layer, int]]:
         if id(layer) in seen:
             return
         seen.add(id(layer))
-        block: Layer = layer.block  # type: ignore[attr-defined]
-        copies: int = layer.n  # type: ignore[attr-defined]
-        for leaf, count in _unique_leaves(block, set()):
-            yield leaf, count * copies
+        for block, copies in _runs(layer):
+            for leaf, count in _unique_leaves(block, set()):
+                yield leaf, count * copies
         return
     for _, child in layer.children():
         yield from _unique_leaves(child, seen)
+
+
+def _runs(layer: Layer) -> tuple[tuple[Layer, int], ...]:
+    """``(block, copies)`` of a composite of distinct copies (``Repeat``, hf's ``LayerStack``)."""
+    runs: tuple[tuple[Layer, int], ...] | None = getattr(layer, "runs", None)
+    if runs is not None:
+        return tuple(runs)
+    if hasattr(layer, "block") and hasattr(layer, "n"):
+        return ((layer.block, layer.n),)
+    return tuple((child, 1) for _, child in layer.children())
 
 
 def _is_composite(layer: Layer) -> bool:

@@ -90,7 +90,7 @@ def _copies_to_mark(node: Composite, patterns: tuple[str, ...]) -> Iterable[tupl
     names or that has as many digits as one it names (``"h.1*"``, ``"h.[0-5]"``),
     so a pattern selecting some copies is still caught, at a cost set by the patterns.
     """
-    if not node.distinct_copies:
+    if not node.distinct_copies or not hasattr(node, "block"):  # Repeat's one block only
         return node.children()
     children = node.children()
     first = next(children)

@@ -121,11 +121,15 @@ def layer_spec(layer: Layer) -> dict[str, Any]:
     if isinstance(layer, Sequential | Module | ModuleDict | ParameterList | ParameterDict):
         return {"type": kind}
     names: dict[int, str] = {}
-    children = layer.children()
-    if isinstance(layer, Composite) and layer.distinct_copies:  # one block: copy 0 names it
-        children = iter([next(children)])
-    for name, child in children:
-        names.setdefault(id(child), name)
+    if isinstance(layer, Composite) and layer.distinct_copies:  # blocks named by their first copy
+        runs = getattr(layer, "runs", None) or ((getattr(layer, "block", None), 1),)
+        offset, prefix = 0, getattr(layer, "prefix", "")
+        for block, count in runs:
+            names.setdefault(id(block), f"{prefix}{offset}")
+            offset += count
+    else:
+        for name, child in layer.children():
+            names.setdefault(id(child), name)
     fields = [item for item in dataclasses.fields(layer) if item.init]
     fields.sort(key=lambda item: item.kw_only is True)  # `trainable` (keyword-only) last
     args = {item.name: _encode(getattr(layer, item.name), names) for item in fields}
