@@ -191,13 +191,18 @@ def exported_layers() -> set[str]:
     }
 
 
+def _tensor(name: str, shape: Shape) -> str:
+    """```weight` (6, 1, 5, 5)``; a bare tensor (``Parameter``) has no name of its own."""
+    return f"`{name}` {shape}" if name else f"the tensor itself {shape}"
+
+
 def _shapes(pairs: list[tuple[str, Shape]]) -> str:
     if not pairs:
         return "—"
     if len(pairs) > 6:
-        head = ", ".join(f"`{name}` {shape}" for name, shape in pairs[:4])
+        head = ", ".join(_tensor(name, shape) for name, shape in pairs[:4])
         return f"{head}, … ({len(pairs)} tensors)"
-    return ", ".join(f"`{name}` {shape}" for name, shape in pairs)
+    return ", ".join(_tensor(name, shape) for name, shape in pairs)
 
 
 def _cell(text: str) -> str:

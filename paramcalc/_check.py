@@ -7,6 +7,8 @@ No silent coercion: a ``bool`` is not an ``int``, a ``float`` is not an ``int``.
 
 from __future__ import annotations
 
+import math
+import reprlib
 from collections.abc import Collection
 from typing import TypeVar
 
@@ -14,9 +16,96 @@ from paramcalc.errors import ConfigError, ConfigTypeError
 
 T = TypeVar("T")
 
+MAX_INT = 2**63 - 1
+"""The largest integer argument accepted: torch's sizes and counts are int64."""
+
+
+MAX_LAYERS = 1_000
+"""The most layers one layer builds copies of (``LSTM``'s ``num_layers``, ``TransformerEncoder``'s).
+
+paramcalc lists their tensors and rows one by one, so the cost grows with the
+count; ``Repeat`` repeats a block any number of times at a fixed cost.
+"""
+
+
+def layer_count(layer: str, name: str, value: object) -> int:
+    """A number of stacked layers: an int from 1 to :data:`MAX_LAYERS`.
+
+    >>> layer_count("LSTM", "num_layers", 10**12)
+    Traceback (most recent call last):
+    ...
+    paramcalc.errors.ConfigError: LSTM: `num_layers` must be at most 1,000 ...
+    """
+    count = integer(layer, name, value, minimum=1)
+    if count > MAX_LAYERS:
+        raise ConfigError(
+            f"{layer}: `{name}` must be at most {MAX_LAYERS:,} (paramcalc lists each stacked "
+            f"layer; Repeat(block, n) repeats a block any number of times). "
+            f"Received: {name}={count:,}."
+        )
+    return count
+
+
+def no_huge_ints(layer: str, name: str, value: object) -> None:
+    """Refuse an int past :data:`MAX_INT` anywhere in an argument (tuples, lists, dicts).
+
+    Every int a layer takes is a size, a count or a dim: torch's are int64.
+    Checked before any other rule, so no message ever shows such an int.
+
+    >>> no_huge_ints("AdaptiveAvgPool2d", "output_size", (7, 2**64))
+    Traceback (most recent call last):
+    ...
+    paramcalc.errors.ConfigError: AdaptiveAvgPool2d: `output_size` must be at most ...
+    """
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, int) and not isinstance(item, bool):
+            if abs(item) > MAX_INT:
+                raise _too_big(layer, name, item)
+        elif isinstance(item, (tuple, list)):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+
+
+def _too_big(layer: str, name: str, value: int) -> ConfigError:
+    magnitude = abs(value)  # str() refuses ints of over 4,300 digits: count them
+    digits = int((magnitude.bit_length() - 1) * math.log10(2)) + 1
+    while 10**digits <= magnitude:
+        digits += 1
+    return ConfigError(
+        f"{layer}: `{name}` must be at most {MAX_INT:,} in magnitude (torch's sizes are int64). "
+        f"Received: {name}, an int of {digits:,} digits."
+    )
+
+
+class _Repr(reprlib.Repr):
+    """reprlib's short reprs, with ints too long for ``str()`` described by their size."""
+
+    def repr_int(self, x: int, level: int) -> str:
+        if x.bit_length() > 10_000:  # str() refuses ints of over 4,300 digits
+            return f"<an int of {x.bit_length():,} bits>"
+        return super().repr_int(x, level)
+
+
+_REPR = _Repr()
+_REPR.maxstring = _REPR.maxother = 80
+_REPR.maxlong = 60
+
+
+def shown(value: object) -> str:
+    """``repr(value)`` for a message: shortened, and safe for ints too long for ``str()``.
+
+    >>> shown((1, 10**5000)), shown("x" * 100)[:12]
+    ('(1, <an int of 16,610 bits>)', "'xxxxxxxxxxx")
+    """
+    return _REPR.repr(value)
+
 
 def _describe(value: object) -> str:
-    return f"{value!r} ({type(value).__name__})"
+    return f"{shown(value)} ({type(value).__name__})"
 
 
 def integer(layer: str, name: str, value: object, *, minimum: int | None = None) -> int:
@@ -31,6 +120,8 @@ def integer(layer: str, name: str, value: object, *, minimum: int | None = None)
         raise ConfigTypeError(
             f"{layer}: `{name}` must be an int. Received: {name}={_describe(value)}."
         )
+    if abs(value) > MAX_INT:
+        raise _too_big(layer, name, value)
     if minimum is not None and value < minimum:
         raise ConfigError(
             f"{layer}: `{name}` must be at least {minimum}. Received: {name}={value}."
@@ -57,12 +148,32 @@ def boolean(layer: str, name: str, value: object) -> bool:
     return value
 
 
-def real(layer: str, name: str, value: object, *, minimum: float | None = None) -> float:
-    """Return ``value`` if it is an int or float (not a bool), at least ``minimum``."""
+def real(
+    layer: str,
+    name: str,
+    value: object,
+    *,
+    minimum: float | None = None,
+    finite: bool = False,
+) -> float:
+    """Return ``value`` if it is an int or float (not a bool, not NaN), at least ``minimum``.
+
+    ``finite`` refuses infinities too.
+
+    >>> real("Upsample", "scale_factor", float("inf"), finite=True)
+    Traceback (most recent call last):
+    ...
+    paramcalc.errors.ConfigError: Upsample: `scale_factor` must be a finite number. ...
+    """
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ConfigTypeError(
             f"{layer}: `{name}` must be a number. Received: {name}={_describe(value)}."
         )
+    if isinstance(value, int) and abs(value) > MAX_INT:
+        raise _too_big(layer, name, value)
+    if math.isnan(value) or (finite and math.isinf(value)):
+        rule = "a finite number" if finite else "a number, not NaN"
+        raise ConfigError(f"{layer}: `{name}` must be {rule}. Received: {name}={value!r}.")
     if minimum is not None and value < minimum:
         raise ConfigError(
             f"{layer}: `{name}` must be at least {minimum}. Received: {name}={value!r}."
@@ -74,7 +185,9 @@ def one_of(layer: str, name: str, value: T, options: Collection[T]) -> T:
     """Return ``value`` if it is one of ``options``."""
     if value not in options:
         listed = ", ".join(repr(option) for option in options)
-        raise ConfigError(f"{layer}: `{name}` must be one of {listed}. Received: {name}={value!r}.")
+        raise ConfigError(
+            f"{layer}: `{name}` must be one of {listed}. Received: {name}={shown(value)}."
+        )
     return value
 
 
@@ -97,15 +210,18 @@ def int_tuple(layer: str, name: str, value: object, n: int, *, minimum: int = 0)
             error = ConfigError if len(value) != n else ConfigTypeError
             raise error(
                 f"{layer}: `{name}` must be an int or a tuple of {n} ints. "
-                f"Received: {name}={tuple(value)!r}."
+                f"Received: {name}={shown(tuple(value))}."
             )
         items: tuple[int, ...] = tuple(value)
+        for item in items:
+            if abs(item) > MAX_INT:
+                raise _too_big(layer, name, item)
     else:
         items = (integer(layer, name, value),) * n
     for item in items:
         if item < minimum:
-            shown = items if len(set(items)) > 1 or not isinstance(value, int) else value
+            given = items if len(set(items)) > 1 or not isinstance(value, int) else value
             raise ConfigError(
-                f"{layer}: `{name}` must be at least {minimum}. Received: {name}={shown!r}."
+                f"{layer}: `{name}` must be at least {minimum}. Received: {name}={given!r}."
             )
     return items

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from paramcalc._check import shown
 from paramcalc.errors import ConfigError, ConfigTypeError
 from paramcalc.layer import Layer
+from paramcalc.nesting import check_nesting
 
 __all__ = ["check_entry"]
 
@@ -19,14 +21,15 @@ def check_entry(container: str, name: object, layer: object) -> tuple[str, Layer
     paramcalc.errors.ConfigError: Sequential: a layer name must be non-empty and contain no '.'...
     """
     if not isinstance(name, str):
-        raise ConfigTypeError(f"{container}: layer names must be str. Received: {name!r}.")
+        raise ConfigTypeError(f"{container}: layer names must be str. Received: {shown(name)}.")
     if not name or "." in name:
         raise ConfigError(
-            f"{container}: a layer name must be non-empty and contain no '.'. Received: {name!r}."
+            f"{container}: a layer name must be non-empty and contain no '.'. "
+            f"Received: {shown(name)}."
         )
     if not isinstance(layer, Layer):
         raise ConfigTypeError(
             f"{container}: `{name}` must be a paramcalc layer. "
-            f"Received: {name}={layer!r} ({type(layer).__name__})."
+            f"Received: {name}={shown(layer)} ({type(layer).__name__})."
         )
-    return name, layer
+    return name, check_nesting(container, layer)

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, overload
 
+from paramcalc._check import shown
 from paramcalc._repr import indent as _indent
 from paramcalc.children import check_entry as _check_entry
 from paramcalc.errors import ConfigError, ConfigTypeError, ShapeError
@@ -30,7 +31,7 @@ def _check_module(container: str, name: str, layer: Layer) -> tuple[str, Layer]:
         raise ConfigTypeError(
             f"{container}: `{name}` is a {type(layer).__name__}, not a module; "
             f"assign it as an attribute of a Module or put it in a ParameterList. "
-            f"Received: {name}={layer!r}."
+            f"Received: {name}={shown(layer)}."
         )
     return name, layer
 
@@ -129,7 +130,7 @@ class ModuleList(Sequential):
     def __init__(self, modules: Iterable[Layer] = ()) -> None:
         if isinstance(modules, Layer) or not isinstance(modules, Iterable):
             raise ConfigTypeError(
-                f"ModuleList: `modules` must be an iterable of layers. Received: {modules!r}."
+                f"ModuleList: `modules` must be an iterable of layers. Received: {shown(modules)}."
             )
         super().__init__(*modules)
 
@@ -169,7 +170,7 @@ class ModuleDict(Composite):
         if isinstance(modules, Layer) or not isinstance(modules, Iterable):
             raise ConfigTypeError(
                 f"{kind}: `modules` must be a mapping or an iterable of (name, layer) pairs. "
-                f"Received: {modules!r}."
+                f"Received: {shown(modules)}."
             )
         pairs = modules.items() if isinstance(modules, Mapping) else modules
         merged: dict[str, Layer] = {}
@@ -177,7 +178,7 @@ class ModuleDict(Composite):
             if not isinstance(pair, tuple | list) or len(pair) != 2:
                 raise ConfigTypeError(
                     f"{kind}: element #{index} of `modules` must be a (name, layer) pair. "
-                    f"Received: {pair!r}."
+                    f"Received: {shown(pair)}."
                 )
             name, layer = _check_module(kind, *_check_entry(kind, pair[0], pair[1]))
             merged[name] = layer
@@ -224,6 +225,25 @@ class ModuleDict(Composite):
         return f"ModuleDict({lines}\n)" if lines else "ModuleDict()"
 
 
+def _check_cycle(module: Layer, name: str, value: Layer) -> None:
+    """Refuse ``module.name = value`` when ``module`` is inside ``value``: a cycle."""
+    stack, seen = [value], set()
+    while stack:
+        node = stack.pop()
+        if node is module:
+            raise ConfigError(
+                f"{type(module).__name__}: `{name}` would contain the module itself "
+                f"(a cycle). Received: {name}={type(value).__name__}(...)."
+            )
+        if id(node) in seen or not isinstance(node, Composite):
+            continue
+        seen.add(id(node))
+        children = node.children()
+        if node.distinct_copies:  # one block under many names (Repeat): look at it once
+            children = iter([next(children)])
+        stack.extend(child for _, child in children)
+
+
 class Module(Composite):
     """Base class for networks written the torch way: assign layers as attributes.
 
@@ -258,16 +278,19 @@ class Module(Composite):
             if modules is None:
                 raise AttributeError("cannot assign module before Module.__init__() call")
             _check_entry(type(self).__name__, name, value)
+            _check_cycle(self, name, value)
             modules[name] = value
         elif modules is not None:
             modules.pop(name, None)
         object.__setattr__(self, name, value)
         self.__dict__.pop("_counts", None)
+        self.__dict__.pop("_nesting", None)
 
     def __delattr__(self, name: str) -> None:
         self.__dict__.get("_modules", {}).pop(name, None)
         object.__delattr__(self, name)
         self.__dict__.pop("_counts", None)
+        self.__dict__.pop("_nesting", None)
 
     def children(self) -> Iterator[tuple[str, Layer]]:
         modules = self.__dict__.get("_modules")
@@ -295,6 +318,7 @@ class Module(Composite):
         clone.__dict__.update(modules)
         clone.__dict__["_modules"] = modules
         clone.__dict__.pop("_counts", None)
+        clone.__dict__.pop("_nesting", None)
         return clone
 
     __eq__ = object.__eq__

@@ -221,23 +221,37 @@ class Memory:
         }
 
 
-def _unique_leaves(layer: Layer, seen: set[int]) -> Iterator[Layer]:
-    """Each leaf layer object once, in order, as ``parameters()`` deduplicates."""
-    children = list(layer.children())
-    if not children and not _is_composite(layer):
+def _unique_leaves(layer: Layer, seen: set[int]) -> Iterator[tuple[Layer, int]]:
+    """Each leaf layer object once, in order, as ``parameters()`` deduplicates, and its copies.
+
+    A repeated block (``Repeat``) stands for ``n`` distinct deep copies: its
+    leaves come once, with ``n`` copies, whatever ``n`` is.
+    """
+    if not _is_composite(layer):
         if id(layer) not in seen:
             seen.add(id(layer))
-            yield layer
+            yield layer, 1
         return
     if getattr(layer, "distinct_copies", False):  # Repeat: each copy is a distinct deep copy
         if id(layer) in seen:
             return
         seen.add(id(layer))
-        for _, child in children:
-            yield from _unique_leaves(child, set())
+        for block, copies in _runs(layer):
+            for leaf, count in _unique_leaves(block, set()):
+                yield leaf, count * copies
         return
-    for _, child in children:
+    for _, child in layer.children():
         yield from _unique_leaves(child, seen)
+
+
+def _runs(layer: Layer) -> tuple[tuple[Layer, int], ...]:
+    """``(block, copies)`` of a composite of distinct copies (``Repeat``, hf's ``LayerStack``)."""
+    runs: tuple[tuple[Layer, int], ...] | None = getattr(layer, "runs", None)
+    if runs is not None:
+        return tuple(runs)
+    if hasattr(layer, "block") and hasattr(layer, "n"):
+        return ((layer.block, layer.n),)
+    return tuple((child, 1) for _, child in layer.children())
 
 
 def _is_composite(layer: Layer) -> bool:
@@ -276,7 +290,7 @@ def buffer_bytes(layer: Layer, dtype: str) -> int:
 
 def estimate(
     net: Layer,
-    outputs: Iterable[Shape | None] | None,
+    outputs: Iterable[tuple[Shape | None, int]] | None,
     input_shape: Shape | None,
     *,
     batch_size: int,
@@ -284,13 +298,13 @@ def estimate(
     optimizer: str,
     mixed_precision: bool,
 ) -> Memory:
-    """The :class:`Memory` of ``net`` given the output shape of every leaf visit.
+    """The :class:`Memory` of ``net`` given each leaf visit's output shape and copies.
 
     :func:`memory` walks the network for ``outputs``; the report passes those
     of its own rows.
 
     >>> from paramcalc import Linear
-    >>> m = estimate(Linear(4, 2), [(2,)], (4,), batch_size=3, dtype="bf16",
+    >>> m = estimate(Linear(4, 2), [((2,), 1)], (4,), batch_size=3, dtype="bf16",
     ...              optimizer="sgd", mixed_precision=False)
     >>> m.parameters, m.input, m.activations, m.states
     (20, 24, 12, 40)
@@ -307,22 +321,22 @@ def estimate(
         )
     state_dtype = "fp32" if mixed_precision else name
     parameters = buffers = master = gradients = state = 0
-    for leaf in _unique_leaves(net, set()):
-        buffers += buffer_bytes(leaf, name)
-        weights = parameter_bytes(leaf, name)
+    for leaf, copies in _unique_leaves(net, set()):
+        buffers += copies * buffer_bytes(leaf, name)
+        weights = copies * parameter_bytes(leaf, name)
         parameters += weights
         if leaf.trainable:
             gradients += weights
-            state += slots * parameter_bytes(leaf, state_dtype)
+            state += copies * slots * parameter_bytes(leaf, state_dtype)
             if mixed_precision:
-                master += parameter_bytes(leaf, "fp32")
+                master += copies * parameter_bytes(leaf, "fp32")
     given = None if input_shape is None else tensor_bytes(numel(input_shape) * batch_size, name)
     activations = None
     if outputs is not None and input_shape is not None:
         activations = 0
-        for output in outputs:
+        for output, copies in outputs:
             if output is not None:
-                activations += tensor_bytes(numel(output) * batch_size, name)
+                activations += copies * tensor_bytes(numel(output) * batch_size, name)
     return Memory(
         dtype=name,
         batch_size=batch_size,
@@ -369,7 +383,7 @@ def memory(
     if shape is not None:
         walk = Walk(record=True)
         walk.visit("", net, shape)
-        outputs = [row.output_shape for row in walk.rows if row.leaf]
+        outputs = [(row.output_shape, row.copies) for row in walk.rows if row.leaf]
     return estimate(
         net,
         outputs,

@@ -39,6 +39,8 @@ class Num:
 
     value: int
     symbol: str = ""
+    grouped: bool = False
+    """Written with thousands separators (``2,416``): a count, not a size."""
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,7 @@ _LATEX_SYMBOLS = _Style(" \\cdot ", latex=True, symbolic=True)
 
 def _leaf(leaf: Num, style: _Style) -> str:
     if not style.symbolic or not leaf.symbol:
-        return str(leaf.value)
+        return f"{leaf.value:,}" if leaf.grouped else str(leaf.value)
     if style.latex and "_" in leaf.symbol:
         head, _, tail = leaf.symbol.partition("_")
         return f"{head}_{{{tail}}}"
@@ -185,5 +187,5 @@ class Formula:
     @classmethod
     def of_sum(cls, values: Iterable[int]) -> Formula:
         """``156 + 2,416 + … = 61,706``: the formula of a container."""
-        terms = tuple(Num(value) for value in values if value)
+        terms = tuple(Num(value, grouped=True) for value in values if value)
         return cls(total(*terms) if terms else Num(0))

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
+import re
+from collections.abc import Iterable
 from typing import TypeVar, cast
 
 from paramcalc.errors import ConfigError
@@ -37,7 +39,7 @@ def set_trainable(layer: L, value: bool, patterns: tuple[str, ...]) -> L:
         if isinstance(node, Composite):
             counts = [
                 (id(child), mark(child, f"{path}.{name}" if path else name, selected))
-                for name, child in node.children()
+                for name, child in _copies_to_mark(node, patterns)
             ]
             # copies of one block object must all be selected alike
             if node.distinct_copies and len(set(counts)) > len(dict(counts)):
@@ -65,7 +67,8 @@ def set_trainable(layer: L, value: bool, patterns: tuple[str, ...]) -> L:
         key = id(node)
         if key not in memo:
             if isinstance(node, Composite):
-                memo[key] = node.rebuild([rebuild(child) for _, child in node.children()])
+                children = _copies_to_mark(node, ()) if node.distinct_copies else node.children()
+                memo[key] = node.rebuild([rebuild(child) for _, child in children])
             elif key in targets and node.trainable != value:
                 memo[key] = dataclasses.replace(node, trainable=value)
             else:
@@ -73,3 +76,30 @@ def set_trainable(layer: L, value: bool, patterns: tuple[str, ...]) -> L:
         return memo[key]
 
     return cast(L, rebuild(layer))
+
+
+_FEW_COPIES = 1000
+"""Up to this many copies of a repeated block, freezing looks at every copy's path."""
+
+
+def _copies_to_mark(node: Composite, patterns: tuple[str, ...]) -> Iterable[tuple[str, Layer]]:
+    """The children whose paths a freeze pattern is matched against.
+
+    A repeated block's copies are one object: a few hundred are looked at one
+    by one; of more, the first, second and last, and every index a pattern
+    names or that has as many digits as one it names (``"h.1*"``, ``"h.[0-5]"``),
+    so a pattern selecting some copies is still caught, at a cost set by the patterns.
+    """
+    if not node.distinct_copies or not hasattr(node, "block"):  # Repeat's one block only
+        return node.children()
+    children = node.children()
+    first = next(children)
+    count: int = getattr(node, "n", 1)
+    if count <= _FEW_COPIES:
+        return [first, *children]
+    prefix = first[0].rstrip("0123456789")
+    numbers = {int(text) for pattern in patterns for text in re.findall(r"\d+", pattern)}
+    widths = {len(str(number)) for number in numbers}
+    picked = {0, 1, count - 1} | {n for n in numbers if n < count}
+    picked |= {10 ** (width - 1) for width in widths if 10 ** (width - 1) < count}
+    return [(f"{prefix}{index}", first[1]) for index in sorted(picked)]

@@ -18,14 +18,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import ClassVar
 
 from paramcalc import _check
+from paramcalc._check import shown
 from paramcalc._repr import indent as _indent
 from paramcalc.children import check_entry as _check_entry
 from paramcalc.errors import ConfigError, ConfigTypeError, ShapeError
 from paramcalc.formula import Formula, num, product
 from paramcalc.layer import Composite, Counts, Layer, Visit, _Tally
+from paramcalc.nesting import check_nesting
 from paramcalc.shapes import Shape
 
 Entries = tuple[tuple[str, Layer], ...]
@@ -43,9 +46,9 @@ def _entries(kind: str, argument: str, value: object, default: str) -> Entries:
     if not isinstance(value, Layer):
         raise ConfigTypeError(
             f"{kind}: `{argument}` must be a paramcalc layer or a dict of named layers. "
-            f"Received: {argument}={value!r} ({type(value).__name__})."
+            f"Received: {argument}={shown(value)} ({type(value).__name__})."
         )
-    return ((default, value),)
+    return ((default, check_nesting(kind, value)),)
 
 
 def _unique_names(kind: str, entries: Entries) -> None:
@@ -269,11 +272,14 @@ class Repeat(Composite):
         if not isinstance(block, Layer):
             raise ConfigTypeError(
                 f"Repeat: `block` must be a paramcalc layer. "
-                f"Received: block={block!r} ({type(block).__name__})."
+                f"Received: block={shown(block)} ({type(block).__name__})."
             )
+        check_nesting("Repeat", block)
         _check.integer("Repeat", "n", n, minimum=1)
         if not isinstance(prefix, str) or "." in prefix:
-            raise ConfigError(f"Repeat: `prefix` must be a str without '.'. Received: {prefix!r}.")
+            raise ConfigError(
+                f"Repeat: `prefix` must be a str without '.'. Received: {shown(prefix)}."
+            )
         object.__setattr__(self, "block", block)
         object.__setattr__(self, "n", n)
         object.__setattr__(self, "prefix", prefix)
@@ -319,6 +325,21 @@ class Repeat(Composite):
         tally.trainable += self.n * counts.trainable
         tally.buffers += self.n * counts.buffers
 
+    @cached_property
+    def _nesting(self) -> int:
+        return self.block._nesting + 1
+
+    def _find_child(self, name: str) -> Layer | None:
+        index = name.removeprefix(self.prefix)
+        if name.startswith(self.prefix) and index.isdigit() and int(index) < self.n:
+            return self.block
+        return None
+
+    def _child_at(self, index: int) -> Layer:
+        if not -self.n <= index < self.n:
+            raise IndexError(f"Repeat index {index} is out of range")
+        return self.block
+
     def params_per_use(self) -> int:
         return self.n * self.block.params_per_use()
 
@@ -335,6 +356,27 @@ class Repeat(Composite):
     def __repr__(self) -> str:
         prefix = f", prefix={self.prefix!r}" if self.prefix else ""
         return f"{type(self).__name__}({_indent(repr(self.block))}, {self.n}{prefix})"
+
+
+def _tie_pairs(targets: object) -> tuple[tuple[str, str], ...]:
+    """``targets`` as ``(tensor, path)`` pairs: a dict, or an iterable of pairs of strings."""
+    items: object = targets
+    if isinstance(targets, Mapping):
+        items = tuple(targets.items())
+    elif isinstance(targets, list | tuple):
+        items = tuple(targets)
+    if not isinstance(items, tuple) or not all(
+        isinstance(pair, tuple | list)
+        and len(pair) == 2
+        and all(isinstance(part, str) for part in pair)
+        for pair in items
+    ):
+        raise ConfigTypeError(
+            "Tied: `targets` must be a dict of tensor name to parameter path, such as "
+            f"{{'weight': 'transformer.wte.weight'}}. Received: targets={shown(targets)} "
+            f"({type(targets).__name__})."
+        )
+    return tuple((str(tensor), str(target)) for tensor, target in items)
 
 
 @dataclass(frozen=True, init=False, repr=False, eq=False)
@@ -368,25 +410,25 @@ class Tied(Layer):
         if not isinstance(layer, Layer) or isinstance(layer, Composite):
             raise ConfigTypeError(
                 "Tied: `layer` must be a paramcalc leaf layer (tie tensors of a container's "
-                f"layers one by one). Received: layer={layer!r} ({type(layer).__name__})."
+                f"layers one by one). Received: layer={shown(layer)} ({type(layer).__name__})."
             )
-        pairs = tuple(targets.items() if isinstance(targets, Mapping) else targets)
+        pairs = _tie_pairs(targets)
         if not pairs:
             raise ConfigError(
                 "Tied: `targets` must be a non-empty dict of tensor name to parameter path. "
-                f"Received: targets={targets!r}."
+                f"Received: targets={shown(targets)}."
             )
         own = dict(layer.parameter_shapes())
         for tensor, target in pairs:
             if tensor not in own:
                 raise ConfigError(
-                    f"Tied: {type(layer).__name__} has no parameter {tensor!r} to tie "
+                    f"Tied: {type(layer).__name__} has no parameter {shown(tensor)} to tie "
                     f"(it has {', '.join(repr(name) for name in own) or 'none'})."
                 )
             if not isinstance(target, str) or not target or target.startswith("."):
                 raise ConfigError(
-                    f"Tied: the target of {tensor!r} must be a dotted parameter path such as "
-                    f"'transformer.wte.weight'. Received: {target!r}."
+                    f"Tied: the target of {shown(tensor)} must be a dotted parameter path such as "
+                    f"'transformer.wte.weight'. Received: {shown(target)}."
                 )
         object.__setattr__(self, "layer", layer)
         object.__setattr__(self, "targets", pairs)
@@ -450,11 +492,11 @@ def check_ties(network: Layer) -> None:
         for (tensor, target), (_, shape) in zip(tied.targets, tied.tied_shapes(), strict=True):
             if target not in names:
                 raise ConfigError(
-                    f"Tied: {path} ties its {tensor} to {target!r}, which is not a "
+                    f"Tied: {path} ties its {tensor} to {shown(target)}, which is not a "
                     "parameter of the network."
                 )
             if names[target] != shape:
                 raise ConfigError(
-                    f"Tied: {path} ties its {tensor} of shape {shape} to {target!r} "
+                    f"Tied: {path} ties its {tensor} of shape {shape} to {shown(target)} "
                     f"of shape {names[target]}; the shapes must be equal."
                 )

@@ -18,44 +18,20 @@ formulas and reports all follow from those declarations.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from math import prod
-from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol, TypeVar
+from typing import Any, ClassVar, NamedTuple, Protocol, TypeVar
 
 from paramcalc import _check
+from paramcalc._once import once as _once
 from paramcalc._repr import call_repr, field_values
 from paramcalc.formula import Formula, num, product, total
 from paramcalc.seam import upward
 from paramcalc.shapes import Shape, as_shape
 
 __all__ = ["Composite", "Counts", "Layer", "Visit"]
-
-if TYPE_CHECKING:
-    from functools import cached_property as _once
-else:
-
-    class _once:  # noqa: N801 - a decorator, named like one
-        """``functools.cached_property`` without its lock (Python < 3.12 takes one per call).
-
-        Layers are immutable, so two threads computing a count at once get
-        equal values; the first-access cost is what ``params()`` pays per layer.
-        """
-
-        __slots__ = ("function", "name")
-
-        def __init__(self, function):
-            self.function = function
-            self.name = function.__name__
-
-        def __set_name__(self, owner, name):
-            self.name = name
-
-        def __get__(self, instance, owner=None):
-            if instance is None:
-                return self
-            value = instance.__dict__[self.name] = self.function(instance)
-            return value
 
 
 L = TypeVar("L", bound="Layer")
@@ -66,10 +42,9 @@ class Visit(Protocol):
 
     ``copies=k`` (an int, even 1) runs ``k`` distinct copies of ``child`` one after another (as
     torch's deep copies of a block in a ``ModuleList``), named ``f"{name}{i}"``
-    for ``i`` in ``range(first, first + k)`` (``first`` defaults to 0). The walk
-    stops walking copies once a copy maps
-    its input shape to itself and multiplies the rest, so its cost does not
-    grow with ``k`` (report rows excepted: a report lists every copy).
+    for ``i`` in ``range(first, first + k)`` (``first`` defaults to 0). The walk stops
+    walking copies once one maps its input shape to itself and multiplies the rest,
+    so its cost does not grow with ``k``: a report shows them as one group, "×N".
     """
 
     def __call__(
@@ -128,6 +103,10 @@ class Layer:
 
     def __post_init__(self) -> None:
         _check.boolean(type(self).__name__, "trainable", self.trainable)
+        for item in dataclasses.fields(self):
+            if item.init:
+                value = getattr(self, item.name, None)  # a custom __init__ may set it later
+                _check.no_huge_ints(type(self).__name__, item.name, value)
 
     # -- what a layer declares ------------------------------------------------
 
@@ -425,6 +404,11 @@ class Layer:
         """Direct sub-layers as ``(name, layer)``; none for a leaf layer."""
         return iter(())
 
+    @_once
+    def _nesting(self) -> int:
+        """How many levels of containers this layer holds (0 for a leaf)."""
+        return 0
+
     def _repr_html_(self) -> str:
         """Jupyter shows a layer or network as its report (an HTML table)."""
         html: str = self.report()._repr_html_()
@@ -537,11 +521,56 @@ class Composite(Layer):
         return Counts(tally.params, tally.trainable, tally.buffers)
 
     def formula(self) -> Formula:
-        """The sum of the children's counts: ``156 + 2416 + … = 61,706``."""
+        """The sum of the children's counts: ``156 + 2,416 + … = 61,706``."""
         return Formula.of_sum(_unique_child_counts(self))
 
     def params_per_use(self) -> int:
         return sum(child.params_per_use() for _, child in self.children())
+
+    def _find_child(self, name: str) -> Layer | None:
+        """The child called ``name``, or None (the lookup behind ``net.layer1`` and ``net[…]``)."""
+        for key, child in self.children():
+            if key == name:
+                return child
+        return None
+
+    def __getattr__(self, name: str) -> Layer:
+        """Children by name, as torch's modules: ``resnet.layer1[0].conv1`` (see README)."""
+        fields = type(self).__dict__.get("__dataclass_fields__", {})
+        if not name.startswith("_") and name not in fields:  # fields: not yet set, not children
+            child = self._find_child(name)
+            if child is not None:
+                return child
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __getitem__(self, key: Any) -> Layer:  # Any: subclasses narrow it (ModuleDict: str)
+        """A child by position (negative counts from the end) or by name, as in torch."""
+        if isinstance(key, str):
+            child = self._find_child(key)
+            if child is None:
+                raise KeyError(key)
+            return child
+        if isinstance(key, int) and not isinstance(key, bool):
+            return self._child_at(key)
+        raise TypeError(
+            f"{type(self).__name__} indices must be int or str, not {type(key).__name__}"
+        )
+
+    def _child_at(self, index: int) -> Layer:  # Repeat's does not list its copies
+        children = [child for _, child in self.children()]
+        if not -len(children) <= index < len(children):
+            raise IndexError(f"{type(self).__name__} index {index} is out of range")
+        return children[index]
+
+    @_once
+    def _nesting(self) -> int:
+        seen: set[int] = set()
+        deepest = 0
+        for _, child in self.children():
+            if id(child) not in seen:
+                seen.add(id(child))
+                deepest = max(deepest, child._nesting)
+        return deepest + 1
 
 
 def _unique_child_counts(layer: Composite) -> Iterator[int]:

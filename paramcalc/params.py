@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar, cast
 
 from paramcalc import _check
+from paramcalc._check import shown
 from paramcalc._repr import indent as _indent
 from paramcalc.errors import ConfigError, ConfigTypeError
 from paramcalc.formula import Formula, num, product
@@ -64,7 +65,8 @@ class Parameter(Layer):
             sizes = tuple(shape)
         else:
             raise ConfigTypeError(
-                f"Parameter: `shape` must be an int or a tuple of ints. Received: shape={shape!r}."
+                f"Parameter: `shape` must be an int or a tuple of ints. "
+                f"Received: shape={shown(shape)}."
             )
         for size in sizes:
             _check.non_negative("Parameter", "shape", size)
@@ -94,12 +96,12 @@ def _check_parameter(container: str, name: str, value: object) -> tuple[str, Lay
     if not isinstance(value, Parameter):
         raise ConfigTypeError(
             f"{container}: `{name}` must be a paramcalc Parameter. "
-            f"Received: {name}={value!r} ({type(value).__name__})."
+            f"Received: {name}={shown(value)} ({type(value).__name__})."
         )
     if not name or "." in name:
         raise ConfigError(
             f"{container}: a parameter name must be non-empty and contain no '.'. "
-            f"Received: {name!r}."
+            f"Received: {shown(name)}."
         )
     return name, value
 
@@ -136,7 +138,8 @@ class ParameterList(_ParameterContainer):
             values = ()
         if isinstance(values, Layer) or not isinstance(values, Iterable):
             raise ConfigTypeError(
-                f"ParameterList: `values` must be an iterable of Parameters. Received: {values!r}."
+                f"ParameterList: `values` must be an iterable of Parameters. "
+                f"Received: {shown(values)}."
             )
         entries = tuple(
             _check_parameter("ParameterList", str(index), value)
@@ -176,7 +179,7 @@ class ParameterDict(_ParameterContainer):
         if isinstance(parameters, Layer) and not isinstance(parameters, ParameterDict):
             raise ConfigTypeError(
                 "ParameterDict: `parameters` must be a mapping or an iterable of "
-                f"(name, Parameter) pairs. Received: {parameters!r}."
+                f"(name, Parameter) pairs. Received: {shown(parameters)}."
             )
         pairs: Iterable[object]
         if isinstance(parameters, (OrderedDict, ParameterDict)):
@@ -188,14 +191,14 @@ class ParameterDict(_ParameterContainer):
         else:
             raise ConfigTypeError(
                 "ParameterDict: `parameters` must be a mapping or an iterable of "
-                f"(name, Parameter) pairs. Received: {parameters!r}."
+                f"(name, Parameter) pairs. Received: {shown(parameters)}."
             )
         merged: dict[str, Layer] = {}
         for index, pair in enumerate(pairs):
             if not isinstance(pair, (tuple, list)) or len(pair) != 2:
                 raise ConfigTypeError(
                     f"ParameterDict: element #{index} must be a (name, Parameter) pair. "
-                    f"Received: {pair!r}."
+                    f"Received: {shown(pair)}."
                 )
             if not isinstance(pair[0], str):
                 raise ConfigTypeError(

@@ -77,6 +77,12 @@ class Row(NamedTuple):
     param_bytes: int = 0
     buffer_bytes: int = 0
     activation_bytes: int | None = None
+    repeat: int = 1
+    """How many identical consecutive copies of a repeated block this row stands for
+    (``Repeat``: every copy after the first that maps its input shape to
+    itself); its counts, MACs and bytes are their sum."""
+    copies: int = 1
+    """How many instances the row's figures cover: its ``repeat`` times its ancestors'."""
 
     @property
     def name(self) -> str:
@@ -105,9 +111,14 @@ class Row(NamedTuple):
             "buffer_bytes": self.buffer_bytes,
             "activation_bytes": self.activation_bytes,
             "shared_with": self.shared_with,
+            "repeat": self.repeat,
             "formula": str(self.formula),
             "spec": layer_spec(self.layer),
         }
+
+
+NOTEBOOK_ROWS = 40
+"""The most rows a notebook shows unfolded; a bigger network is folded by depth."""
 
 
 @dataclass(frozen=True)
@@ -226,7 +237,7 @@ class Report:
         >>> report.params, report.params_per_use, report.rows[1].shared_with
         (20, 40, '0')
         """
-        return sum(row.layer.params_per_use() for row in self.rows if row.leaf)
+        return sum(row.copies * row.layer.params_per_use() for row in self.rows if row.leaf)
 
     def leaves(self) -> tuple[Row, ...]:
         """The rows of leaf layers (no container subtotals)."""
@@ -299,7 +310,20 @@ class Report:
         return self.render()
 
     def _repr_html_(self) -> str:
-        return self.render("html")
+        """Jupyter's view; a big network folded to the depth that fits :data:`NOTEBOOK_ROWS` rows.
+
+        Every row stays one click away, in a ``<details>`` below the folded table.
+        """
+        if len(self.rows) <= NOTEBOOK_ROWS:
+            return self.render("html")
+        depth, deepest = 0, max(row.depth for row in self.rows)
+        while depth < deepest and sum(row.depth <= depth + 1 for row in self.rows) <= NOTEBOOK_ROWS:
+            depth += 1
+        return (
+            f"{self.render('html', depth=depth)}\n"
+            f'<details class="paramcalc-all"><summary>All {len(self.rows):,} rows</summary>\n'
+            f"{self.render('html')}\n</details>"
+        )
 
     def _repr_markdown_(self) -> str:
         return self.render("markdown")
@@ -327,7 +351,7 @@ def build_report(
     rows = _with_bytes(walk.rows, batch_size, name)
     memory = estimate(
         layer,
-        [row.output_shape for row in rows if row.leaf],
+        [(row.output_shape, row.copies) for row in rows if row.leaf],
         shape,
         batch_size=batch_size,
         dtype=name,
@@ -361,15 +385,16 @@ def _with_bytes(steps: list[Step], batch_size: int, dtype: str) -> tuple[Row, ..
     for step in steps:
         macs = None if step.macs is None else step.macs * batch_size
         elementwise = None if step.elementwise is None else step.elementwise * batch_size
-        row = Row(*step[:7], macs, *step[8:11], elementwise)
+        row = Row(*step[:7], macs, *step[8:11], elementwise, repeat=step.repeat, copies=step.copies)
         if step.leaf:
             first = step.shared_with is None
             activation = None
+            copies = step.copies
             if step.output_shape is not None:
-                activation = _tensor_bytes(numel(step.output_shape) * batch_size, dtype)
+                activation = copies * _tensor_bytes(numel(step.output_shape) * batch_size, dtype)
             row = row._replace(
-                param_bytes=parameter_bytes(step.layer, dtype) if first else 0,
-                buffer_bytes=buffer_bytes(step.layer, dtype) if first else 0,
+                param_bytes=copies * parameter_bytes(step.layer, dtype) if first else 0,
+                buffer_bytes=copies * buffer_bytes(step.layer, dtype) if first else 0,
                 activation_bytes=activation,
             )
         done.append(row)

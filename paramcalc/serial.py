@@ -26,16 +26,20 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any, cast
 
+from paramcalc._check import shown
 from paramcalc.children import check_entry
 from paramcalc.containers import Module, ModuleDict, ModuleList, Sequential
-from paramcalc.errors import ConfigError
-from paramcalc.layer import Layer
+from paramcalc.errors import ConfigError, ParamcalcError
+from paramcalc.layer import Composite, Layer
+from paramcalc.nesting import MAX_NESTING, check_nesting
 from paramcalc.params import ParameterDict, ParameterList
 from paramcalc.registry import layer_types
 
 __all__ = ["custom_module", "from_dict", "layer_spec", "layer_types"]
 
 _CHILD = "$child"
+_MAX_ARGS_DEPTH = 2 * MAX_NESTING
+"""The deepest nesting of a spec's arguments (``$layer`` specs within specs, lists)."""
 _LAYER = "$layer"
 
 
@@ -86,15 +90,20 @@ def _encode(value: object, names: Mapping[int, str]) -> object:
     return value
 
 
-def _decode(value: object, children: Mapping[str, Layer]) -> object:
+def _decode(value: object, children: Mapping[str, Layer], depth: int = 0) -> object:
+    if depth > _MAX_ARGS_DEPTH:
+        raise ConfigError(
+            f"from_dict: layer arguments are nested deeper than {_MAX_ARGS_DEPTH} levels."
+        )
     if isinstance(value, list):
-        return tuple(_decode(item, children) for item in value)
+        return tuple(_decode(item, children, depth + 1) for item in value)
     if isinstance(value, dict):
         if set(value) == {_CHILD}:
             return children[cast(str, value[_CHILD])]
         if set(value) == {_LAYER}:
-            return _build(cast(Mapping[str, Any], value[_LAYER]), [], layer_types(), {})
-        return {key: _decode(item, children) for key, item in value.items()}
+            spec = cast(Mapping[str, Any], value[_LAYER])
+            return _build(spec, [], layer_types(), {}, depth + 1)
+        return {key: _decode(item, children, depth + 1) for key, item in value.items()}
     return value
 
 
@@ -111,7 +120,16 @@ def layer_spec(layer: Layer) -> dict[str, Any]:
     kind = type(layer).__name__
     if isinstance(layer, Sequential | Module | ModuleDict | ParameterList | ParameterDict):
         return {"type": kind}
-    names = {id(child): name for name, child in layer.children()}
+    names: dict[int, str] = {}
+    if isinstance(layer, Composite) and layer.distinct_copies:  # blocks named by their first copy
+        runs = getattr(layer, "runs", None) or ((getattr(layer, "block", None), 1),)
+        offset, prefix = 0, getattr(layer, "prefix", "")
+        for block, count in runs:
+            names.setdefault(id(block), f"{prefix}{offset}")
+            offset += count
+    else:
+        for name, child in layer.children():
+            names.setdefault(id(child), name)
     fields = [item for item in dataclasses.fields(layer) if item.init]
     fields.sort(key=lambda item: item.kw_only is True)  # `trainable` (keyword-only) last
     args = {item.name: _encode(getattr(layer, item.name), names) for item in fields}
@@ -131,12 +149,19 @@ def _build(
     children: list[tuple[str, Layer]],
     types: Mapping[str, type[Layer]],
     classes: dict[str, type[Module]],
+    depth: int = 0,
 ) -> Layer:
     kind = spec.get("type")
     if not isinstance(kind, str):
         raise ConfigError(f"a layer spec needs a 'type' name. Received: {dict(spec)!r}.")
     cls = types.get(kind)
-    if cls is None or cls is Module or (issubclass(cls, Module) and "args" not in spec):
+    if cls is None and "args" in spec:
+        inner = _zoo_blocks().get(kind)
+        if inner is not None:  # a zoo block (BasicBlock, GPT2Attention): its fields as stored
+            return _restore(inner, spec, children, depth)
+    containers = (Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict)
+    # no "args": a container, or a custom module that may share a layer's name ("Transformer")
+    if cls is None or cls is Module or ("args" not in spec and not issubclass(cls, containers)):
         module = custom_module(kind, classes)
         for name, child in children:
             add_child(module, name, child)
@@ -149,11 +174,71 @@ def _build(
         return cls(dict(children))
     args = spec.get("args", {})
     if not isinstance(args, Mapping):
-        raise ConfigError(f"{kind}: 'args' must be an object. Received: {args!r}.")
+        raise ConfigError(f"{kind}: 'args' must be an object. Received: {shown(args)}.")
     try:
-        return cls(**cast(dict[str, Any], _decode(dict(args), dict(children))))
+        return cls(**cast(dict[str, Any], _decode(dict(args), dict(children), depth)))
     except TypeError as error:
-        raise ConfigError(f"{kind}: cannot be built from {dict(args)!r}: {error}") from None
+        raise ConfigError(f"{kind}: cannot be built from {shown(dict(args))}: {error}") from None
+
+
+def _zoo_blocks() -> dict[str, type[Layer]]:
+    """The composite classes of the zoo's networks (``ResNet``, ``BasicBlock``), by name.
+
+    They are not exported (their constructors build a whole block from a few
+    sizes), so a report names them but :func:`layer_types` does not know them.
+    """
+    import importlib
+
+    zoo = importlib.import_module("paramcalc.zoo")  # by name: the zoo sits above this reader
+    for module in zoo._HOMES:
+        importlib.import_module(module)
+    found: dict[str, type[Layer]] = {}
+    stack: list[type[Layer]] = [Layer]
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        # the zoo's and the Hugging Face builders' classes, some made by name (hf.blocks.named);
+        # not the custom modules rebuilt here (Module subclasses named after a report's types)
+        home = cls.__module__
+        if (
+            home.startswith(("paramcalc.zoo", "paramcalc.hf"))
+            and dataclasses.is_dataclass(cls)
+            and not issubclass(cls, Module)
+        ):
+            found.setdefault(cls.__name__, cls)
+    return found
+
+
+def _restore(
+    cls: type[Layer], spec: Mapping[str, Any], children: list[tuple[str, Layer]], depth: int
+) -> Layer:
+    """A zoo block from its stored fields, set as its constructor left them."""
+    args = spec["args"]
+    if not isinstance(args, Mapping):
+        raise ConfigError(f"{cls.__name__}: 'args' must be an object. Received: {shown(args)}.")
+    values = cast(dict[str, Any], _decode(dict(args), dict(children), depth))
+    if not issubclass(cls, Composite):  # a leaf (hf's Attend): its constructor checks it
+        try:
+            return cls(**values)
+        except TypeError as error:
+            raise ConfigError(
+                f"{cls.__name__}: cannot be built from {shown(values)}: {error}"
+            ) from None
+    fields = {item.name for item in dataclasses.fields(cls) if item.init}
+    if set(values) != fields:
+        raise ConfigError(
+            f"{cls.__name__}: a stored block needs the arguments {sorted(fields)}. "
+            f"Received: {sorted(values)}."
+        )
+    layer = object.__new__(cls)
+    for name, value in values.items():
+        object.__setattr__(layer, name, value)
+    for _, child in layer.children():
+        if not isinstance(child, Layer):
+            raise ConfigError(f"{cls.__name__}: a stored block holds a non-layer child.")
+        check_nesting(cls.__name__, child)
+    layer.report()  # its steps name its children: a malformed block fails here
+    return layer
 
 
 def from_dict(data: Mapping[str, Any]) -> Layer:
@@ -171,9 +256,12 @@ def from_dict(data: Mapping[str, Any]) -> Layer:
     """
     try:
         return _from_dict(data)
-    except (KeyError, TypeError, AttributeError) as problem:
+    except ParamcalcError:
+        raise
+    except (KeyError, TypeError, AttributeError, ValueError, IndexError) as problem:
+        detail = ", ".join(shown(arg) for arg in problem.args)
         raise ConfigError(
-            f"from_dict: a malformed report ({type(problem).__name__}: {problem})."
+            f"from_dict: a malformed report ({type(problem).__name__}: {detail})."
         ) from None
 
 

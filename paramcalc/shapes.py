@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from math import prod
 
+from paramcalc._check import MAX_INT
 from paramcalc.errors import ConfigTypeError, ShapeError
 
 Shape = tuple[int, ...]
@@ -34,6 +35,11 @@ def as_shape(value: object, *, name: str = "input_shape") -> Shape:
     for item in items:
         if isinstance(item, bool) or not isinstance(item, int):
             raise ConfigTypeError(f"`{name}` must be a tuple of ints. Received: {name}={value!r}.")
+        if item > MAX_INT:
+            raise ShapeError(
+                f"`{name}` sizes must be at most {MAX_INT:,} (torch's sizes are int64). "
+                f"Received: a size of {item.bit_length()} bits."
+            )
         if item < 1:
             raise ShapeError(f"`{name}` sizes must be at least 1. Received: {name}={value!r}.")
     return tuple(items)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import ast
 import difflib
 import re
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -236,7 +237,15 @@ class _Reader:
             for key, item in zip(node.keys, node.values, strict=True):
                 if key is None:
                     raise self.error("`**` unpacking is not allowed in a dict", item)
-                result[self.value(key)] = self.value(item)
+                name = self.value(key)
+                try:
+                    result[name] = self.value(item)
+                except TypeError:  # an unhashable key: a dict or list
+                    raise self.error(
+                        "a dict key must be a name (a string). "
+                        f"Received: `{_describe(self.segment, key)}`",
+                        key,
+                    ) from None
             return result
         if isinstance(node, ast.Call):
             return self.call(node)
@@ -322,7 +331,10 @@ class _Reader:
             and isinstance(pairs, tuple)
             and all(isinstance(pair, tuple) and len(pair) == 2 for pair in pairs)
         ):
-            return {**dict(pairs), **kwargs}
+            try:
+                return {**dict(pairs), **kwargs}
+            except TypeError:  # an unhashable name
+                raise self.error("OrderedDict takes a list of (name, layer) pairs", node) from None
         if len(args) == 1 and isinstance(pairs, dict):
             return {**pairs, **kwargs}
         raise self.error("OrderedDict takes a list of (name, layer) pairs", node)
@@ -389,12 +401,17 @@ def parse_layers(text: str, *, types: Mapping[str, type[Layer]] | None = None) -
         raise ConfigError(f"parse: the model must be text. Received: {type(text).__name__}.")
     if len(text) > MAX_SIZE:
         raise SpecError(f"the text is {len(text):,} characters long; the limit is {MAX_SIZE:,}")
+    # Python ends a line at "\r" too; positions count lines by "\n" only
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     known = layer_types() if types is None else types
     layers = []
     for offset, segment in segments(text):
         where = Position(text, offset)
         try:
-            tree = ast.parse(segment, mode="eval")
+            with warnings.catch_warnings():  # "invalid escape sequence" and the like
+                warnings.simplefilter("ignore", SyntaxWarning)
+                warnings.simplefilter("ignore", DeprecationWarning)
+                tree = ast.parse(segment, mode="eval")
         except SyntaxError as problem:
             line = (problem.lineno or 1) - 1
             lines = segment.split("\n")

@@ -48,6 +48,10 @@ class Step(NamedTuple):
     leaf: bool
     layer: Layer
     elementwise: int | None = None
+    repeat: int = 1
+    """How many identical consecutive copies of a repeated block this step stands for."""
+    copies: int = 1
+    """How many instances its figures cover: its ``repeat`` times its ancestors'."""
 
 
 _PENDING = Step("", "", 0, 0, 0, 0, None, None, None, False, Layer())
@@ -161,7 +165,7 @@ class Walk:
         Each copy is a distinct object (a deep copy), so it counts in full and
         has its own scope for shared layers. Once a copy maps its input shape
         to itself, every later copy would repeat it exactly: its MACs are
-        multiplied and (when recording) its rows are copied under new paths.
+        multiplied and (when recording) its rows stand for all of them ("×N").
         """
         _check.positive(type(owner).__name__, "copies", copies)
         outer = self.seen
@@ -188,13 +192,12 @@ class Walk:
         if rest:
             for total, step in zip(self.TOTALS, steps, strict=True):
                 setattr(self, total, getattr(self, total) + step * rest)
-            if self.record:
-                template = self.rows[start:]
-                last = first + done - 1
-                old = f"{path}.{name}{last}" if path else f"{name}{last}"
-                for index in range(first + done, first + copies):
-                    new = f"{path}.{name}{index}" if path else f"{name}{index}"
-                    self.rows.extend(_moved(row, old, new) for row in template)
+            if self.record:  # one group of rows for the identical copies: "×N"
+                factor = rest + 1
+                self.rows[start:] = [
+                    _repeated(row, factor, top=index == 0)
+                    for index, row in enumerate(self.rows[start:])
+                ]
         return out
 
     def _composite(
@@ -256,17 +259,16 @@ class Walk:
         return ShapeError(detail, path=path, kind=type(layer).__name__, received=received)
 
 
-def _moved(row: Step, old: str, new: str) -> Step:
-    """A report row of one copy of a repeated block, re-homed under another copy."""
-
-    def rehome(path: str) -> str:
-        if path == old or path.startswith(old + "."):
-            return new + path[len(old) :]
-        return path
-
-    shared = row.shared_with
+def _repeated(row: Step, factor: int, *, top: bool) -> Step:
+    """A step of the last walked copy of a repeated block, standing for ``factor`` copies."""
     return row._replace(
-        path=rehome(row.path), shared_with=None if shared is None else rehome(shared)
+        params=row.params * factor,
+        trainable=row.trainable * factor,
+        buffers=row.buffers * factor,
+        macs=None if row.macs is None else row.macs * factor,
+        elementwise=None if row.elementwise is None else row.elementwise * factor,
+        repeat=row.repeat * factor if top else row.repeat,
+        copies=row.copies * factor,
     )
 
 

@@ -79,10 +79,13 @@ class TestOutput:
         assert "|- 0  | Linear" in out
 
     def test_output_file(self, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-        """--output writes the report to a file and nothing to stdout."""
+        """--output writes the report to a file and nothing to stdout; HTML as a whole page."""
         target = tmp_path / "report.html"
         assert run(capsys, LENET, "-f", "html", "-o", str(target)) == (0, "", "")
-        assert target.read_text(encoding="utf-8").startswith('<div class="paramcalc-report">')
+        page = target.read_text(encoding="utf-8")
+        assert page.startswith('<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">')
+        assert '<div class="paramcalc-report">' in page
+        assert page.endswith("</body>\n</html>\n")
 
     def test_help(self, capsys: pytest.CaptureFixture[str]) -> None:
         """--help shows examples and exits 0."""

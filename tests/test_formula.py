@@ -38,9 +38,11 @@ class TestLayerFormulas:
         assert grouped.latex() == r"(3 \cdot 3 \cdot \frac{4}{2} + 1) \cdot 8 = 152"
 
     def test_container_sums_children(self) -> None:
-        """A container's working is the sum of its layers' counts (the post's last step)."""
+        """A container's working is the sum of its layers' counts, all written as counts."""
         net = Sequential(Linear(400, 120), Linear(120, 84), Linear(84, 10))
-        assert str(net.explain()) == "48120 + 10164 + 850 = 59,134"
+        assert str(net.explain()) == "48,120 + 10,164 + 850 = 59,134"
+        assert net.explain().latex() == "48{,}120 + 10{,}164 + 850 = 59{,}134"
+        assert str(Linear(4000, 1200).explain()) == "4000·1200 + 1200 = 4,801,200"  # sizes
 
     def test_shared_layer_counted_once_in_formula(self) -> None:
         """A layer used twice appears once, as in parameters()."""

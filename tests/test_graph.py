@@ -19,6 +19,45 @@ def _block() -> pc.Sequential:
     return pc.Sequential(pc.Linear(16, 32), pc.ReLU(), pc.Linear(32, 16))
 
 
+def _expanded(rows: Any) -> list[Any]:
+    """Report rows with each "×N" group written out copy by copy, as explicit copies list them."""
+    out: list[Any] = []
+    index = 0
+    rows = list(rows)
+    while index < len(rows):
+        row = rows[index]
+        end = index + 1
+        while end < len(rows) and rows[end].depth > row.depth:
+            end += 1
+        if row.repeat == 1:
+            out.append(row)
+            index += 1
+            continue
+        head, _, name = row.path.rpartition(".")
+        stem = name.rstrip("0123456789")
+        first = int(name[len(stem) :])
+        for k in range(row.repeat):
+            old, new = row.path, f"{head}.{stem}{first + k}" if head else f"{stem}{first + k}"
+
+            def moved(path: str | None, old: str = old, new: str = new) -> str | None:
+                if path is not None and (path == old or path.startswith(old + ".")):
+                    return new + path[len(old) :]
+                return path
+
+            for below in rows[index:end]:
+                out.append(
+                    below._replace(
+                        path=moved(below.path),
+                        shared_with=moved(below.shared_with),
+                        params=below.params // row.repeat,
+                        macs=None if below.macs is None else below.macs // row.repeat,
+                        repeat=1,
+                    )
+                )
+        index = end
+    return out
+
+
 class TestRepeat:
     @pytest.mark.parametrize("n", [1, 2, 3, 5])
     def test_equals_explicit_copies(self, n: int) -> None:
@@ -30,7 +69,10 @@ class TestRepeat:
         assert repeated.trainable_params() == explicit.trainable_params()
         assert repeated.output_shape((7, 16)) == explicit.output_shape((7, 16)) == (7, 16)
         assert repeated.macs((7, 16)) == explicit.macs((7, 16)) == n * 7 * 1024
-        ours = [(r.path, r.params, r.output_shape, r.macs) for r in repeated.report((7, 16)).rows]
+        report = repeated.report((7, 16))
+        assert report.rows[0].repeat == n  # one group of rows for the n copies, "×n"
+        assert len(report.rows) == 4  # the block and its three layers, whatever n is
+        ours = [(r.path, r.params, r.output_shape, r.macs) for r in _expanded(report.rows)]
         theirs = [(r.path, r.params, r.output_shape, r.macs) for r in explicit.report((7, 16)).rows]
         assert ours == theirs
         assert repeated.elementwise_flops((7, 16)) == explicit.elementwise_flops((7, 16))
@@ -43,7 +85,9 @@ class TestRepeat:
         explicit = pc.Sequential(*(pc.Conv2d(4, 4, 3, stride=2, padding=1) for _ in range(6)))
         assert repeated.output_shape((4, 16, 16)) == explicit.output_shape((4, 16, 16))
         assert repeated.macs((4, 16, 16)) == explicit.macs((4, 16, 16))
-        rows = [(r.path, r.output_shape, r.macs) for r in repeated.report((4, 16, 16)).rows]
+        rows = [
+            (r.path, r.output_shape, r.macs) for r in _expanded(repeated.report((4, 16, 16)).rows)
+        ]
         assert rows == [(r.path, r.output_shape, r.macs) for r in explicit.report((4, 16, 16)).rows]
 
     def test_cost_does_not_grow_with_n(self, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -95,7 +139,7 @@ class TestRepeat:
         assert repeated.params_per_use() == 6 * 72
         report = repeated.report((8,))
         assert report.params == sum(row.params for row in report.leaves()) == 216
-        assert [row.shared_with for row in report.leaves()] == [
+        assert [row.shared_with for row in _expanded(report.rows) if row.leaf] == [
             None,
             "0.0",
             None,

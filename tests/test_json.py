@@ -18,7 +18,8 @@ TOP_KEYS = [
 ]  # fmt: skip
 ROW_KEYS = [
     "path", "kind", "depth", "leaf", "params", "trainable", "buffers", "output_shape", "macs",
-    "elementwise", "param_bytes", "buffer_bytes", "activation_bytes", "shared_with", "formula",
+    "elementwise", "param_bytes", "buffer_bytes", "activation_bytes", "shared_with", "repeat",
+    "formula",
     "spec",
 ]  # fmt: skip
 
@@ -165,3 +166,37 @@ def test_composites_with_layer_arguments(monkeypatch: pytest.MonkeyPatch) -> Non
     copy = from_dict(json.loads(json.dumps(data)))
     assert copy == net
     assert copy.report((3,)).to_dict() == data
+
+
+def test_custom_module_named_like_a_layer() -> None:
+    """A custom module named like a paramcalc layer (``Transformer``) comes back as that module."""
+    from paramcalc.printed import read_printed
+
+    text = "Transformer(\n  (fc): Linear(in_features=4, out_features=4, bias=True)\n)"
+    network = read_printed(text).network
+    copy = from_dict(json.loads(network.report().to_json()))
+    assert copy.params() == network.params() == 20  # 4·4 + 4, not nn.Transformer()'s 44,140,544
+    assert isinstance(copy, nn.Module)
+    assert type(copy).__name__ == "Transformer"
+
+
+@pytest.mark.parametrize("name", ["resnet18", "googlenet", "gpt2", "llama2-7b", "efficientnet_b0"])
+def test_zoo_blocks_round_trip(name: str) -> None:
+    """Zoo blocks (BasicBlock, Inception, GPT2Attention) come back as themselves, not Modules."""
+    from paramcalc import zoo
+
+    entry = zoo.entry(name)
+    data = entry.build().report(entry.input_shape).to_dict()
+    copy = from_dict(json.loads(json.dumps(data)))
+    assert copy.report(entry.input_shape).to_dict() == data
+    assert copy.params() == entry.published
+
+
+def test_tampered_zoo_block_is_a_config_error() -> None:
+    """A stored zoo block whose steps name no child is refused when read."""
+    from paramcalc import zoo
+
+    data = zoo.get("lenet5").report().to_dict()
+    data["spec"]["args"]["steps"][0] = "nope"
+    with pytest.raises(ConfigError, match="malformed report"):
+        from_dict(data)

@@ -225,10 +225,13 @@ class TestColumnsAndRows:
         assert "MACs" not in text
         assert "Output shape" not in text
 
-    def test_memory_column_is_a_hook(self) -> None:
-        """The memory column shows only when the report's rows carry `memory`."""
+    def test_memory_column(self) -> None:
+        """The memory column is each row's parameter and buffer bytes in the report's dtype."""
         the_report = report("lenet")
-        assert "Memory" not in render(the_report, columns=("name", "memory"))
+        assert "Memory" not in render(the_report)  # only when asked for
+        text = render(the_report, columns=("name", "memory"), ascii=True)
+        # LeNet's conv1: (5·5·1 + 1)·6 = 156 parameters of 4 bytes
+        assert text.splitlines()[3].split("|")[1:3] == [" 0     ", "      624 B "]
 
     def test_include_keeps_ancestors(self) -> None:
         """`include` keeps matching rows, their subtrees and their ancestors."""

@@ -180,8 +180,49 @@ def test_columns_count_characters_not_bytes() -> None:
     ids=["signs", "nots", "sums", "attributes"],
 )
 def test_deep_expressions_are_refused(text: str) -> None:
-    """Expressions too deep for Python's parser are a SpecError, not a crash."""
+    """Expressions too deep for Python's parser are a SpecError, not a crash.
+
+    Python 3.10's parser reads the left-nested sums and attributes (3.11 and
+    later refuse them as too deep); the reader then refuses the operator or
+    the attribute: another SpecError, at the expression.
+    """
     with pytest.raises(
-        SpecError, match=r"line 1, column 1: cannot read this: it is nested too deeply"
+        SpecError,
+        match=r"line 1, column (1: cannot read this: it is nested too deeply"
+        r"|8: (operators are|attribute access is) not allowed)",
     ):
         parse(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [("Linear(1,\r foo)", (2, 2)), ("(\r1)", (2, 1)), ("Linear(1,\r\n foo)", (2, 2))],
+)
+def test_a_lone_carriage_return_ends_a_line(text: str, where: tuple[int, int]) -> None:
+    """Python ends a line at a lone \\r; positions follow it instead of failing (IndexError)."""
+    error = error_of(text)
+    assert (error.line, error.column) == where
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sequential({{}: Linear(1, 1)})",
+        "Sequential({(1, {}): Linear(1, 1)})",
+        "Sequential(OrderedDict([({}, Linear(1, 1))]))",
+    ],
+)
+def test_unhashable_dict_keys_are_spec_errors(text: str) -> None:
+    """A dict key that is a dict is a SpecError naming the key, not a bare TypeError."""
+    with pytest.raises(SpecError):
+        parse(text)
+
+
+def test_tied_targets_must_be_a_mapping() -> None:
+    """Tied(layer, 0) is refused with the expected form of `targets`."""
+    with pytest.raises(SpecError, match="`targets` must be a dict of tensor name"):
+        parse("Tied(Linear(4, 4), 0)")
+    with pytest.raises(nn.ConfigError, match="`targets` must be a dict"):
+        nn.Tied(nn.Linear(4, 4), 0)  # type: ignore[arg-type]
+    with pytest.raises(nn.ConfigError, match="`targets` must be a dict"):
+        nn.Tied(nn.Linear(4, 4), [("weight",)])  # type: ignore[list-item]

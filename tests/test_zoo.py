@@ -293,3 +293,15 @@ def test_vit_position_table_fixes_the_image_size() -> None:
     ):
         zoo.get("vit_b_16").output_shape((3, 256, 256))
     assert zoo.vit_b_16(image_size=256).params() == 86_567_656 + 60 * 768
+
+
+@pytest.mark.parametrize(
+    ("extra", "error"), [(-1000, ConfigError), (1.5, ConfigError), (True, ConfigError)]
+)
+def test_tokens_extra_is_validated(extra: object, error: type[Exception]) -> None:
+    """Tokens(extra) takes an int >= 0: no negative or fractional token counts."""
+    from paramcalc.zoo._common import Tokens
+
+    with pytest.raises(error, match="Tokens: `extra`"):
+        Tokens(extra)  # type: ignore[arg-type]
+    assert Tokens(1).output_shape((768, 14, 14)) == (197, 768)  # ViT: 14·14 + 1 class token

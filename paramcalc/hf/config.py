@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
+from paramcalc._check import shown
 from paramcalc.errors import ConfigError, ConfigTypeError
 
 __all__ = ["MAX_CONFIG_BYTES", "HFConfig", "load"]
@@ -68,7 +69,7 @@ class HFConfig:
         ):
             raise ConfigError(
                 f"from_hf_config: `architectures` in the {self.where} must be a list of class "
-                f"names. Received: {value!r}."
+                f"names. Received: {shown(value)}."
             )
         first: str = value[0]
         return first
@@ -84,7 +85,7 @@ class HFConfig:
 
     def _fail(self, key: str, rule: str, value: object) -> ConfigError:
         return ConfigError(
-            f"from_hf_config: {self.where}: `{key}` {rule}. Received: {key}={value!r}."
+            f"from_hf_config: {self.where}: `{key}` {rule}. Received: {key}={shown(value)}."
         )
 
     def size(self, key: str, default: int | None = None, *, minimum: int = 1) -> int:
@@ -99,7 +100,7 @@ class HFConfig:
         if isinstance(value, bool) or not isinstance(value, int):
             raise ConfigTypeError(
                 f"from_hf_config: `{key}` in the {self.where} must be an integer. "
-                f"Received: {value!r} ({type(value).__name__})."
+                f"Received: {shown(value)} ({type(value).__name__})."
             )
         if value < minimum:
             raise self._fail(key, f"must be at least {minimum}", value)
@@ -119,7 +120,7 @@ class HFConfig:
         if not ok:
             raise ConfigTypeError(
                 f"from_hf_config: `{key}` in the {self.where} must be a {expected.__name__}. "
-                f"Received: {value!r} ({type(value).__name__})."
+                f"Received: {shown(value)} ({type(value).__name__})."
             )
         return value  # type: ignore[no-any-return]
 
@@ -133,7 +134,7 @@ class HFConfig:
         allowed = tuple(allowed)
         if value not in allowed:
             raise ConfigError(
-                f"from_hf_config: `{key}`={value!r} in the {self.where} is not built by "
+                f"from_hf_config: `{key}`={shown(value)} in the {self.where} is not built by "
                 f"paramcalc; supported: {', '.join(map(repr, allowed))}."
             )
         return value
@@ -149,7 +150,8 @@ class HFConfig:
             value = {}
         if not isinstance(value, Mapping):
             raise ConfigError(
-                f"from_hf_config: the {self.where} needs `{key}` as an object. Received: {value!r}."
+                f"from_hf_config: the {self.where} needs `{key}` as an object. "
+                f"Received: {shown(value)}."
             )
         child = HFConfig(value, f"{self.where}: {key}")
         self.subs[key] = child

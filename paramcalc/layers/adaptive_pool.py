@@ -6,6 +6,7 @@ Re-exported by :mod:`paramcalc.layers.pooling`.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -76,12 +77,14 @@ class _AdaptivePoolNd(Layer):
 
         ATen's window ``i`` of ``out`` over ``L`` runs from ``⌊i·L/out⌋`` to
         ``⌈(i+1)·L/out⌉``; window sizes multiply across dimensions, so their
-        total is the product of the per-dimension totals.
+        total is the product of the per-dimension totals. The windows of one
+        dimension add up to ``L + out − gcd(L, out)`` (the ceilings exceed the
+        floors wherever ``out`` does not divide ``i·L``), a cost independent of the sizes.
         """
         n = self.dims
         total = numel(output[:-n])
         for length, out in zip(shape[-n:], output[-n:], strict=True):
-            total *= sum(-(-(i + 1) * length // out) - i * length // out for i in range(out))
+            total *= length + out - math.gcd(length, out)
         return total - (numel(output) if self.maximum else 0)
 
 

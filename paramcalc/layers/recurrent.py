@@ -112,7 +112,7 @@ class _Recurrent(Layer):
         _check.boolean(name, "batch_first", self.batch_first)
         _check.positive(name, "input_size", self.input_size)
         _check.positive(name, "hidden_size", self.hidden_size)
-        _check.positive(name, "num_layers", self.num_layers)
+        _check.layer_count(name, "num_layers", self.num_layers)
         _check.boolean(name, "bidirectional", self.bidirectional)
 
     def layer_input_size(self, layer: int) -> int:
@@ -156,9 +156,12 @@ class _Recurrent(Layer):
         hidden = num(self.hidden_size, "H")
         terms: list[Expr] = []
         for layer in range(self.num_layers):
+            out = "H_out" if self.projection else "H"
+            # layer 0 reads the input; each later layer reads the D·H_out outputs below it
+            below = out if self.directions == 1 else f"D·{out}"
             inputs: list[Expr] = [
-                num(self.layer_input_size(layer), "H_in"),
-                num(self.output_size, "H_out" if self.projection else "H"),
+                num(self.layer_input_size(layer), "H_in" if layer == 0 else below),
+                num(self.output_size, out),
             ]
             if self.bias:
                 inputs.append(num(2))

@@ -7,6 +7,7 @@ only dot-product work). Dims are torch's, counting the batch as dim 0.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -434,10 +435,10 @@ class _Interpolate(Layer):
                 f"Received: scale_factor={scale!r}."
             )
         if isinstance(scale, tuple):
-            scales = (float(_check.real(name, "scale_factor", item)) for item in scale)
+            scales = (float(_check.real(name, "scale_factor", item, finite=True)) for item in scale)
             object.__setattr__(self, "scale_factor", tuple(scales))
         elif scale is not None:
-            value = _check.real(name, "scale_factor", scale)
+            value = _check.real(name, "scale_factor", scale, finite=True)
             object.__setattr__(self, "scale_factor", float(value) if value else None)
         if (self.size is None) == (self.scale_factor is None):
             raise ConfigError(
@@ -481,7 +482,13 @@ class _Interpolate(Layer):
         else:
             scale = self.scale_factor
             scales = scale if isinstance(scale, tuple) else (float(scale or 0),) * n
-            outputs = tuple(int(length * s) for length, s in zip(lengths, scales, strict=True))
+            sizes = [length * s for length, s in zip(lengths, scales, strict=True)]
+            if not all(math.isfinite(size) for size in sizes):
+                raise ShapeError(
+                    f"gives output sizes beyond the floating-point range for spatial size "
+                    f"{lengths} and scale_factor={scale!r}"
+                )
+            outputs = tuple(int(size) for size in sizes)
         if min(outputs) < 1:  # an error, or (area) an empty tensor
             raise ShapeError(
                 f"gives output size {outputs} for spatial size {lengths}; sizes must be at least 1"

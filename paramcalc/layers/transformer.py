@@ -49,6 +49,7 @@ from paramcalc.layers.attention import MultiheadAttention, check_length, check_p
 from paramcalc.layers.linear import Linear
 from paramcalc.layers.norm import LayerNorm
 from paramcalc.layers.reshape import Dropout
+from paramcalc.nesting import check_nesting
 from paramcalc.shapes import Shape
 
 ACTIVATIONS = ("relu", "gelu")
@@ -84,7 +85,10 @@ def _check_layer_args(layer: str, args: _TransformerLayer | Transformer) -> None
 
 
 def _check_child(layer: str, name: str, value: object, *, optional: bool = False) -> None:
-    if (value is None and optional) or isinstance(value, Layer):
+    if value is None and optional:
+        return
+    if isinstance(value, Layer):
+        check_nesting(layer, value)
         return
     raise ConfigTypeError(
         f"{layer}: `{name}` must be a paramcalc layer. "
@@ -170,6 +174,8 @@ class _Block(Composite):
             if name in ("norm", "activation"):  # children that are arguments too
                 object.__setattr__(result, name, child)
         result.__dict__.pop("_counts", None)
+        result.__dict__.pop("_nesting", None)
+        result.__dict__.pop("_nesting", None)
         return result
 
 
@@ -332,7 +338,7 @@ class _Stack(_Block):
     def _check_stack(self, name: str, argument: str, layer: Layer) -> None:
         _check_child(name, argument, layer)
         # torch builds an empty stack for 0 and fails at the first forward (layers[0])
-        _check.positive(name, "num_layers", self.num_layers)
+        _check.layer_count(name, "num_layers", self.num_layers)
         _check_child(name, "norm", self.norm, optional=True)
 
     def _stack(self, layer: Layer) -> None:
@@ -455,7 +461,7 @@ class Transformer(_Block):
         )
         encoder = self.custom_encoder
         if encoder is None:
-            _check.positive(name, "num_encoder_layers", self.num_encoder_layers)
+            _check.layer_count(name, "num_encoder_layers", self.num_encoder_layers)
             encoder = TransformerEncoder(
                 TransformerEncoderLayer(*args),
                 self.num_encoder_layers,
@@ -463,7 +469,7 @@ class Transformer(_Block):
             )
         decoder = self.custom_decoder
         if decoder is None:
-            _check.positive(name, "num_decoder_layers", self.num_decoder_layers)
+            _check.layer_count(name, "num_decoder_layers", self.num_decoder_layers)
             decoder = TransformerDecoder(
                 TransformerDecoderLayer(*args, memory_len=self.src_len),
                 self.num_decoder_layers,

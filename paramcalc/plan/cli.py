@@ -87,7 +87,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--weights", choices=tuple(FORMATS), default="bf16", help="weight format (default bf16)"
     )
     group.add_argument("--group-size", type=int, default=128, help="GPTQ/AWQ group (default 128)")
-    group.add_argument("--dtype", default="bf16", help="activation dtype (default bf16)")
     group.add_argument("--kv-dtype", metavar="DTYPE", help="KV-cache dtype (default: --dtype)")
     group.add_argument(
         "--attention", choices=("sdpa", "eager"), help="default: the family's (sdpa mostly)"
@@ -107,7 +106,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _options(options: argparse.Namespace) -> dict[str, Any]:
     return {
         "weights": options.weights,
-        "dtype": options.dtype,
+        "dtype": options.dtype or "bf16",
         "kv_dtype": options.kv_dtype,
         "attention": options.attention,
         "phase": options.phase,
@@ -125,6 +124,8 @@ def plan(network: Layer, options: argparse.Namespace) -> dict[str, Any]:
     from paramcalc.plan.weights import weight_bytes
 
     context = options.context
+    if not context and options.sweep and options.sweep[0] == "context":
+        context = max(options.sweep[1])  # a context sweep alone: the device's answer at its end
     batch = options.batch_size or 1
     kwargs = _options(options)
     if options.device:  # the device's matmul workspace and the CUDA allocator's rounding
@@ -145,9 +146,10 @@ def plan(network: Layer, options: argparse.Namespace) -> dict[str, Any]:
         data["peak"] = result.peak.to_dict()
     else:
         data["peak"] = inference_memory(network, context, batch, **kwargs).to_dict()
-    stored = weight_bytes(network, options.weights, options.dtype, group_size=options.group_size)
+    dtype = options.dtype or "bf16"  # --dtype is shared with the footer, whose default is fp32
+    stored = weight_bytes(network, options.weights, dtype, group_size=options.group_size)
     data["weights"] = stored.to_dict()
-    cache_dtype = options.kv_dtype or options.dtype
+    cache_dtype = options.kv_dtype or dtype
     data["kv_cache"] = kv_cache(network, context, batch, cache_dtype).to_dict()
     if options.sweep:
         name, values = options.sweep

@@ -49,7 +49,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="adapters as PEFT adds them: r=16,alpha=32,all-linear or "
         "r=8,q_proj+v_proj (also: dora, rslora, lora_bias, bias=all, save=lm_head)",
     )
-    group.add_argument("--optimizer", choices=OPTIMIZERS, default="adamw")
     group.add_argument(
         "--precision", choices=PRECISIONS, default="bf16-mixed", help="default: bf16-mixed"
     )

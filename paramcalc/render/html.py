@@ -18,6 +18,7 @@ from html import escape
 
 from paramcalc.render.table import build_table, footer
 from paramcalc.report import Report
+from paramcalc.units import visible
 
 __all__ = ["STYLE", "render_html"]
 
@@ -90,7 +91,7 @@ def render_html(
                         *ancestors, more = line.branches
                         tree = "".join(_DOWN[go_on] for go_on in ancestors) + _BRANCH[more]
                         text = f'<span class="tree">{tree}</span>{text}'
-                    text = f'<span title="{escape(line.row.path)}">{text}</span>'
+                    text = f'<span title="{escape(visible(line.row.path))}">{text}</span>'
                 elif key == "share" and line.share is not None:
                     width = f"{100 * line.share:.1f}%"
                     text += f'<span class="bar"><span style="width: {width}"></span></span>'

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from paramcalc.errors import ConfigError
 from paramcalc.report import Report, Row
-from paramcalc.units import count, iec_bytes, short
+from paramcalc.units import count, iec_bytes, short, visible
 
 __all__ = ["COLUMNS", "Column", "Line", "Table", "build_table", "footer", "shape_text"]
 
@@ -33,8 +33,21 @@ def shape_text(shape: tuple[int, ...] | None) -> str:
     return "(" + ", ".join(str(size) for size in shape) + ("," if len(shape) == 1 else "") + ")"
 
 
+def _name(row: Row, report: Report) -> str:
+    """The row's name; a group of repeated copies as ``1–11 ×11``."""
+    name = visible(row.name or row.kind)
+    if row.repeat > 1:
+        head = name.rstrip("0123456789")
+        if head != name:
+            name = f"{name}–{head}{int(name[len(head) :]) + row.repeat - 1}"
+        name += f" ×{row.repeat:,}"
+    return name
+
+
 def _kind(row: Row, report: Report) -> str:
-    return row.kind if row.shared_with is None else f"{row.kind} (shared with {row.shared_with})"
+    if row.shared_with is None:
+        return visible(row.kind)
+    return visible(f"{row.kind} (shared with {row.shared_with})")
 
 
 def _share(row: Row, report: Report) -> str:
@@ -73,21 +86,15 @@ def _has_shapes(report: Report) -> bool:
     return report.input_shape is not None
 
 
-def _row_attribute(name: str, unit: Callable[[int], str]) -> Column:
-    """A column for a row attribute that a report may carry (memory figures)."""
-    return Column(
-        name,
-        name.replace("_", " ").capitalize(),
-        True,
-        lambda row, report: _optional_int(getattr(row, name, None), unit),
-        lambda report: any(getattr(row, name, None) is not None for row in report.rows[:1]),
-    )
+def _memory(row: Row, report: Report) -> str:
+    """Bytes of the row's parameters and buffers in the report's dtype."""
+    return iec_bytes(row.param_bytes + row.buffer_bytes)
 
 
 COLUMNS: dict[str, Column] = {
     column.key: column
     for column in (
-        Column("name", "Layer", False, lambda row, report: row.name or row.kind, _always),
+        Column("name", "Layer", False, _name, _always),
         Column("kind", "Type", False, _kind, _always),
         Column(
             "shape",
@@ -107,12 +114,12 @@ COLUMNS: dict[str, Column] = {
         ),
         Column("buffers", "Buffers", True, lambda row, report: count(row.buffers), _always),
         Column("macs", "MACs", True, lambda row, report: _optional_int(row.macs), _has_shapes),
-        _row_attribute("memory", iec_bytes),
+        Column("memory", "Memory", True, _memory, _always),
         Column("formula", "Formula", False, _formula, _always),
     )
 }
-"""Every column by key. ``memory`` shows a row attribute of that name when the
-report carries one (bytes, in IEC units); otherwise it is left out."""
+"""Every column by key. ``memory`` is the bytes of a row's parameters and buffers
+in the report's dtype (IEC units); it is shown when asked for."""
 
 
 def default_columns(report: Report, explain: bool = False) -> tuple[str, ...]:
@@ -126,7 +133,7 @@ def default_columns(report: Report, explain: bool = False) -> tuple[str, ...]:
         keys.append("trainable")
     if report.buffers:
         keys.append("buffers")
-    keys += ["macs", "memory"]
+    keys += ["macs"]
     if explain:
         keys.append("formula")
     return tuple(key for key in keys if COLUMNS[key].applies(report))
@@ -330,6 +337,8 @@ def _memory_lines(report: Report) -> list[tuple[str, str]]:
     if memory.input is not None and memory.activations is not None:
         lines.append(("Input memory", _bytes(memory.input)))
         lines.append(("Activation memory", f"{_bytes(memory.activations)} (every layer's output)"))
+    if any(plan.key == "training" for plan in report.plans):
+        return lines  # the training plan below sizes training: no second, simpler figure
     mode = f"mixed {memory.dtype}/fp32" if memory.mixed_precision else memory.dtype
     parts = [("weights", memory.parameters), ("master weights", memory.master_weights)]
     parts += [("gradients", memory.gradients), ("optimizer state", memory.optimizer_state)]

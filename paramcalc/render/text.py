@@ -35,6 +35,7 @@ _ASCII = ("+++", "+++", "+++", "-", "|")
 _TREE_UNICODE = ("│  ", "   ", "├─ ", "└─ ")
 _TREE_ASCII = ("|  ", "   ", "|- ", "`- ")
 _EIGHTHS = " ▏▎▍▌▋▊▉█"
+_ASCII_NAMES = str.maketrans({"×": "x", "–": "-"})  # a group of repeated copies: "1-11 x11"
 BAR_WIDTH = 8
 """Characters of a full (100%) share bar."""
 
@@ -65,7 +66,8 @@ def _table(table: Table, ascii: bool) -> list[str]:
         cells = list(line.cells)
         for index, key in enumerate(table.keys):
             if key == "name":
-                cells[index] = tree_prefix(line, ascii) + cells[index]
+                name = cells[index].translate(_ASCII_NAMES) if ascii else cells[index]
+                cells[index] = tree_prefix(line, ascii) + name
             elif key == "share" and cells[index]:
                 cells[index] = f"{cells[index]:>6} {bar(line.share, ascii):<{BAR_WIDTH}}"
         body.append(cells)

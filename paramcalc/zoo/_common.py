@@ -364,6 +364,10 @@ class Tokens(Layer):
 
     extra: int = 0
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check.non_negative("Tokens", "extra", self.extra)
+
     def infer_shape(self, shape: Shape) -> Shape:
         if len(shape) != 3:
             raise ShapeError(f"expects a (C, H, W) feature map but receives {shape}")

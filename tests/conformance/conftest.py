@@ -26,10 +26,17 @@ def _torch() -> ModuleType:
 
 @pytest.fixture(scope="session")
 def torch() -> ModuleType:
-    """The torch module (2.13), or a skip when it is not installed."""
+    """The torch module (2.13), or a skip when it is missing or another version.
+
+    The numbers are pinned to torch 2.13; another version skips with the
+    reason (fails under ``PARAMCALC_REQUIRE_TORCH``, as CI pins 2.13).
+    """
     module = _torch()
     if not module.__version__.startswith("2.13."):
-        pytest.fail(f"conformance needs torch 2.13, found {module.__version__}")
+        message = f"conformance needs torch 2.13, found {module.__version__}"
+        if os.environ.get("PARAMCALC_REQUIRE_TORCH"):
+            pytest.fail(message)
+        pytest.skip(message)
     return module
 
 
