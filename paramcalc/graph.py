@@ -18,15 +18,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from paramcalc import _check
 from paramcalc._repr import indent as _indent
 from paramcalc.children import check_entry as _check_entry
 from paramcalc.errors import ConfigError, ConfigTypeError, ShapeError
-from paramcalc.formula import Formula, num, product
 from paramcalc.layer import Composite, Counts, Layer, Visit, _Tally
 from paramcalc.shapes import Shape
+
+if TYPE_CHECKING:
+    from paramcalc.formula import Formula
 
 Entries = tuple[tuple[str, Layer], ...]
 
@@ -330,6 +332,8 @@ class Repeat(Composite):
 
     def formula(self) -> Formula:
         """``n·block``: ``12·4,160 = 49,920``."""
+        from paramcalc.formula import Formula, num, product
+
         return Formula(product(num(self.n, "n"), num(self.block.params())))
 
     def __repr__(self) -> str:

@@ -25,7 +25,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol, TypeVar
 
 from paramcalc import _check
 from paramcalc._repr import call_repr, field_values
-from paramcalc.formula import Formula, num, product, total
 from paramcalc.seam import upward
 from paramcalc.shapes import Shape, as_shape
 
@@ -33,6 +32,8 @@ __all__ = ["Composite", "Counts", "Layer", "Visit"]
 
 if TYPE_CHECKING:
     from functools import cached_property as _once
+
+    from paramcalc.formula import Formula
 else:
 
     class _once:  # noqa: N801 - a decorator, named like one
@@ -181,6 +182,8 @@ class Layer:
 
     def formula(self) -> Formula:
         """The working of :meth:`params`; by default, the sum of tensor sizes."""
+        from paramcalc.formula import Formula, num, product, total
+
         terms = [product(*(num(size) for size in shape)) for _, shape in self.parameter_shapes()]
         return Formula(total(*terms)) if terms else Formula(num(0))
 
@@ -542,6 +545,8 @@ class Composite(Layer):
 
     def formula(self) -> Formula:
         """The sum of the children's counts: ``156 + 2416 + … = 61,706``."""
+        from paramcalc.formula import Formula
+
         return Formula.of_sum(_unique_child_counts(self))
 
     def params_per_use(self) -> int:
