@@ -19,17 +19,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from paramcalc import _check
 from paramcalc._check import shown
 from paramcalc._repr import indent as _indent
 from paramcalc.children import check_entry as _check_entry
 from paramcalc.errors import ConfigError, ConfigTypeError, ShapeError
-from paramcalc.formula import Formula, num, product
 from paramcalc.layer import Composite, Counts, Layer, Visit, _Tally
 from paramcalc.nesting import check_nesting
 from paramcalc.shapes import Shape
+
+if TYPE_CHECKING:
+    from paramcalc.formula import Formula
 
 Entries = tuple[tuple[str, Layer], ...]
 
@@ -351,6 +353,8 @@ class Repeat(Composite):
 
     def formula(self) -> Formula:
         """``n·block``: ``12·4,160 = 49,920``."""
+        from paramcalc.formula import Formula, num, product
+
         return Formula(product(num(self.n, "n"), num(self.block.params())))
 
     def __repr__(self) -> str:

@@ -22,16 +22,18 @@ import dataclasses
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from math import prod
-from typing import Any, ClassVar, NamedTuple, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol, TypeVar
 
 from paramcalc import _check
 from paramcalc._once import once as _once
 from paramcalc._repr import call_repr, field_values
-from paramcalc.formula import Formula, num, product, total
 from paramcalc.seam import upward
 from paramcalc.shapes import Shape, as_shape
 
 __all__ = ["Composite", "Counts", "Layer", "Visit"]
+
+if TYPE_CHECKING:
+    from paramcalc.formula import Formula
 
 
 L = TypeVar("L", bound="Layer")
@@ -65,6 +67,9 @@ class Counts(NamedTuple):
     params: int
     trainable: int
     buffers: int
+
+
+_new_tuple = tuple.__new__
 
 
 class _Tally:
@@ -157,6 +162,8 @@ class Layer:
 
     def formula(self) -> Formula:
         """The working of :meth:`params`; by default, the sum of tensor sizes."""
+        from paramcalc.formula import Formula, num, product, total
+
         terms = [product(*(num(size) for size in shape)) for _, shape in self.parameter_shapes()]
         return Formula(total(*terms)) if terms else Formula(num(0))
 
@@ -182,7 +189,8 @@ class Layer:
             params += prod(shape)  # shapes.numel, inlined: this runs once per layer
         for _, shape in self.buffer_shapes():
             buffers += prod(shape)
-        return Counts(params, params if self.trainable else 0, buffers)
+        # tuple.__new__ skips the named tuple's Python-level __new__: one frame less per layer
+        return _new_tuple(Counts, (params, params if self.trainable else 0, buffers))
 
     def _tally(self, tally: _Tally) -> None:
         key = id(self)
@@ -522,6 +530,8 @@ class Composite(Layer):
 
     def formula(self) -> Formula:
         """The sum of the children's counts: ``156 + 2,416 + … = 61,706``."""
+        from paramcalc.formula import Formula
+
         return Formula.of_sum(_unique_child_counts(self))
 
     def params_per_use(self) -> int:

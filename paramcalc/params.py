@@ -22,15 +22,17 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from paramcalc import _check
 from paramcalc._check import shown
 from paramcalc._repr import indent as _indent
 from paramcalc.errors import ConfigError, ConfigTypeError
-from paramcalc.formula import Formula, num, product
 from paramcalc.layer import Composite, Layer
 from paramcalc.shapes import Shape
+
+if TYPE_CHECKING:
+    from paramcalc.formula import Formula
 
 
 @dataclass(frozen=True, init=False, repr=False, eq=False)
@@ -83,6 +85,8 @@ class Parameter(Layer):
 
     def formula(self) -> Formula:
         """``1·1·768 = 768``; a scalar is ``1``."""
+        from paramcalc.formula import Formula, num, product
+
         if not self.shape:
             return Formula(num(1))
         return Formula(product(*(num(size) for size in self.shape)))

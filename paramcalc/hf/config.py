@@ -13,11 +13,9 @@ honoured or refused, never silently ignored.
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any, TypeVar
 
 from paramcalc._check import shown
@@ -182,6 +180,9 @@ def load(source: str | os.PathLike[str] | Mapping[str, Any]) -> Mapping[str, Any
             "from_hf_config: give a path to a config.json or a dict. "
             f"Received: {source!r} ({type(source).__name__})."
         )
+    import json  # loaded for files only: sizing a dict or a zoo network never parses JSON
+    from pathlib import Path
+
     path = Path(source)
     try:
         if path.is_dir():

@@ -6,11 +6,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from paramcalc import _check
 from paramcalc.errors import ConfigError, ConfigTypeError, ShapeError
-from paramcalc.formula import Expr, Formula, num, product, quotient, total
 from paramcalc.layer import Layer
 from paramcalc.layers._spatial import (
     check_channels,
@@ -19,6 +18,9 @@ from paramcalc.layers._spatial import (
     check_window,
 )
 from paramcalc.shapes import Shape, as_shape, conv_length, numel
+
+if TYPE_CHECKING:
+    from paramcalc.formula import Expr, Formula
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 _KERNEL_SYMBOLS = {1: ("K",), 2: ("K", "K"), 3: ("K", "K", "K")}
@@ -138,6 +140,8 @@ class _ConvNd(Layer):
 
     def formula(self) -> Formula:
         """``(K·K·C_in + 1)·C_out``; with groups, ``C_in/g``."""
+        from paramcalc.formula import Formula, num, product, quotient, total
+
         kernel = [
             num(k, symbol)
             for k, symbol in zip(self.kernel, _KERNEL_SYMBOLS[self.dims], strict=True)
@@ -359,6 +363,8 @@ class _ConvTransposeNd(Layer):
 
     def formula(self) -> Formula:
         """``K·K·C_in·(C_out/g) + C_out``."""
+        from paramcalc.formula import Formula, num, product, quotient, total
+
         kernel = [
             num(k, symbol)
             for k, symbol in zip(self._t("kernel_size"), _KERNEL_SYMBOLS[self.dims], strict=True)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from paramcalc import _check
 from paramcalc.errors import ShapeError
-from paramcalc.formula import Formula, num, product, total
 from paramcalc.layer import Layer
 from paramcalc.shapes import Shape, numel
+
+if TYPE_CHECKING:
+    from paramcalc.formula import Formula
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -64,6 +67,8 @@ class Linear(Layer):
 
     def formula(self) -> Formula:
         """``C_in·C_out + C_out``."""
+        from paramcalc.formula import Formula, num, product, total
+
         out = num(self.out_features, "C_out")
         weights = product(num(self.in_features, "C_in"), out)
         return Formula(total(weights, out) if self.bias else weights)
@@ -128,6 +133,8 @@ class Bilinear(Layer):
 
     def formula(self) -> Formula:
         """``C_in1·C_in2·C_out + C_out``."""
+        from paramcalc.formula import Formula, num, product, total
+
         out = num(self.out_features, "C_out")
         weights = product(num(self.in1_features, "C_in1"), num(self.in2_features, "C_in2"), out)
         return Formula(total(weights, out) if self.bias else weights)

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from paramcalc import _check
 from paramcalc._repr import indent as _indent
 from paramcalc.children import check_entry as _check_entry
 from paramcalc.errors import ConfigError, ShapeError
-from paramcalc.formula import Formula, num, product, total
 from paramcalc.layer import Composite, Layer, Visit
 from paramcalc.shapes import Shape, numel
+
+if TYPE_CHECKING:
+    from paramcalc.formula import Formula
 
 __all__ = [
     "Conv1D",
@@ -168,6 +171,8 @@ class Conv1D(Layer):
 
     def formula(self) -> Formula:
         """``nx·nf + nf``."""
+        from paramcalc.formula import Formula, num, product, total
+
         nf = num(self.nf, "nf")
         return Formula(total(product(num(self.nx, "nx"), nf), nf))
 
