@@ -133,6 +133,10 @@ class _Builder:
             raise Position(self.text, 0).error(
                 f"cannot read the arguments of {node.kind}: {message}", offset + column
             ) from None
+        except ValueError:  # Python 3.10's ast.parse on a NUL character
+            raise Position(self.text, 0).error(
+                f"cannot read the arguments of {node.kind}: they hold a NUL character", offset
+            ) from None
         except (MemoryError, RecursionError):
             raise Position(self.text, 0).error(
                 f"cannot read the arguments of {node.kind}: they are nested too deeply", offset
