@@ -69,7 +69,7 @@ def target(selector: str) -> set[str]:
 
 def rules() -> list[tuple[str, set[str]]]:
     """Each (selector, properties) of the report's style sheet, outside @media."""
-    found = []
+    found: list[tuple[str, set[str]]] = []
     sheet = re.sub(r"@media[^{]*\{(?:[^{}]*\{[^}]*\})*\s*\}", "", STYLE)
     for selectors, body in re.findall(r"([^{}]+)\{([^}]*)\}", sheet):
         names = {part.split(":")[0].strip() for part in body.split(";") if ":" in part}
