@@ -3,7 +3,10 @@
 Everything shown is escaped with :func:`html.escape`, so a layer named
 ``<script>`` stays text. The style sheet is inline and scoped to the
 ``paramcalc-report`` class; colors are inherited and backgrounds transparent,
-so the table reads in Jupyter's light and dark themes alike.
+so the table reads in Jupyter's light and dark themes alike. Each rule names the
+class twice and sets again what JupyterLab's ``.jp-RenderedHTMLCommon`` rules set
+(alignment, padding, wrapping, floats), at a higher specificity, so the host's
+style sheet never reaches the table.
 
 >>> from paramcalc import Linear
 >>> page = render_html(Linear(400, 120).report())
@@ -23,30 +26,45 @@ from paramcalc.units import visible
 __all__ = ["STYLE", "render_html"]
 
 STYLE = """\
-.paramcalc-report { color: inherit; background: transparent; font-size: 0.9em; }
-.paramcalc-report table { border-collapse: collapse; color: inherit; background: transparent;
-  font-variant-numeric: tabular-nums; }
-.paramcalc-report th, .paramcalc-report td { padding: 0.15em 0.6em; text-align: left;
-  border-bottom: 1px solid rgba(127, 127, 127, 0.35); background: transparent; color: inherit;
-  white-space: nowrap; }
-.paramcalc-report th { font-weight: 600; border-bottom-width: 2px; }
-.paramcalc-report td.num, .paramcalc-report th.num { text-align: right; }
-.paramcalc-report tr.container td { font-weight: 600; }
-.paramcalc-report .tree { opacity: 0.55; font-family: monospace; white-space: pre; }
-.paramcalc-report .bar { display: inline-block; width: 5em; height: 0.7em;
+.paramcalc-report { color: inherit; background: transparent; font-size: 0.9em; text-align: left; }
+div.paramcalc-report.paramcalc-report > table { border-collapse: collapse; border-spacing: 0;
+  border: none; table-layout: auto; width: auto; max-width: none; margin: 0;
+  font-size: inherit; color: inherit; background: transparent; font-variant-numeric: tabular-nums; }
+.paramcalc-report.paramcalc-report > table > thead { border: none; }
+.paramcalc-report.paramcalc-report > table > * > tr:nth-child(n) { background: transparent;
+  border: none; }
+.paramcalc-report.paramcalc-report > table > * > tr > th,
+.paramcalc-report.paramcalc-report > table > * > tr > td { padding: 0.15em 0.6em; margin: 0;
+  text-align: left; vertical-align: middle; line-height: 1.4; white-space: nowrap;
+  max-width: none; border: none; border-bottom: 1px solid rgba(127, 127, 127, 0.35);
+  background: transparent; color: inherit; font-size: inherit; }
+.paramcalc-report.paramcalc-report > table > * > tr > th { font-weight: 600;
+  border-bottom-width: 2px; }
+.paramcalc-report.paramcalc-report > table > * > tr > .num { text-align: right; }
+.paramcalc-report.paramcalc-report > table > * > tr.container > td { font-weight: 600; }
+.paramcalc-report.paramcalc-report .tree { opacity: 0.55; font-family: monospace;
+  white-space: pre; }
+.paramcalc-report.paramcalc-report .bar { display: inline-block; width: 5em; height: 0.7em;
   margin-left: 0.4em; vertical-align: middle; background: rgba(127, 127, 127, 0.18); }
-.paramcalc-report .bar > span { display: block; height: 100%;
+.paramcalc-report.paramcalc-report .bar > span { display: block; height: 100%;
   background: rgba(66, 133, 244, 0.75); }
-.paramcalc-report code { background: transparent; color: inherit; }
-.paramcalc-report dl { display: grid; grid-template-columns: max-content max-content;
-  gap: 0 1em; margin: 0.6em 0 0 0; }
-.paramcalc-report dt { font-weight: 600; }
-.paramcalc-report dd { margin: 0; font-variant-numeric: tabular-nums; }
+.paramcalc-report.paramcalc-report td > code { background: transparent; color: inherit;
+  padding: 0; border: none; font-size: inherit; white-space: nowrap; }
+.paramcalc-report.paramcalc-report > dl { display: grid;
+  grid-template-columns: max-content auto; gap: 0 1em; width: auto; overflow: visible;
+  margin: 0.6em 0 0 0; padding: 0; }
+.paramcalc-report.paramcalc-report > dl > dt,
+.paramcalc-report.paramcalc-report > dl > dd { display: block; float: none; width: auto;
+  margin: 0; padding: 0; text-align: left; color: inherit; }
+.paramcalc-report.paramcalc-report > dl > dt { font-weight: 600; white-space: nowrap; }
+.paramcalc-report.paramcalc-report > dl > dd { font-variant-numeric: tabular-nums;
+  white-space: normal; }
 @media (prefers-color-scheme: dark) {
-  .paramcalc-report .bar > span { background: rgba(138, 180, 248, 0.8); }
+  .paramcalc-report.paramcalc-report .bar > span { background: rgba(138, 180, 248, 0.8); }
 }
-[data-jp-theme-light="false"] .paramcalc-report .bar > span,
-body.vscode-dark .paramcalc-report .bar > span { background: rgba(138, 180, 248, 0.8); }
+[data-jp-theme-light="false"] .paramcalc-report.paramcalc-report .bar > span,
+body.vscode-dark .paramcalc-report.paramcalc-report .bar > span {
+  background: rgba(138, 180, 248, 0.8); }
 """
 """The scoped style sheet of every rendered report."""
 
