@@ -16,7 +16,7 @@ shared experts. ``active_params()`` counts what one token runs through:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from paramcalc.errors import ConfigError
 from paramcalc.hf.blocks import Experts, LatentAttention, Parallel, named
@@ -98,19 +98,28 @@ def build_mixtral(config: HFConfig) -> Layer:
     )
 
 
-def build_qwen2_moe(config: HFConfig) -> Layer:
-    """``Qwen2Moe…``: routed experts plus a gated shared expert; dense ``mlp_only_layers``."""
+class _QwenMoe(NamedTuple):
+    """What Qwen2-MoE and Qwen3-MoE read alike, and a spec for their dense MLPs."""
+
+    hidden: int
+    layers: int
+    experts: int
+    top_k: int
+    sparse: Callable[[int], bool]
+    window: int | None
+    spec: Decoder
+
+
+def _qwen_moe(config: HFConfig, family: str, experts: int, top_k: int) -> _QwenMoe:
     config.ignore("norm_topk_prob")
     hidden = config.size("hidden_size")
     layers = config.size("num_hidden_layers")
-    experts = _experts_count(config, "num_experts", 60)
-    top_k = _top_k(config, experts, 4)
+    count = _experts_count(config, "num_experts", experts)
+    chosen = _top_k(config, count, top_k)
     sparse = _sparse_layers(config, layers)
-    moe_inner = config.size("moe_intermediate_size", 1408)
-    shared_inner = config.size("shared_expert_intermediate_size", 5632)
     window = _window(config, 4096, "use_sliding_window")
     spec = Decoder(
-        "Qwen2Moe",
+        family,
         vocab=0,
         hidden=hidden,
         intermediate=config.size("intermediate_size"),
@@ -119,55 +128,48 @@ def build_qwen2_moe(config: HFConfig) -> Layer:
         kv_heads=1,
         head_dim=1,
     )
+    return _QwenMoe(hidden, layers, count, chosen, sparse, window, spec)
+
+
+def build_qwen2_moe(config: HFConfig) -> Layer:
+    """``Qwen2Moe…``: routed experts plus a gated shared expert; dense ``mlp_only_layers``."""
+    moe = _qwen_moe(config, "Qwen2Moe", 60, 4)
+    hidden = moe.hidden
+    moe_inner = config.size("moe_intermediate_size", 1408)
+    shared_inner = config.size("shared_expert_intermediate_size", 5632)
     block = named("Qwen2MoeSparseMoeBlock", Parallel)(
         {
-            "gate": pc.Linear(hidden, experts, bias=False),
-            "experts": Experts(experts, hidden, moe_inner, top_k=top_k),
-            "shared_expert": dense_mlp(spec, shared_inner),
+            "gate": pc.Linear(hidden, moe.experts, bias=False),
+            "experts": Experts(moe.experts, hidden, moe_inner, top_k=moe.top_k),
+            "shared_expert": dense_mlp(moe.spec, shared_inner),
             "shared_expert_gate": pc.Linear(hidden, 1, bias=False),
         }
     )
-    dense = dense_mlp(spec)
+    dense = dense_mlp(moe.spec)
     return from_config(
         config,
         "Qwen2Moe",
         kv_default=16,
         qkv_bias=config.option("qkv_bias", True),
-        window=window,
-        mlp=lambda index: block if sparse(index) else dense,
-        **_qwen_kinds(config, layers, window),
+        window=moe.window,
+        mlp=lambda index: block if moe.sparse(index) else dense,
+        **_qwen_kinds(config, moe.layers, moe.window),
     )
 
 
 def build_qwen3_moe(config: HFConfig) -> Layer:
     """``Qwen3Moe…``: Qwen3 attention (q/k norms), fused ``experts`` then ``gate``."""
-    config.ignore("norm_topk_prob")
-    hidden = config.size("hidden_size")
-    layers = config.size("num_hidden_layers")
-    experts = _experts_count(config, "num_experts", 128)
-    top_k = _top_k(config, experts, 8)
-    sparse = _sparse_layers(config, layers)
+    moe = _qwen_moe(config, "Qwen3Moe", 128, 8)
     bias = config.option("attention_bias", False)
-    window = _window(config, 4096, "use_sliding_window")
-    spec = Decoder(
-        "Qwen3Moe",
-        vocab=0,
-        hidden=hidden,
-        intermediate=config.size("intermediate_size"),
-        layers=layers,
-        heads=1,
-        kv_heads=1,
-        head_dim=1,
-    )
     block = named("Qwen3MoeSparseMoeBlock", Parallel)(
         {
             "experts": Experts(
-                experts, hidden, config.size("moe_intermediate_size", 768), top_k=top_k
+                moe.experts, moe.hidden, config.size("moe_intermediate_size", 768), top_k=moe.top_k
             ),
-            "gate": pc.Linear(hidden, experts, bias=False),
+            "gate": pc.Linear(moe.hidden, moe.experts, bias=False),
         }
     )
-    dense = dense_mlp(spec)
+    dense = dense_mlp(moe.spec)
     return from_config(
         config,
         "Qwen3Moe",
@@ -176,9 +178,9 @@ def build_qwen3_moe(config: HFConfig) -> Layer:
         qkv_bias=bias,
         o_bias=bias,
         qk_norm="head",
-        window=window,
-        mlp=lambda index: block if sparse(index) else dense,
-        **_qwen_kinds(config, layers, window),
+        window=moe.window,
+        mlp=lambda index: block if moe.sparse(index) else dense,
+        **_qwen_kinds(config, moe.layers, moe.window),
     )
 
 
