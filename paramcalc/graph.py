@@ -331,11 +331,23 @@ class Repeat(Composite):
     def _nesting(self) -> int:
         return self.block._nesting + 1
 
-    def _find_child(self, name: str) -> Layer | None:
+    def copy_index(self, name: str) -> int | None:
+        """The index of the copy called ``name`` (``"3"``, or ``prefix + "3"``), or None.
+
+        >>> from paramcalc import Linear
+        >>> Repeat(Linear(2, 2), 4).copy_index("3"), Repeat(Linear(2, 2), 4).copy_index("4")
+        (3, None)
+        """
         index = name.removeprefix(self.prefix)
-        if name.startswith(self.prefix) and index.isdigit() and int(index) < self.n:
-            return self.block
-        return None
+        if not (name.startswith(self.prefix) and index.isascii() and index.isdigit()):
+            return None
+        if len(index) > len(str(self.n)):  # never int() a hostile run of digits
+            return None
+        number = int(index)
+        return number if number < self.n else None
+
+    def _find_child(self, name: str) -> Layer | None:
+        return None if self.copy_index(name) is None else self.block
 
     def _child_at(self, index: int) -> Layer:
         if not -self.n <= index < self.n:
@@ -491,16 +503,71 @@ def check_ties(network: Layer) -> None:
     collect(network, "")
     if not found:
         return
-    names = dict(network.named_parameters())
+    names = dict(_first_copy_child(network, "", set()))
     for path, tied in found:
         for (tensor, target), (_, shape) in zip(tied.targets, tied.tied_shapes(), strict=True):
-            if target not in names:
+            known = names.get(_first_copy_path(network, target))
+            if known is None:
                 raise ConfigError(
                     f"Tied: {path} ties its {tensor} to {shown(target)}, which is not a "
                     "parameter of the network."
                 )
-            if names[target] != shape:
+            if known != shape:
                 raise ConfigError(
                     f"Tied: {path} ties its {tensor} of shape {shape} to {shown(target)} "
-                    f"of shape {names[target]}; the shapes must be equal."
+                    f"of shape {known}; the shapes must be equal."
                 )
+
+
+def _first_copy_parameters(
+    node: Composite, prefix: str, seen: set[int]
+) -> Iterator[tuple[str, Shape]]:
+    """``named_parameters()`` with each ``Repeat`` listing its first copy only.
+
+    The copies of a repeated block are alike, so a tie's target is checked
+    against copy 0 (see :func:`_first_copy_path`): the cost is the size of the
+    network as written, whatever the repeat counts.
+    """
+    if isinstance(node, Repeat):
+        if id(node) not in seen:
+            seen.add(id(node))
+            yield from _first_copy_child(node.block, f"{prefix}{node.prefix}0.", set())
+        return
+    children = list(node.children())
+    own = [(name, child) for name, child in children if child.bare_tensor]
+    for name, child in own + [entry for entry in children if not entry[1].bare_tensor]:
+        yield from _first_copy_child(child, f"{prefix}{name}.", seen)
+
+
+def _first_copy_child(child: Layer, path: str, seen: set[int]) -> Iterator[tuple[str, Shape]]:
+    if isinstance(child, Composite):
+        yield from _first_copy_parameters(child, path, seen)
+    elif id(child) not in seen:
+        seen.add(id(child))
+        for tensor, shape in child.parameter_shapes():
+            yield path + tensor if tensor else path[:-1], shape
+
+
+def _first_copy_path(network: Layer, target: str) -> str:
+    """``target`` with the index of every repeated copy on its way replaced by the first's.
+
+    >>> from paramcalc import Linear, Sequential
+    >>> _first_copy_path(Sequential({"h": Repeat(Linear(2, 2), 10**12)}), "h.999999999999.weight")
+    'h.0.weight'
+    """
+    parts = target.split(".")
+    node = network
+    for index, part in enumerate(parts):
+        if isinstance(node, Repeat):
+            if node.copy_index(part) is None:
+                break
+            parts[index] = f"{node.prefix}0"
+            node = node.block
+        elif isinstance(node, Composite):
+            child = node._find_child(part)
+            if child is None:
+                break
+            node = child
+        else:
+            break
+    return ".".join(parts)

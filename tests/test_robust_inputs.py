@@ -1,0 +1,129 @@
+"""Issue 23's hostile inputs: each ends fast with the right number or one ParamcalcError line.
+
+Huge repeat counts (item 10), regular expressions (12, 16), foreign exceptions
+(14, 15, 17, 18, 19), messages (20, 21) and inputs the CLI ignored (22).
+The numbers are torch's: GPT-2's embeddings hold 39,385,344 parameters and
+each ``GPT2Block`` 7,087,872 (124,439,808 = 39,385,344 + 12·7,087,872 in
+``GPT2LMHeadModel``, whose head is tied to ``wte``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from paramcalc.cli import main
+from paramcalc.errors import ConfigError
+from paramcalc.printed import read_printed
+from paramcalc.spec import parse
+from tests.test_fuzz import within
+
+HF = Path(__file__).parent / "fixtures" / "hf"
+GPT2_EMBEDDINGS = 39_385_344
+GPT2_BLOCK = 7_087_872
+
+
+def run(argv: list[str], seconds: float = 5.0) -> tuple[int, str, str]:
+    """``main(argv)`` within ``seconds``: exit status, stdout, stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), within(seconds):
+        status = main(argv)
+    return status, out.getvalue(), err.getvalue()
+
+
+def one_line_error(argv: list[str], status: int = 1) -> str:
+    """Run ``argv``, expect a one-line ``paramcalc: error:`` and exit ``status``; return it."""
+    code, _, err = run(argv)
+    assert code == status, err
+    assert "Traceback" not in err, err
+    assert "internal error" not in err, err
+    lines = [line for line in err.splitlines() if "error" in line]
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+TIED_STACK = (
+    'Sequential({"emb": Embedding(10, 4), "body": Repeat(Linear(4, 4), %d), '
+    '"head": Tied(Linear(4, 10, bias=False), {"weight": "emb.weight"})})'
+)
+
+
+class TestHugeStacks:
+    """Item 10: a report's cost does not depend on the repeat count."""
+
+    @pytest.mark.parametrize("n", [3, 10**6, 10**12, 2**63 - 1])
+    def test_tied_network_with_a_long_stack(self, n: int) -> None:
+        """The report of a tied network with a long stack renders in every format, fast."""
+        for form in ("text", "json", "html", "markdown"):
+            status, _, err = run([TIED_STACK % n, "-f", form], seconds=3.0)
+            assert status == 0, err
+        assert f"{40 + 20 * n:,}" in run([TIED_STACK % n])[1]
+
+    def test_tie_to_a_late_copy(self) -> None:
+        """A tie to the last copy of a stack is found without listing the copies; past it, not."""
+        last = 10**12 - 1
+        head = 'Tied(Linear(4, 4, bias=False), {"weight": "body.%d.weight"})'
+        spec = 'Sequential({"body": Repeat(Linear(4, 4), 1000000000000), "head": %s})'
+        with within(2.0):
+            report = parse(spec % (head % last)).report()
+        assert report.params == 20 * 10**12
+        with within(2.0), pytest.raises(ConfigError, match="not a parameter of the network"):
+            parse(spec % (head % (last + 1))).report()
+        with within(2.0), pytest.raises(ConfigError, match="not a parameter of the network"):
+            parse(spec % (head.replace("%d", "9" * 5000))).report()
+
+    def test_printed_gpt2_with_a_billion_blocks(self) -> None:
+        """``(0-999999999): 1000000000 x GPT2Block(`` reads and reports fast, tied head once."""
+        body = _corpus_text("gpt2/GPT2Model").replace("\n", "\n  ")
+        body = body.replace("(0-1): 2 x GPT2Block(", "(0-999999999): 1000000000 x GPT2Block(")
+        text = (
+            f"GPT2LMHeadModel(\n  (transformer): {body}\n"
+            "  (lm_head): Linear(in_features=768, out_features=50257, bias=False)\n)"
+        )
+        with within(3.0):
+            network = read_printed(text).network
+            total = network.report().params
+            network.report().render("json")
+        assert total == GPT2_EMBEDDINGS + 10**9 * GPT2_BLOCK
+
+    def test_gpt2_config_with_a_million_layers(self, tmp_path: Path) -> None:
+        """A GPT-2 config.json with ``n_layer`` 10⁶: its report in seconds, the head tied once."""
+        config = json.loads((HF / "gpt2.json").read_text(encoding="utf-8"))
+        config["n_layer"] = 10**6
+        path = tmp_path / "config.json"
+        path.write_text(json.dumps(config), encoding="utf-8")
+        status, out, err = run([str(path)], seconds=5.0)
+        assert status == 0, err
+        assert f"{GPT2_EMBEDDINGS + 10**6 * GPT2_BLOCK:,}" in out
+
+    @pytest.mark.parametrize("n", [10**6, 2**63 - 1])
+    def test_json_report_of_a_long_stack(self, n: int, tmp_path: Path) -> None:
+        """A JSON report whose stack count is 10⁶ or int64's largest reads back fast."""
+        path = tmp_path / "report.json"
+        path.write_text(parse(TIED_STACK % n).report().to_json(), encoding="utf-8")
+        status, out, err = run([str(path)], seconds=3.0)
+        assert status == 0, err
+        assert f"{40 + 20 * n:,}" in out
+
+    def test_json_report_past_int64(self, tmp_path: Path) -> None:
+        """A JSON report whose stack count is 2⁶³ is refused in one line."""
+        text = parse(TIED_STACK % 3).report().to_json()
+        path = tmp_path / "report.json"
+        path.write_text(text.replace('"n": 3', f'"n": {2**63}'), encoding="utf-8")
+        assert "must be at most 9,223,372,036,854,775,807" in one_line_error([str(path)])
+
+
+def _corpus_text(name: str) -> str:
+    """The ``print(model)`` text of corpus entry ``name`` (transformers 5.23.0's own print)."""
+    with gzip.open(HF.parent / "printed_corpus" / "transformers.jsonl.gz", "rt") as lines:
+        for line in lines:
+            entry = json.loads(line)
+            if entry["name"] == name:
+                text: str = entry["text"]
+                return text
+    raise LookupError(name)
