@@ -12,7 +12,8 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from paramcalc.cli_options import (
@@ -23,7 +24,7 @@ from paramcalc.cli_options import (
     memory_keywords,
     training_plans,
 )
-from paramcalc.errors import ParamcalcError, ShapeError, SpecError
+from paramcalc.errors import ParamcalcError, ParamcalcWarning, ShapeError, SpecError
 from paramcalc.layer import Layer
 from paramcalc.report import Report
 from paramcalc.terminal import html_page, say, short
@@ -110,8 +111,8 @@ def _load(
 
         keys = ("tied", "image_size", "experts", "expert_width")
         given = {key: getattr(options, key, None) for key in keys}
-        network, warnings = read_printed(text, **given)
-        return network, warnings, None, None
+        network, notes = read_printed(text, **given)
+        return network, notes, None, None
     from paramcalc.spec import parse
 
     return parse(text), (), None, None
@@ -119,8 +120,6 @@ def _load(
 
 def _load_hf(data: object) -> tuple[Layer, tuple[str, ...], None, None]:
     """A Hugging Face ``config.json``'s network (``from_hf_config``), its warnings as text."""
-    import warnings
-
     from paramcalc.hf import from_hf_config
 
     if not isinstance(data, dict):
@@ -266,7 +265,10 @@ def _render(report: Report, options: argparse.Namespace, stdout: TextIO | None) 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
     try:
-        return _main(argv)
+        with warnings.catch_warnings():  # every ParamcalcWarning: one `paramcalc: warning:` line
+            warnings.simplefilter("always", ParamcalcWarning)
+            warnings.showwarning = _warning_writer(warnings.showwarning)
+            return _main(argv)
     except BrokenPipeError:  # the reader (head, less) went away: stop quietly, as Unix tools do
         try:
             devnull = os.open(os.devnull, os.O_WRONLY)
@@ -274,6 +276,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (AttributeError, OSError, ValueError):  # no real descriptor (captured output)
             pass
         return 141
+
+
+WARNING_LIMIT = 1_000
+"""The longest warning line, in characters (what it echoes is shortened at its source too)."""
+
+
+def warn(text: str) -> None:
+    """Write ``paramcalc: warning: text`` to stderr, made visible and shortened."""
+    say(sys.stderr, f"paramcalc: warning: {short(text, WARNING_LIMIT)}")
+
+
+def _warning_writer(python: Callable[..., None]) -> Callable[..., None]:
+    """``warnings.showwarning`` for the command line: a ParamcalcWarning as :func:`warn`.
+
+    No internal path, no source line; any other warning is left to ``python``.
+    """
+
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        if issubclass(category, ParamcalcWarning):
+            warn(str(message))
+        else:
+            python(message, category, filename, lineno, file, line)
+
+    return show
 
 
 def _main(argv: Sequence[str] | None) -> int:
@@ -334,9 +367,9 @@ def _run(options: argparse.Namespace, stdout: TextIO | None) -> int:
                 _error(problem.message)
                 return 1
             kind = _guess(text, options.kind)
-            network, warnings, shape, batch = _load(text, kind, options)
-            for warning in warnings:
-                say(sys.stderr, f"paramcalc: warning: {visible(warning)}")
+            network, notes, shape, batch = _load(text, kind, options)
+            for note in notes:
+                warn(note)
             network, plans = training_plans(network, options)
             if options.total:
                 return _emit(str(network.params()), options, stdout)

@@ -54,3 +54,51 @@ class TestHugeCounts:
         result = ends_cleanly(net.report)
         assert isinstance(result, ParamcalcError)
         assert "not a parameter of the network" in str(result)
+
+
+REGEX_PARTS = st.sampled_from(
+    ["(", ")", "*", "+", "?", "{99999999999}", "{2,}", "|", "\\w", "\\1", ".", "[", "]", "a", "Z"]
+)
+HOSTILE_PATTERNS = st.one_of(
+    st.lists(REGEX_PARTS, max_size=12).map("".join),
+    st.text(max_size=20),
+    st.sampled_from([r"(\w*)*Z", r"(a+)+$", r"(a|aa)*b", ".*" * 6 + "Z", "x" * 5000]),
+)
+SMALL_LLAMA = pc.from_hf_config(
+    {
+        "model_type": "llama",
+        "vocab_size": 64,
+        "hidden_size": 16,
+        "intermediate_size": 32,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 4,
+    }
+)
+
+
+class TestHostileStrings:
+    @FUZZ
+    @given(
+        st.sampled_from(
+            ["target_modules", "exclude_modules", "rank_pattern", "alpha_pattern", "save"]
+        ),
+        HOSTILE_PATTERNS,
+    )
+    def test_lora_patterns(self, where: str, pattern: str) -> None:
+        """Any string where PEFT takes a regex or a name: adapted or a short ConfigError, fast."""
+        keywords: dict[str, object] = {"target_modules": ["q_proj"]}
+        if where in ("rank_pattern", "alpha_pattern"):
+            keywords[where] = {pattern: 4}
+        elif where == "save":
+            keywords["modules_to_save"] = [pattern]
+        else:
+            keywords[where] = pattern
+
+        def adapt() -> int:
+            return pc.lora(SMALL_LLAMA, **keywords).trainable_params()  # type: ignore[arg-type]
+
+        with within(2.0):
+            result = ends_cleanly(adapt)
+        if isinstance(result, ParamcalcError):
+            assert "\n" not in str(result)
+            assert len(str(result)) < 600

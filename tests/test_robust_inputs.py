@@ -13,12 +13,15 @@ import contextlib
 import gzip
 import io
 import json
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+import paramcalc as pc
 from paramcalc.cli import main
-from paramcalc.errors import ConfigError
+from paramcalc.errors import ConfigError, ParamcalcWarning
 from paramcalc.printed import read_printed
 from paramcalc.spec import parse
 from tests.test_fuzz import within
@@ -127,3 +130,84 @@ def _corpus_text(name: str) -> str:
                 text: str = entry["text"]
                 return text
     raise LookupError(name)
+
+
+LLAMA = str(HF / "llama-2-7b.json")
+
+
+class TestRegexes:
+    """Items 12 and 16: names are escaped; a user's regex is checked and bounded."""
+
+    def test_save_is_a_literal_name(self) -> None:
+        """``save=(\\w*)*Z`` is a name that matches nothing: fast, with q_proj adapted."""
+        status, _, err = run([LLAMA, "--total", "--lora", r"r=8,q_proj,save=(\w*)*Z"], 3.0)
+        assert status == 0, err
+        assert "matched no module" in err
+
+    def test_save_with_a_huge_count_is_a_literal_name(self) -> None:
+        """``save=a{99999999999}`` is a name too, not an OverflowError."""
+        status, _, err = run([LLAMA, "--total", "--lora", "r=8,q_proj,save=a{99999999999}"])
+        assert status == 0, err
+        assert "internal error" not in err
+
+    @pytest.mark.parametrize(
+        ("keyword", "value", "message"),
+        [
+            ("target_modules", "(q_proj", "`target_modules` is not a valid regular expression"),
+            ("exclude_modules", r"(\w*)*Z", "`exclude_modules` must be a regular expression"),
+            ("exclude_modules", "a{99999999999}", "`exclude_modules` is not a valid regular"),
+            ("target_modules", "a{5000}", "repetition count over 1,000"),
+            ("target_modules", ".*.*.*.*.*Z", "more than 4 repetitions"),
+            ("target_modules", r"(a)\1", "back-references"),
+            ("target_modules", "x" * 3_000_000, "at most 1,000 characters"),
+            ("rank_pattern", {"(": 4}, "`rank_pattern key` is not a valid regular expression"),
+            ("alpha_pattern", {r"(\w+)+$": 4.0}, "`alpha_pattern key` must be a regular"),
+        ],
+    )
+    def test_invalid_or_costly_regexes(self, keyword: str, value: object, message: str) -> None:
+        """An invalid or unbounded regex is a ConfigError naming its argument, in one line."""
+        net = pc.from_hf_config(LLAMA)
+        extra: dict[str, Any] = (
+            {} if keyword == "target_modules" else {"target_modules": ["q_proj"]}
+        )
+        with within(2.0), pytest.raises(ConfigError, match=re.escape(message)) as caught:
+            pc.lora(net, **{keyword: value, **extra})
+        assert "\n" not in str(caught.value)
+        assert len(str(caught.value)) < 400
+
+    def test_saved_name_with_regex_characters(self) -> None:
+        """A ``modules_to_save`` name is literal: ``q_pro.`` excludes no ``q_proj`` from targeting.
+
+        (PEFT pastes the name into a regex, where the dot would match the ``j``.)
+        """
+        net = pc.from_hf_config(LLAMA)
+        with within(2.0), pytest.warns(ParamcalcWarning, match="matched no module"):
+            adapted = pc.lora(net, target_modules=["q_proj"], modules_to_save=["q_pro."])
+        # Llama-2-7B, r=8 on q_proj: 32 layers · 8·(4096 + 4096) (PEFT's print_trainable_parameters)
+        assert adapted.trainable_params() == 2_097_152
+
+    def test_good_regexes_still_work(self) -> None:
+        """PEFT's usual regexes are taken: layers 1 and 3's q_proj, r=8, as PEFT adapts them."""
+        net = pc.from_hf_config(LLAMA)
+        adapted = pc.lora(net, target_modules=r".*\.[13]\.self_attn\.(q_proj|v_proj)")
+        assert adapted.trainable_params() == 4 * 8 * (4096 + 4096)
+
+
+class TestWarningChannel:
+    """Item 20: planner warnings reach stderr as config warnings do, one line each."""
+
+    @pytest.mark.parametrize(
+        ("config", "lora", "words"),
+        [
+            ("qwen3-30b-a3b.json", "r=8,q_proj", "mixture-of-experts"),
+            ("llama-2-7b.json", "r=8,q_proj,save=nothing_here", "matched no module"),
+        ],
+    )
+    def test_planner_warnings(self, config: str, lora: str, words: str) -> None:
+        """``paramcalc: warning: ...``: no internal path, no source line."""
+        status, _, err = run([str(HF / config), "--total", "--lora", lora])
+        assert status == 0, err
+        lines = err.splitlines()
+        assert any(words in line for line in lines), err
+        assert all(line.startswith("paramcalc: warning: ") for line in lines), err
+        assert ".py:" not in err

@@ -45,6 +45,7 @@ from paramcalc.plan.adapters import (
     retrain,
     stack_runs,
 )
+from paramcalc.plan.patterns import literal, user_regex
 from paramcalc.shapes import Shape
 
 __all__ = ["OUTPUT_EMBEDDINGS", "LoraSettings", "lora"]
@@ -79,7 +80,9 @@ class _Rules:
     def __init__(self, settings: LoraSettings, all_linear: bool) -> None:
         self.s = settings
         self.all_linear = all_linear
-        self.saved = [re.compile(rf"(^|.*\.){m}($|\..*)") for m in settings.modules_to_save]
+        self.saved = [
+            re.compile(rf"(^|.*\.){literal(m)}($|\..*)") for m in settings.modules_to_save
+        ]
 
     def saved_match(self, key: str) -> bool:
         """``_set_trainable``'s plain ``key.endswith(name)``: "norm" takes "input_layernorm"."""
@@ -292,17 +295,20 @@ class _Copies(Composite):
 
 def _names(kind: str, value: object) -> tuple[str, ...] | str:
     if isinstance(value, str):
+        if kind != "modules_to_save" and value.lower() != "all-linear":
+            user_regex("lora", kind, value)  # PEFT full-matches a str on each path
         return value
     if isinstance(value, Iterable) and not isinstance(value, Mapping):
         items = tuple(value)
         for item in items:
             if not isinstance(item, str):
                 raise ConfigTypeError(
-                    f"lora: `{kind}` must be a str (a regex) or a list of str. Received: {value!r}."
+                    f"lora: `{kind}` must be a str (a regex) or a list of str. "
+                    f"Received: {_check.shown(value)}."
                 )
         return items
     raise ConfigTypeError(
-        f"lora: `{kind}` must be a str (a regex) or a list of str. Received: {value!r}."
+        f"lora: `{kind}` must be a str (a regex) or a list of str. Received: {_check.shown(value)}."
     )
 
 
@@ -310,11 +316,14 @@ def _pattern(kind: str, value: object, number: type) -> tuple[tuple[str, object]
     if value is None:
         return ()
     if not isinstance(value, Mapping):
-        raise ConfigTypeError(f"lora: `{kind}` must be a dict. Received: {value!r}.")
+        raise ConfigTypeError(f"lora: `{kind}` must be a dict. Received: {_check.shown(value)}.")
     out: list[tuple[str, object]] = []
     for key, item in value.items():
         if not isinstance(key, str):
-            raise ConfigTypeError(f"lora: `{kind}` keys must be str. Received: {key!r}.")
+            raise ConfigTypeError(
+                f"lora: `{kind}` keys must be str. Received: {_check.shown(key)}."
+            )
+        user_regex("lora", f"{kind} key", key, wrap=r"(.*\.)?({})$")  # PEFT's get_pattern_key
         if number is int:
             _check.positive("lora", f"{kind}[{key!r}]", item)
         else:
@@ -416,22 +425,23 @@ def lora(
     builder = _Builder(rules)
     adapted = builder.build(net, "")
     if not builder.targeted:
-        shown = sorted(targets) if not isinstance(targets, str) else targets
+        named = _check.shown(sorted(targets) if not isinstance(targets, str) else targets)
         if builder.excluded:
             raise ConfigError(
                 "lora: no modules were targeted for adaptation: every match was excluded by "
                 "`exclude_modules` or `modules_to_save` (PEFT's NoMatchingPeftModuleError). "
-                f"Received: target_modules={shown!r}."
+                f"Received: target_modules={named}."
             )
         raise ConfigError(
-            f"lora: target modules {shown!r} not found in the network "
+            f"lora: target modules {named} not found in the network "
             "(PEFT's NoMatchingPeftModuleError). Check the module paths, e.g. "
             "'model.layers.0.self_attn.q_proj' is matched by 'q_proj'."
         )
     if saved and not builder.saved:
         warnings.warn(
             ParamcalcWarning(
-                f"lora: `modules_to_save` {list(saved)!r} matched no module; PEFT ignores it too."
+                f"lora: `modules_to_save` {_check.shown(list(saved))} matched no module; "
+                "PEFT ignores it too."
             ),
             stacklevel=2,
         )
