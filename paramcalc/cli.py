@@ -32,6 +32,10 @@ from paramcalc.units import visible
 
 __all__ = ["main"]
 MAX_READ = 64 * 1024 * 1024
+
+WARNING_LIMIT = 1_000
+"""The longest warning or error line, in characters (what it echoes is shortened at its source
+too)."""
 """The most characters read from a file or standard input (JSON reports of big models).
 
 Specs and ``print(model)`` text have their own, smaller limit (``spec.MAX_SIZE``).
@@ -90,7 +94,7 @@ def _load(
         if not isinstance(data, dict):
             raise SpecError("a JSON report must be an object")
         if "model_type" in data and "schema" not in data:  # a Hugging Face config.json
-            return _load_hf(data)
+            return _load_hf(data, text)
         shape = data.get("input_shape")
         batch = data.get("batch_size")
         return (
@@ -101,7 +105,7 @@ def _load(
         )
     if kind == "hf":
         try:
-            return _load_hf(json.loads(text))
+            return _load_hf(json.loads(text), text)
         except json.JSONDecodeError as problem:
             raise SpecError(
                 f"not valid JSON: {problem.msg}", line=problem.lineno, column=problem.colno
@@ -118,10 +122,15 @@ def _load(
     return parse(text), (), None, None
 
 
-def _load_hf(data: object) -> tuple[Layer, tuple[str, ...], None, None]:
-    """A Hugging Face ``config.json``'s network (``from_hf_config``), its warnings as text."""
-    from paramcalc.hf import from_hf_config
+def _load_hf(data: object, text: str) -> tuple[Layer, tuple[str, ...], None, None]:
+    """A Hugging Face ``config.json``'s network (``from_hf_config``), its warnings as text.
 
+    ``text`` is held to ``from_hf_config``'s size limit for a file.
+    """
+    from paramcalc.hf import from_hf_config
+    from paramcalc.hf.config import check_size
+
+    check_size("config.json", len(text.encode("utf-8", "surrogatepass")))
     if not isinstance(data, dict):
         raise SpecError("a Hugging Face config must be a JSON object")
     with warnings.catch_warnings(record=True) as caught:
@@ -186,8 +195,14 @@ def _where(name: str, error: SpecError) -> str:
 
 
 def _error(text: str) -> None:
-    """``paramcalc: error: …`` on standard error (nowhere if it is closed)."""
-    say(sys.stderr, f"paramcalc: error: {text}")
+    """``paramcalc: error: …`` on standard error (nowhere if it is closed).
+
+    Each line is cut at :data:`WARNING_LIMIT` characters: whatever a message
+    echoes is shortened where it is written (``_check.shown``), and this is
+    the last guard, for argparse's own messages too.
+    """
+    lines = [short(line, WARNING_LIMIT) for line in text.split("\n")]
+    say(sys.stderr, "paramcalc: error: " + "\n".join(lines))
 
 
 def _emit(output: str, options: argparse.Namespace, stdout: TextIO | None) -> int:
@@ -276,10 +291,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (AttributeError, OSError, ValueError):  # no real descriptor (captured output)
             pass
         return 141
-
-
-WARNING_LIMIT = 1_000
-"""The longest warning line, in characters (what it echoes is shortened at its source too)."""
 
 
 def warn(text: str) -> None:

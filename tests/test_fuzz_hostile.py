@@ -7,12 +7,16 @@ message is one short line.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+from pathlib import Path
 
 from hypothesis import given, strategies as st
 
 import paramcalc as pc
 from paramcalc import ParamcalcError
+from paramcalc.cli import main
 from tests.test_fuzz import FUZZ, ends_cleanly, within
 
 HUGE_COUNTS = st.one_of(
@@ -102,3 +106,45 @@ class TestHostileStrings:
         if isinstance(result, ParamcalcError):
             assert "\n" not in str(result)
             assert len(str(result)) < 600
+
+
+NUMBER_TEXT = st.one_of(
+    st.sampled_from(
+        ["inf", "-inf", "nan", "1e400", "0", "-1", "0.5", "1.5", "2e12", "9" * 5000, "1k", "8k"]
+    ),
+    st.integers(min_value=-(2**70), max_value=2**70).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.text(alphabet="0123456789.eE+-kKmMGiB", max_size=12),
+)
+NUMBER_FLAGS = st.sampled_from(
+    [
+        ("--tokens", "{}"),
+        ("--context", "{}"),
+        ("--device-memory", "{}"),
+        ("--sweep", "context={}..4k"),
+        ("--sweep", "batch=1..{}"),
+        ("--lora", "r=4,alpha={},q_proj"),
+        ("--lora", "r={},q_proj"),
+        ("--mfu", "{}"),
+        ("--seq", "{}"),
+        ("--micro-batch", "{}"),
+    ]
+)
+QWEN = str(Path(__file__).parent / "fixtures" / "hf" / "qwen2-0.5b.json")
+
+
+class TestHostileNumbers:
+    @FUZZ
+    @given(st.lists(st.tuples(NUMBER_FLAGS, NUMBER_TEXT), min_size=1, max_size=3))
+    def test_number_flags(self, flags: list[tuple[tuple[str, str], str]]) -> None:
+        """Any number text in a numeric flag: exit 0, 1 or 2, no traceback, no internal error."""
+        argv = [QWEN, "--train", "--seq", "64", "--device", "H100-80GB", "--context", "1k"]
+        for (flag, template), text in flags:
+            argv += [flag, template.format(text)]
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), within():
+            status = main(argv)
+        assert status in (0, 1, 2), (argv, status)
+        assert "Traceback" not in err.getvalue()
+        assert "internal error" not in err.getvalue(), (argv, err.getvalue())
+        assert all(len(line) < 2_000 for line in err.getvalue().splitlines())

@@ -211,3 +211,67 @@ class TestWarningChannel:
         assert any(words in line for line in lines), err
         assert all(line.startswith("paramcalc: warning: ") for line in lines), err
         assert ".py:" not in err
+
+
+class TestCommandLineNumbers:
+    """Items 14, 17 and 22: flags with hostile or pointless numbers end in one line."""
+
+    def test_sweep_high_below_low(self) -> None:
+        """``--sweep context=8k..1k`` is a usage error naming both ends, not an IndexError."""
+        line = one_line_error([LLAMA, "--context", "8k", "--sweep", "context=8k..1k"], status=2)
+        assert "LOW at most HIGH" in line
+        assert "8,192 > 1,024" in line
+
+    @pytest.mark.parametrize("tokens", ["inf", "nan", "1e400", "0", "1.5", "9" * 5000])
+    def test_tokens_must_be_a_whole_count(self, tokens: str) -> None:
+        """``--tokens inf`` (nan, 1e400, …) is a usage error, not an internal error."""
+        argv = [LLAMA, "--train", "--seq", "512", "--device", "H100-80GB", "--tokens", tokens]
+        line = one_line_error(argv, status=2)
+        assert "whole number of tokens" in line
+        assert len(line) < 300
+
+    def test_tokens_in_scientific_notation(self) -> None:
+        """``--tokens 2e12`` is 2,000,000,000,000 tokens."""
+        argv = [LLAMA, "--train", "--seq", "512", "--device", "H100-80GB", "--tokens", "2e12"]
+        status, out, err = run(argv)
+        assert status == 0, err
+        assert "2T tokens" in out or "2,000,000,000,000" in out, out[-600:]
+
+    @pytest.mark.parametrize("size", ["0", "0.5", "0GiB", "0.0000001KB"])
+    def test_device_memory_of_no_bytes(self, size: str) -> None:
+        """``--device-memory 0`` (or half a byte) is refused, never read as "no device"."""
+        line = one_line_error([LLAMA, "--context", "1k", "--device-memory", size], status=2)
+        assert "at least 1 byte" in line
+
+    def test_empty_lora(self) -> None:
+        """``--lora ''`` asks for adapters and names none: refused, not ignored."""
+        assert "target_modules" in one_line_error([LLAMA, "--total", "--lora", ""])
+
+    def test_all_linear_and_names(self) -> None:
+        """``--lora r=8,all-linear,q_proj`` is refused: all-linear was silently dropped."""
+        line = one_line_error([LLAMA, "--total", "--lora", "r=8,all-linear,q_proj"])
+        assert "not both" in line
+
+    def test_fractional_alpha(self) -> None:
+        """``alpha=1.5`` is taken (PEFT's ``lora_alpha`` is a float); ``r=1.5`` and nan are not."""
+        status, out, err = run([LLAMA, "--total", "--lora", "r=8,alpha=1.5,q_proj"])
+        assert status == 0, err
+        assert out.strip() == "6740512768"  # Llama-2-7B 6,738,415,616 + 32·8·(4096 + 4096)
+        assert "whole number" in one_line_error([LLAMA, "--total", "--lora", "r=1.5,q_proj"])
+        assert "finite number" in one_line_error([LLAMA, "--total", "--lora", "alpha=nan,q_proj"])
+
+    @pytest.mark.parametrize("dtype", ["int8", "int4", "fp8", "int64"])
+    def test_logits_dtype_is_floating(self, dtype: str) -> None:
+        """``--logits-dtype int8`` is refused: the logits' copy is ``.float()``'s."""
+        line = one_line_error([LLAMA, "--context", "1k", "--logits-dtype", dtype])
+        assert "`logits_dtype` must be one of 'fp64', 'fp32', 'fp16', 'bf16'" in line
+
+    def test_config_over_the_size_limit(self, tmp_path: Path) -> None:
+        """The CLI refuses a config.json over from_hf_config's 16 MiB, as from_hf_config does."""
+        config = json.loads((HF / "llama-2-7b.json").read_text(encoding="utf-8"))
+        config["padding"] = "x" * (17 * 1024 * 1024)
+        path = tmp_path / "config.json"
+        path.write_text(json.dumps(config), encoding="utf-8")
+        with pytest.raises(ConfigError, match=r"a config\.json is read up to 16,777,216"):
+            pc.from_hf_config(path)
+        assert "a config.json is read up to 16,777,216" in one_line_error([str(path)])

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from paramcalc._check import shown
 from paramcalc.errors import ConfigError, ConfigTypeError
 
-__all__ = ["MAX_CONFIG_BYTES", "HFConfig", "load"]
+__all__ = ["MAX_CONFIG_BYTES", "HFConfig", "check_size", "load"]
 
 T = TypeVar("T")
 
@@ -168,6 +168,21 @@ class HFConfig:
         return unread
 
 
+def check_size(name: str, size: int) -> None:
+    """Refuse a config.json of over :data:`MAX_CONFIG_BYTES` bytes (a file, or the CLI's text).
+
+    >>> check_size("config.json", 49_000_000)
+    Traceback (most recent call last):
+    ...
+    paramcalc.errors.ConfigError: from_hf_config: 'config.json' has 49,000,000 bytes; a ...
+    """
+    if size > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            f"from_hf_config: {shown(name)} has {size:,} bytes; a config.json is "
+            f"read up to {MAX_CONFIG_BYTES:,}."
+        )
+
+
 def load(source: str | os.PathLike[str] | Mapping[str, Any]) -> Mapping[str, Any]:
     """The parsed JSON object of a ``config.json`` path, a model folder, or a dict.
 
@@ -178,7 +193,7 @@ def load(source: str | os.PathLike[str] | Mapping[str, Any]) -> Mapping[str, Any
     if not isinstance(source, (str, os.PathLike)):
         raise ConfigTypeError(
             "from_hf_config: give a path to a config.json or a dict. "
-            f"Received: {source!r} ({type(source).__name__})."
+            f"Received: {shown(source)} ({type(source).__name__})."
         )
     import json  # loaded for files only: sizing a dict or a zoo network never parses JSON
     from pathlib import Path
@@ -189,23 +204,21 @@ def load(source: str | os.PathLike[str] | Mapping[str, Any]) -> Mapping[str, Any
             path = path / "config.json"
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):
-            raise ConfigError(f"from_hf_config: {str(path)!r} is not a regular file.")
-        if info.st_size > MAX_CONFIG_BYTES:
-            raise ConfigError(
-                f"from_hf_config: {str(path)!r} has {info.st_size:,} bytes; a config.json is "
-                f"read up to {MAX_CONFIG_BYTES:,}."
-            )
+            raise ConfigError(f"from_hf_config: {shown(str(path))} is not a regular file.")
+        check_size(str(path), info.st_size)
         with path.open("rb") as handle:
             raw = handle.read(MAX_CONFIG_BYTES + 1)
     except OSError as error:
         reason = error.strerror or type(error).__name__
-        raise ConfigError(f"from_hf_config: cannot read {str(path)!r}: {reason}.") from None
+        raise ConfigError(f"from_hf_config: cannot read {shown(str(path))}: {reason}.") from None
     try:
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
-        raise ConfigError(f"from_hf_config: {str(path)!r} is not UTF-8 text.") from None
+        raise ConfigError(f"from_hf_config: {shown(str(path))} is not UTF-8 text.") from None
     except (json.JSONDecodeError, RecursionError) as error:
-        raise ConfigError(f"from_hf_config: {str(path)!r} is not valid JSON: {error}.") from None
+        raise ConfigError(
+            f"from_hf_config: {shown(str(path))} is not valid JSON: {error}."
+        ) from None
     if not isinstance(data, dict):
-        raise ConfigError(f"from_hf_config: {str(path)!r} holds no JSON object.")
+        raise ConfigError(f"from_hf_config: {shown(str(path))} holds no JSON object.")
     return data

@@ -17,6 +17,7 @@ import json
 import re
 from typing import Any
 
+from paramcalc._check import shown
 from paramcalc.layer import Layer
 from paramcalc.units import iec_bytes
 
@@ -39,21 +40,28 @@ _BYTES = {
 
 def parse_tokens(text: str) -> int:
     """A positive count with an optional binary suffix: ``4096``, ``32k``, ``1M``."""
-    match = re.fullmatch(r"\s*(\d+)\s*([kKmM]?)\s*", text)
+    match = re.fullmatch(r"\s*(\d{1,30})\s*([kKmM]?)\s*", text)  # never int() 5,000 digits
     if not match or int(match.group(1)) < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive count such as 4096 or 32k: {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected a positive count such as 4096 or 32k: {shown(text)}"
+        )
     return int(match.group(1)) * _SUFFIX[match.group(2).lower()]
 
 
 def parse_bytes(text: str) -> int:
     """A size in bytes: ``24GiB``, ``80GB`` (decimal), ``1073741824``."""
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", text)
+    match = re.fullmatch(r"\s*(\d{1,30}(?:\.\d{1,30})?)\s*([a-zA-Z]*)\s*", text)
     unit = match.group(2).lower() if match else ""
     if not match or unit not in _BYTES:
-        raise argparse.ArgumentTypeError(f"expected a size such as 24GiB or 80GB: {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a size such as 24GiB or 80GB: {shown(text)}")
     whole, _, frac = match.group(1).partition(".")
     scale = _BYTES[unit]
-    return int(whole) * scale + (int(frac) * scale // 10 ** len(frac) if frac else 0)
+    size = int(whole) * scale + (int(frac) * scale // 10 ** len(frac) if frac else 0)
+    if size < 1:  # 0 or 0.5 bytes: a device with no memory is a mistake, never "no device"
+        raise argparse.ArgumentTypeError(
+            f"expected a size of at least 1 byte such as 24GiB or 80GB, got {shown(text)}"
+        )
+    return size
 
 
 def sweep_values(text: str) -> tuple[str, list[int]]:
@@ -61,8 +69,14 @@ def sweep_values(text: str) -> tuple[str, list[int]]:
     name, _, span = text.partition("=")
     low_text, _, high_text = span.partition("..")
     if name not in ("context", "batch") or not high_text:
-        raise argparse.ArgumentTypeError(f"expected context=LOW..HIGH or batch=LOW..HIGH: {text!r}")
+        raise argparse.ArgumentTypeError(
+            f"expected context=LOW..HIGH or batch=LOW..HIGH: {shown(text)}"
+        )
     low, high = parse_tokens(low_text), parse_tokens(high_text)
+    if low > high:
+        raise argparse.ArgumentTypeError(
+            f"expected LOW..HIGH with LOW at most HIGH, got {shown(text)} ({low:,} > {high:,})"
+        )
     values: list[int] = []
     value = low
     while value <= high and len(values) < 64:

@@ -35,6 +35,9 @@ from paramcalc.zoo._common import Conv1D, GatedMLP
 
 __all__ = ["Inference", "inference_memory"]
 
+_LOGIT_DTYPES = ("fp64", "fp32", "fp16", "bf16")
+"""The dtypes the logits' copy may take (``logits_dtype``)."""
+
 
 @dataclass(frozen=True)
 class Inference:
@@ -263,6 +266,8 @@ def inference_memory(
     act = normalize_dtype(dtype)
     cache_dtype = act if kv_dtype is None else normalize_dtype(kv_dtype)
     upcast = None if logits_dtype is None else normalize_dtype(logits_dtype)
+    if upcast is not None:  # generation upcasts the logits with .float(): a floating dtype
+        _check.one_of("inference_memory", "logits_dtype", upcast, _LOGIT_DTYPES)
     dims = _dims(net)
     stored = weight_bytes(net, weights, act, group_size=group_size)
 

@@ -17,8 +17,10 @@ report's footer and JSON. :func:`add_arguments` registers the options;
 from __future__ import annotations
 
 import argparse
+import math
 from typing import Any
 
+from paramcalc._check import shown
 from paramcalc.errors import ConfigError
 from paramcalc.layer import Layer
 
@@ -64,8 +66,42 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--base-format", choices=BASE_FORMATS, help="quantized frozen base (QLoRA: nf4-dq)"
     )
-    group.add_argument("--tokens", type=float, metavar="N", help="token budget for the time")
+    group.add_argument("--tokens", type=token_budget, metavar="N", help="token budget for the time")
     group.add_argument("--mfu", type=float, default=0.4, help="model FLOPs utilisation (0.4)")
+
+
+MAX_TOKENS = 2**63 - 1
+"""The largest token budget taken (an int64 count, as every count paramcalc takes)."""
+
+
+def token_budget(text: str) -> int:
+    """``--tokens``: a whole number of tokens, written ``2000000000000`` or ``2e12``.
+
+    >>> token_budget("2e12"), token_budget("15000000000000")
+    (2000000000000, 15000000000000)
+    >>> token_budget("inf")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: expected a whole number of tokens from 1 to ... got 'inf'
+    """
+    stripped = text.strip()
+    value: int | float | None = None
+    if len(stripped) <= 40:  # never int() or float() a hostile run of digits
+        try:
+            value = int(stripped)
+        except ValueError:
+            try:
+                value = float(stripped)
+            except ValueError:
+                value = None
+    if isinstance(value, float):
+        value = int(value) if math.isfinite(value) and value.is_integer() else None
+    if value is None or not 1 <= value <= MAX_TOKENS:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of tokens from 1 to {MAX_TOKENS:,} such as 2e12, "
+            f"got {shown(text)}"
+        )
+    return value
 
 
 def parse_lora(spec: str) -> dict[str, Any]:
@@ -92,34 +128,56 @@ def parse_lora(spec: str) -> dict[str, Any]:
             name, name
         )
         if key in ("r", "lora_alpha"):
-            try:
-                options[key] = int(value)
-            except ValueError:
-                raise ConfigError(
-                    f"--lora: `{name}` must be a whole number. Received: {item!r}."
-                ) from None
+            options[key] = _lora_number(name, value, whole=key == "r")
         elif key in ("target_modules", "modules_to_save"):
             options[key] = [word for word in value.split("+") if word]
         elif key == "bias":
             options["bias"] = value
         else:
             raise ConfigError(
-                f"--lora: unknown option {name!r}; use r=, alpha=, targets=, save=, bias=, "
-                f"dora, rslora, lora_bias or module names. Received: {spec!r}."
+                f"--lora: unknown option {shown(name)}; use r=, alpha=, targets=, save=, bias=, "
+                f"dora, rslora, lora_bias or module names. Received: {shown(spec)}."
             )
     if targets:
+        if options.get("target_modules") == "all-linear":
+            raise ConfigError(
+                "--lora: give all-linear or module names, not both (PEFT's `target_modules` is "
+                f"one or the other). Received: {shown(spec)}."
+            )
         options["target_modules"] = targets
     return options
 
 
+def _lora_number(name: str, value: str, *, whole: bool) -> int | float:
+    """``r=8`` (a whole number) or ``alpha=16``, ``alpha=1.5`` (PEFT's ``lora_alpha`` is a float).
+
+    >>> _lora_number("alpha", "1.5", whole=False), _lora_number("r", "8", whole=True)
+    (1.5, 8)
+    """
+    text = value.strip()
+    number: int | float | None = None
+    if len(text) <= 40:  # never int() or float() a hostile run of digits
+        try:
+            number = int(text)
+        except ValueError:
+            try:
+                number = None if whole else float(text)
+            except ValueError:
+                number = None
+    if number is None or (isinstance(number, float) and not math.isfinite(number)):
+        kind = "a whole number" if whole else "a finite number"
+        raise ConfigError(f"--lora: `{name}` must be {kind}. Received: {shown(value)}.")
+    return number
+
+
 def apply(network: Layer, options: argparse.Namespace) -> tuple[Layer, list[Any]]:
     """The network to report (adapted if ``--lora``) and the plans for its footer."""
-    if not options.train and not options.lora:
+    if not options.train and options.lora is None:
         return network, []
     from paramcalc.plan.lora import lora
     from paramcalc.plan.summary import plan_training
 
-    if options.lora:
+    if options.lora is not None:
         network = lora(network, **parse_lora(options.lora))
     if not options.train:
         return network, []
@@ -134,7 +192,7 @@ def apply(network: Layer, options: argparse.Namespace) -> tuple[Layer, list[Any]
         ]
     if sharding == "none" and options.devices > 1:
         sharding = "ddp"
-    tokens = None if options.tokens is None else int(options.tokens)
+    tokens = options.tokens
     summary = plan_training(
         network,
         seq_len=options.seq,
