@@ -275,3 +275,23 @@ class TestCommandLineNumbers:
         with pytest.raises(ConfigError, match=r"a config\.json is read up to 16,777,216"):
             pc.from_hf_config(path)
         assert "a config.json is read up to 16,777,216" in one_line_error([str(path)])
+
+
+class TestAccelerateComparison:
+    """Item 23: docs/inference-memory.md quotes accelerate's current estimate-memory."""
+
+    def test_table_matches_the_golden_run(self) -> None:
+        """The accelerate columns are tests/golden/plan/accelerate_estimate.json, in GB."""
+        golden = json.loads(
+            (HF.parent.parent / "golden" / "plan" / "accelerate_estimate.json").read_text()
+        )
+        assert golden["accelerate"] == "1.16.0"
+        doc = (Path(__file__).parent.parent / "docs" / "inference-memory.md").read_text()
+        section = doc[doc.index("## 6. accelerate") :]
+        assert "accelerate 1.16.0" in section
+        for name, sizes in golden["models"].items():
+            row = next(line for line in section.splitlines() if line.startswith(f"| {name} |"))
+            cells = [cell.strip() for cell in row.split("|")[2:4]]
+            for cell, key in zip(cells, ("float16", "int4"), strict=True):
+                gb = sizes[key] / 1e9
+                assert cell.split()[0] == (f"{gb:.1f}" if gb >= 100 else f"{gb:.2f}"), (name, key)
