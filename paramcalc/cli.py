@@ -25,6 +25,7 @@ from paramcalc.cli_options import (
     training_plans,
 )
 from paramcalc.errors import ParamcalcError, ParamcalcWarning, ShapeError, SpecError
+from paramcalc.jsontext import loads
 from paramcalc.layer import Layer
 from paramcalc.report import Report
 from paramcalc.terminal import html_page, say, short
@@ -86,7 +87,7 @@ def _load(
         from paramcalc.serial import from_dict
 
         try:
-            data = json.loads(text)
+            data = loads(text)
         except json.JSONDecodeError as problem:
             raise SpecError(
                 f"not valid JSON: {problem.msg}", line=problem.lineno, column=problem.colno
@@ -105,7 +106,7 @@ def _load(
         )
     if kind == "hf":
         try:
-            return _load_hf(json.loads(text), text)
+            return _load_hf(loads(text), text)
         except json.JSONDecodeError as problem:
             raise SpecError(
                 f"not valid JSON: {problem.msg}", line=problem.lineno, column=problem.colno

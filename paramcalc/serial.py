@@ -26,14 +26,17 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any, cast
 
+from paramcalc import _check
 from paramcalc._check import shown
 from paramcalc.children import check_entry
+from paramcalc.conform import check_fields
 from paramcalc.containers import Module, ModuleDict, ModuleList, Sequential
-from paramcalc.errors import ConfigError, ParamcalcError
+from paramcalc.errors import ConfigError, ParamcalcError, ShapeError
 from paramcalc.layer import Composite, Layer
 from paramcalc.nesting import MAX_NESTING, check_nesting
 from paramcalc.params import ParameterDict, ParameterList
 from paramcalc.registry import layer_types
+from paramcalc.shapes import as_shape
 
 __all__ = ["custom_module", "from_dict", "layer_spec", "layer_types"]
 
@@ -217,6 +220,7 @@ def _restore(
     if not isinstance(args, Mapping):
         raise ConfigError(f"{cls.__name__}: 'args' must be an object. Received: {shown(args)}.")
     values = cast(dict[str, Any], _decode(dict(args), dict(children), depth))
+    check_fields(cls, values)  # no constructor runs: each value must have its field's type
     if not issubclass(cls, Composite):  # a leaf (hf's Attend): its constructor checks it
         try:
             return cls(**values)
@@ -255,7 +259,7 @@ def from_dict(data: Mapping[str, Any]) -> Layer:
     (True, 20)
     """
     try:
-        return _from_dict(data)
+        network = _from_dict(data)
     except ParamcalcError:
         raise
     except (KeyError, TypeError, AttributeError, ValueError, IndexError) as problem:
@@ -263,6 +267,37 @@ def from_dict(data: Mapping[str, Any]) -> Layer:
         raise ConfigError(
             f"from_dict: a malformed report ({type(problem).__name__}: {detail})."
         ) from None
+    _check_shapes(data, network)
+    return network
+
+
+def _check_shapes(data: Mapping[str, Any], network: Layer) -> None:
+    """The report's ``batch_size``, and its ``input_shape`` run through the network it describes.
+
+    A report holds the shapes it was made with; one whose input does not fit
+    its own network, or gives another output, is malformed, and is refused
+    here rather than when it is used.
+    """
+    batch = data.get("batch_size")
+    if batch is not None:
+        _check.integer("from_dict", "batch_size", batch, minimum=1)
+    given = data.get("input_shape")
+    if given is None:
+        return
+    shape = as_shape(given, name="input_shape")
+    try:
+        output = network.output_shape(shape)
+    except ShapeError as problem:
+        raise ConfigError(
+            f"from_dict: the report's `input_shape` {shape} does not fit the network it "
+            f"describes: {problem}"
+        ) from None
+    stored = data.get("output_shape")
+    if stored is not None and (not isinstance(stored, list) or tuple(stored) != output):
+        raise ConfigError(
+            f"from_dict: the report's `output_shape` {shown(stored)} is not what its network "
+            f"gives for `input_shape` {shape}: {output}."
+        )
 
 
 def _from_dict(data: Mapping[str, Any]) -> Layer:

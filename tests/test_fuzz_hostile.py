@@ -11,13 +11,14 @@ import contextlib
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 from hypothesis import given, strategies as st
 
 import paramcalc as pc
 from paramcalc import ParamcalcError
 from paramcalc.cli import main
-from tests.test_fuzz import FUZZ, ends_cleanly, within
+from tests.test_fuzz import FUZZ, VALUES, ends_cleanly, within
 
 HUGE_COUNTS = st.one_of(
     st.sampled_from([1, 2, 10**6, 10**9, 10**12, 2**62, 2**63 - 1]),
@@ -148,3 +149,37 @@ class TestHostileNumbers:
         assert "Traceback" not in err.getvalue()
         assert "internal error" not in err.getvalue(), (argv, err.getvalue())
         assert all(len(line) < 2_000 for line in err.getvalue().splitlines())
+
+
+GPT2_REPORT: dict[str, Any] = json.loads(pc.zoo.gpt2(n_layer=2).report((16,)).to_json())
+STORED_FIELDS = sorted(
+    (index, key)
+    for index, row in enumerate(GPT2_REPORT["rows"])
+    if row["spec"]["type"] in ("GPT2Attention", "GPT2Block", "GPT2MLP", "Attend", "GPT2Model")
+    for key in row["spec"].get("args", {})
+)
+
+
+class TestHostileReports:
+    @FUZZ
+    @given(
+        st.sampled_from(STORED_FIELDS),
+        st.one_of(VALUES, st.just({"$layer": {"type": "Nope"}}), st.just({"$child": "x"})),
+    )
+    def test_stored_blocks(self, where: tuple[int, str], value: object) -> None:
+        """A zoo block's stored field replaced by anything: from_dict builds it or refuses it.
+
+        A network from_dict accepts renders in every format without error.
+        """
+        index, key = where
+        data = json.loads(json.dumps(GPT2_REPORT))
+        data["rows"][index]["spec"]["args"][key] = value
+        result = ends_cleanly(lambda: pc.from_dict(data))
+        if isinstance(result, ParamcalcError):
+            assert "\n" not in str(result)
+            return
+        assert isinstance(result, pc.Layer)
+        with within():
+            report = result.report((16,))
+            for form in ("text", "json", "html", "markdown"):
+                report.render(form)

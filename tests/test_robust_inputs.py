@@ -295,3 +295,65 @@ class TestAccelerateComparison:
             for cell, key in zip(cells, ("float16", "int4"), strict=True):
                 gb = sizes[key] / 1e9
                 assert cell.split()[0] == (f"{gb:.1f}" if gb >= 100 else f"{gb:.2f}"), (name, key)
+
+
+class TestHostileJSON:
+    """Items 15 and 18: hostile JSON fails when it is read, in one line."""
+
+    def test_integer_past_4300_digits_in_a_config(self, tmp_path: Path) -> None:
+        """A config.json integer of 5,000 digits: a ConfigError giving its length."""
+        text = (HF / "llama-2-7b.json").read_text(encoding="utf-8")
+        assert '"num_hidden_layers": 32' in text
+        path = tmp_path / "config.json"
+        path.write_text(
+            text.replace('"num_hidden_layers": 32', '"num_hidden_layers": ' + "9" * 5000)
+        )
+        with within(2.0), pytest.raises(ConfigError, match="an integer of 5,000 digits"):
+            pc.from_hf_config(path)
+        assert "an integer of 5,000 digits" in one_line_error([str(path)])
+
+    def test_integer_past_4300_digits_in_a_report(self, tmp_path: Path) -> None:
+        """A report integer of 5,000 digits: the same one line."""
+        text = pc.Linear(4, 4).report((4,)).to_json()
+        path = tmp_path / "report.json"
+        path.write_text(text.replace('"in_features": 4', '"in_features": ' + "9" * 5000))
+        assert "an integer of 5,000 digits" in one_line_error([str(path)])
+
+    @staticmethod
+    def _gpt2_with(key: str, value: object) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads(pc.zoo.gpt2().report().to_json())
+        row = next(row for row in data["rows"] if row["spec"]["type"] == "GPT2Attention")
+        row["spec"]["args"][key] = value
+        return data
+
+    @pytest.mark.parametrize("value", ["x", {"$layer": {"type": "Nope"}}, None, [1, 2], True])
+    def test_stored_block_fields_have_their_types(self, value: object) -> None:
+        """A stored block's ``num_heads`` of "x" (a layer, None, …) fails in from_dict."""
+        with within(2.0), pytest.raises(ConfigError, match="the stored `num_heads` must be int"):
+            pc.from_dict(self._gpt2_with("num_heads", value))
+
+    def test_hostile_field_rendered_as_json(self, tmp_path: Path) -> None:
+        """The CLI with ``-f json`` reports the same one line, never an internal error."""
+        path = tmp_path / "report.json"
+        path.write_text(json.dumps(self._gpt2_with("head_dim", {"$layer": {"type": "Nope"}})))
+        assert "the stored `head_dim` must be int" in one_line_error([str(path), "-f", "json"])
+
+    def test_input_shape_that_does_not_fit(self) -> None:
+        """``"input_shape": []`` for a Linear fails in from_dict, naming the report's shape."""
+        data = json.loads(pc.Linear(4, 4).report((4,)).to_json())
+        data["input_shape"] = []
+        with pytest.raises(ConfigError, match=r"the report's `input_shape` \(\) does not fit"):
+            pc.from_dict(data)
+        data["input_shape"] = "x"
+        with pytest.raises(ConfigError, match="`input_shape` must be a tuple of ints"):
+            pc.from_dict(data)
+
+    def test_output_shape_that_disagrees(self) -> None:
+        """A stored output shape the network does not give is refused; batch_size is an int."""
+        data = json.loads(pc.Linear(4, 4).report((4,)).to_json())
+        data["output_shape"] = [5]
+        with pytest.raises(ConfigError, match="is not what its network gives"):
+            pc.from_dict(data)
+        data["output_shape"], data["batch_size"] = [4], True
+        with pytest.raises(ConfigError, match="`batch_size` must be an int"):
+            pc.from_dict(data)

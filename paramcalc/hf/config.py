@@ -198,6 +198,8 @@ def load(source: str | os.PathLike[str] | Mapping[str, Any]) -> Mapping[str, Any
     import json  # loaded for files only: sizing a dict or a zoo network never parses JSON
     from pathlib import Path
 
+    from paramcalc.jsontext import loads
+
     path = Path(source)
     try:
         if path.is_dir():
@@ -212,7 +214,7 @@ def load(source: str | os.PathLike[str] | Mapping[str, Any]) -> Mapping[str, Any
         reason = error.strerror or type(error).__name__
         raise ConfigError(f"from_hf_config: cannot read {shown(str(path))}: {reason}.") from None
     try:
-        data = json.loads(raw.decode("utf-8"))
+        data = loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise ConfigError(f"from_hf_config: {shown(str(path))} is not UTF-8 text.") from None
     except (json.JSONDecodeError, RecursionError) as error:
