@@ -18,7 +18,7 @@ from hypothesis import given, strategies as st
 import paramcalc as pc
 from paramcalc import ParamcalcError
 from paramcalc.cli import main
-from tests.test_fuzz import FUZZ, VALUES, ends_cleanly, within
+from tests.test_fuzz import FUZZ, NUMBERS, STRINGS, VALUES, ends_cleanly, within
 
 HUGE_COUNTS = st.one_of(
     st.sampled_from([1, 2, 10**6, 10**9, 10**12, 2**62, 2**63 - 1]),
@@ -183,3 +183,38 @@ class TestHostileReports:
             report = result.report((16,))
             for form in ("text", "json", "html", "markdown"):
                 report.render(form)
+
+
+class TestHostileNumberArguments:
+    @FUZZ
+    @given(
+        st.sampled_from(["memory", "context", "batch", "r", "lora_alpha", "tokens"]),
+        st.one_of(NUMBERS, STRINGS, st.lists(NUMBERS, max_size=2)),
+    )
+    def test_planner_arguments(self, name: str, value: object) -> None:
+        """Any value as a planner's number: a result or a ParamcalcError naming the argument."""
+        from paramcalc.plan.devices import fit
+        from paramcalc.plan.inference import inference_memory
+
+        def plan() -> object:
+            if name == "memory":
+                return fit(SMALL_LLAMA, 16, memory=value)  # type: ignore[arg-type]
+            if name in ("context", "batch"):
+                arguments: dict[str, Any] = {"context": 16, "batch": 1, name: value}
+                return inference_memory(SMALL_LLAMA, **arguments).total
+            if name == "tokens":
+                return pc.plan_training(
+                    SMALL_LLAMA,
+                    seq_len=16,
+                    device="H100-80GB",
+                    tokens=value,  # type: ignore[arg-type]
+                ).seconds
+            keywords: dict[str, Any] = {name: value}
+            return pc.lora(SMALL_LLAMA, target_modules=["q_proj"], **keywords)
+
+        result = ends_cleanly(plan)
+        if isinstance(result, ParamcalcError):
+            assert "\n" not in str(result)
+            assert len(str(result)) < 600
+            if name in ("memory", "r", "lora_alpha", "tokens"):
+                assert name in str(result)

@@ -21,7 +21,8 @@ import pytest
 
 import paramcalc as pc
 from paramcalc.cli import main
-from paramcalc.errors import ConfigError, ParamcalcWarning
+from paramcalc.errors import ConfigError, ConfigTypeError, ParamcalcWarning
+from paramcalc.plan.devices import fit
 from paramcalc.printed import read_printed
 from paramcalc.spec import parse
 from tests.test_fuzz import within
@@ -357,3 +358,21 @@ class TestHostileJSON:
         data["output_shape"], data["batch_size"] = [4], True
         with pytest.raises(ConfigError, match="`batch_size` must be an int"):
             pc.from_dict(data)
+
+
+class TestFitMemory:
+    """Item 19: ``fit``'s ``memory`` is an int of bytes; anything else is named and refused."""
+
+    @pytest.mark.parametrize("memory", ["4k", "24GiB", [4], float("nan"), True, 1.5])
+    def test_wrong_types(self, memory: object) -> None:
+        """A string, list, NaN, bool or float is a ConfigTypeError naming `memory`."""
+        net = pc.from_hf_config(HF / "qwen2-0.5b.json")
+        with pytest.raises(ConfigTypeError, match="fit: `memory` must be an int, in bytes"):
+            fit(net, 16, memory=memory)  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize("memory", [0, -1])
+    def test_no_bytes(self, memory: int) -> None:
+        """Zero or negative bytes are refused."""
+        net = pc.from_hf_config(HF / "qwen2-0.5b.json")
+        with pytest.raises(ConfigError, match="`memory` must be at least 1"):
+            fit(net, 16, memory=memory)

@@ -18,7 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from paramcalc.errors import ConfigError
+from paramcalc import _check
+from paramcalc.errors import ConfigError, ConfigTypeError
 from paramcalc.layer import Layer
 from paramcalc.plan.inference import Inference, inference_memory
 from paramcalc.plan.kv_cache import kv_cache_bytes
@@ -206,6 +207,13 @@ def fit(
     >>> f.fits, f.margin < 0  # Llama-2-7B in bf16: 13.5 GB of weights, then the 4k logits
     (True, False)
     """
+    if memory is not None:  # a count of bytes: not "24GiB", not 1.5, not True, not nan
+        if isinstance(memory, bool) or not isinstance(memory, int):
+            raise ConfigTypeError(
+                "fit: `memory` must be an int, in bytes (24 GiB: 24 * 2**30). "
+                f"Received: memory={_check.shown(memory)} ({type(memory).__name__})."
+            )
+        _check.positive("fit", "memory", memory)
     chosen = None if device_name is None else device(device_name)
     if chosen is not None:
         options.setdefault("workspace", chosen.workspace)
