@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import reprlib
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import TypeVar
 
 from paramcalc.errors import ConfigError, ConfigTypeError
@@ -104,6 +104,20 @@ def shown(value: object) -> str:
     return _REPR.repr(value)
 
 
+def shown_names(names: Sequence[str], limit: int = 10) -> str:
+    """Names for a message, comma-separated, each shortened as by :func:`shown`, at most ``limit``.
+
+    >>> shown_names(["rope_type", "x" * 100])[:15], len(shown_names(["x" * 100]))
+    ('rope_type, xxxx', 80)
+    >>> shown_names([f"k{i}" for i in range(2_000_000)], limit=3)
+    'k0, k1, k2 and 1,999,997 more'
+    """
+    cut = _REPR.maxstring
+    listed = [name if len(name) <= cut else name[: cut - 1] + "…" for name in names[:limit]]
+    more = f" and {len(names) - limit:,} more" if len(names) > limit else ""
+    return ", ".join(listed) + more
+
+
 def _describe(value: object) -> str:
     return f"{shown(value)} ({type(value).__name__})"
 
@@ -173,10 +187,10 @@ def real(
         raise _too_big(layer, name, value)
     if math.isnan(value) or (finite and math.isinf(value)):
         rule = "a finite number" if finite else "a number, not NaN"
-        raise ConfigError(f"{layer}: `{name}` must be {rule}. Received: {name}={value!r}.")
+        raise ConfigError(f"{layer}: `{name}` must be {rule}. Received: {name}={shown(value)}.")
     if minimum is not None and value < minimum:
         raise ConfigError(
-            f"{layer}: `{name}` must be at least {minimum}. Received: {name}={value!r}."
+            f"{layer}: `{name}` must be at least {minimum}. Received: {name}={shown(value)}."
         )
     return value
 
@@ -222,6 +236,6 @@ def int_tuple(layer: str, name: str, value: object, n: int, *, minimum: int = 0)
         if item < minimum:
             given = items if len(set(items)) > 1 or not isinstance(value, int) else value
             raise ConfigError(
-                f"{layer}: `{name}` must be at least {minimum}. Received: {name}={given!r}."
+                f"{layer}: `{name}` must be at least {minimum}. Received: {name}={shown(given)}."
             )
     return items

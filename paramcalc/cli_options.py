@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from paramcalc._check import shown
 from paramcalc.errors import ParamcalcError
 from paramcalc.layer import Layer
 from paramcalc.render import FORMATS
@@ -63,10 +64,10 @@ def parse_shape(text: str) -> tuple[int, ...]:
         sizes = tuple(int(part) for part in cleaned.replace(" ", "").split(",") if part)
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"expected sizes like 1,32,32 (per sample, no batch), got {text!r}"
+            f"expected sizes like 1,32,32 (per sample, no batch), got {shown(text)}"
         ) from None
     if not sizes or any(size < 1 for size in sizes):
-        raise argparse.ArgumentTypeError(f"sizes must be at least 1, got {text!r}")
+        raise argparse.ArgumentTypeError(f"sizes must be at least 1, got {shown(text)}")
     return sizes
 
 
@@ -74,16 +75,16 @@ def _count(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {shown(text)}") from None
     if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {shown(text)}")
     return value
 
 
 def _positive(text: str) -> int:
     value = _count(text)
     if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {shown(text)}")
     return value
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from paramcalc import _check
+from paramcalc._check import shown
 from paramcalc.errors import ConfigError, ConfigTypeError
 from paramcalc.shapes import Shape, as_shape, numel
 
@@ -87,7 +88,8 @@ def normalize_dtype(dtype: object) -> str:
         text = str(dtype)
     if not isinstance(text, str):
         raise ConfigTypeError(
-            f"memory: `dtype` must be a dtype name such as 'float32'. Received: dtype={dtype!r}."
+            "memory: `dtype` must be a dtype name such as 'float32'. "
+            f"Received: dtype={shown(dtype)}."
         )
     name = text.strip().lower().removeprefix("torch.")
     name = _ALIASES.get(name, name)
@@ -95,7 +97,7 @@ def normalize_dtype(dtype: object) -> str:
         choices = ", ".join(repr(key) for key in DTYPE_BITS)
         raise ConfigError(
             f"memory: `dtype` must be one of {choices} (or a torch name such as "
-            f"'float32', 'torch.bfloat16'). Received: dtype={dtype!r}."
+            f"'float32', 'torch.bfloat16'). Received: dtype={shown(dtype)}."
         )
     return name
 
@@ -125,14 +127,14 @@ def tensor_bytes(elements: int, dtype: object) -> int:
 def _optimizer(optimizer: object) -> str:
     if not isinstance(optimizer, str):
         raise ConfigTypeError(
-            f"memory: `optimizer` must be a str. Received: optimizer={optimizer!r}."
+            f"memory: `optimizer` must be a str. Received: optimizer={shown(optimizer)}."
         )
     name = optimizer.strip().lower().replace("-", "_").replace(" ", "_")
     name = {"momentum": "sgd_momentum"}.get(name, name)
     if name not in OPTIMIZER_STATES:
         choices = ", ".join(repr(key) for key in OPTIMIZER_STATES)
         raise ConfigError(
-            f"memory: `optimizer` must be one of {choices}. Received: optimizer={optimizer!r}."
+            f"memory: `optimizer` must be one of {choices}. Received: optimizer={shown(optimizer)}."
         )
     return name
 
@@ -317,7 +319,8 @@ def estimate(
     if mixed_precision and name not in _HALF:
         raise ConfigError(
             "memory: `mixed_precision` keeps fp16 or bf16 weights beside fp32 master weights; "
-            f"give dtype='bf16' or dtype='fp16'. Received: dtype={dtype!r}, mixed_precision=True."
+            "give dtype='bf16' or dtype='fp16'. "
+            f"Received: dtype={shown(dtype)}, mixed_precision=True."
         )
     state_dtype = "fp32" if mixed_precision else name
     parameters = buffers = master = gradients = state = 0

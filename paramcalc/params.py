@@ -206,7 +206,7 @@ class ParameterDict(_ParameterContainer):
                 )
             if not isinstance(pair[0], str):
                 raise ConfigTypeError(
-                    f"ParameterDict: parameter names must be str. Received: {pair[0]!r}."
+                    f"ParameterDict: parameter names must be str. Received: {shown(pair[0])}."
                 )
             name, value = _check_parameter("ParameterDict", pair[0], pair[1])
             merged[name] = value

@@ -37,6 +37,7 @@ from collections.abc import Callable, Mapping
 from typing import NamedTuple
 
 from paramcalc import _check
+from paramcalc._check import shown as _shown
 from paramcalc.containers import Module, ModuleDict, ModuleList, Sequential
 from paramcalc.errors import ConfigError, ParamcalcError, SpecError
 from paramcalc.graph import Repeat
@@ -480,7 +481,9 @@ def read_printed(
     if len(text) > MAX_SIZE:
         raise SpecError(f"the text is {len(text):,} characters long; the limit is {MAX_SIZE:,}")
     if tied is not None and not isinstance(tied, bool):
-        raise ConfigError(f"read_printed: `tied` must be True, False or None. Received: {tied!r}.")
+        raise ConfigError(
+            f"read_printed: `tied` must be True, False or None. Received: {_shown(tied)}."
+        )
     for name, value in (
         ("image_size", image_size),
         ("experts", experts),

@@ -58,7 +58,7 @@ def custom_module(name: str, classes: dict[str, type[Module]] | None = None) -> 
     ('BasicBlock', 0)
     """
     if not name.isidentifier():
-        raise ConfigError(f"a module type name must be an identifier. Received: {name!r}.")
+        raise ConfigError(f"a module type name must be an identifier. Received: {shown(name)}.")
     known = {} if classes is None else classes
     if name not in known:
         known[name] = cast(
@@ -156,7 +156,7 @@ def _build(
 ) -> Layer:
     kind = spec.get("type")
     if not isinstance(kind, str):
-        raise ConfigError(f"a layer spec needs a 'type' name. Received: {dict(spec)!r}.")
+        raise ConfigError(f"a layer spec needs a 'type' name. Received: {shown(dict(spec))}.")
     cls = types.get(kind)
     if cls is None and "args" in spec:
         inner = _zoo_blocks().get(kind)
@@ -303,7 +303,7 @@ def _check_shapes(data: Mapping[str, Any], network: Layer) -> None:
 def _from_dict(data: Mapping[str, Any]) -> Layer:
     schema = data.get("schema")
     if schema != 1:
-        raise ConfigError(f"from_dict: unknown report schema {schema!r}; expected 1.")
+        raise ConfigError(f"from_dict: unknown report schema {shown(schema)}; expected 1.")
     rows = data.get("rows")
     root_spec = data.get("spec")
     if not isinstance(rows, list) or not isinstance(root_spec, Mapping):
@@ -317,7 +317,9 @@ def _from_dict(data: Mapping[str, Any]) -> Layer:
     for row in rows:
         depth = row["depth"]
         if not isinstance(depth, int) or not 0 <= depth <= stack[-1][0] + 1 or depth > 200:
-            raise ConfigError(f"from_dict: row {row.get('path')!r} has a wrong depth {depth!r}.")
+            raise ConfigError(
+                f"from_dict: row {shown(row.get('path'))} has a wrong depth {shown(depth)}."
+            )
         while stack[-1][0] >= depth:
             stack.pop()
         node = _Node(row)
@@ -334,7 +336,7 @@ def _from_dict(data: Mapping[str, Any]) -> Layer:
         tied = isinstance(spec, Mapping) and spec.get("type") == "Tied"
         if shared is not None and not tied:  # a Tied row names the tensor it uses instead
             if shared not in built:
-                raise ConfigError(f"from_dict: {path} is shared with unknown {shared!r}.")
+                raise ConfigError(f"from_dict: {path} is shared with unknown {shown(shared)}.")
             return name, built[shared]
         layer = _build(row["spec"], [make(child) for child in node.children], types, classes)
         built[path] = layer

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from math import prod
 
-from paramcalc._check import MAX_INT
+from paramcalc._check import MAX_INT, shown
 from paramcalc.errors import ConfigTypeError, ShapeError
 
 Shape = tuple[int, ...]
@@ -31,17 +31,19 @@ def as_shape(value: object, *, name: str = "input_shape") -> Shape:
     """
     items = (value,) if isinstance(value, int) and not isinstance(value, bool) else value
     if not isinstance(items, Sequence) or isinstance(items, str):
-        raise ConfigTypeError(f"`{name}` must be a tuple of ints. Received: {name}={value!r}.")
+        raise ConfigTypeError(f"`{name}` must be a tuple of ints. Received: {name}={shown(value)}.")
     for item in items:
         if isinstance(item, bool) or not isinstance(item, int):
-            raise ConfigTypeError(f"`{name}` must be a tuple of ints. Received: {name}={value!r}.")
+            raise ConfigTypeError(
+                f"`{name}` must be a tuple of ints. Received: {name}={shown(value)}."
+            )
         if item > MAX_INT:
             raise ShapeError(
                 f"`{name}` sizes must be at most {MAX_INT:,} (torch's sizes are int64). "
                 f"Received: a size of {item.bit_length()} bits."
             )
         if item < 1:
-            raise ShapeError(f"`{name}` sizes must be at least 1. Received: {name}={value!r}.")
+            raise ShapeError(f"`{name}` sizes must be at least 1. Received: {name}={shown(value)}.")
     return tuple(items)
 
 

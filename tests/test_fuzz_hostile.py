@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -69,16 +70,15 @@ HOSTILE_PATTERNS = st.one_of(
     st.text(max_size=20),
     st.sampled_from([r"(\w*)*Z", r"(a+)+$", r"(a|aa)*b", ".*" * 6 + "Z", "x" * 5000]),
 )
-SMALL_LLAMA = pc.from_hf_config(
-    {
-        "model_type": "llama",
-        "vocab_size": 64,
-        "hidden_size": 16,
-        "intermediate_size": 32,
-        "num_hidden_layers": 2,
-        "num_attention_heads": 4,
-    }
-)
+SMALL_LLAMA_CONFIG: dict[str, Any] = {
+    "model_type": "llama",
+    "vocab_size": 64,
+    "hidden_size": 16,
+    "intermediate_size": 32,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 4,
+}
+SMALL_LLAMA = pc.from_hf_config(SMALL_LLAMA_CONFIG)
 
 
 class TestHostileStrings:
@@ -218,3 +218,27 @@ class TestHostileNumberArguments:
             assert len(str(result)) < 600
             if name in ("memory", "r", "lora_alpha", "tokens"):
                 assert name in str(result)
+
+
+LONG_STRINGS = st.one_of(
+    st.integers(min_value=100, max_value=200_000).map(lambda n: "x" * n),
+    st.integers(min_value=1, max_value=1_000).map(lambda n: ["y" * 1000] * n),
+    st.text(min_size=50, max_size=400),
+)
+
+
+class TestLongEchoes:
+    @FUZZ
+    @given(st.sampled_from(["model_type", "layer_types", "architectures", "rope_scaling"]),
+           LONG_STRINGS)  # fmt: skip
+    def test_config_messages_are_short(self, key: str, value: object) -> None:
+        """A huge string or list in a config: any error or warning stays under 1,000 characters."""
+        config: dict[str, Any] = {**SMALL_LLAMA_CONFIG, key: value}
+        if key == "architectures" and isinstance(value, str):
+            config[key] = [value]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = ends_cleanly(lambda: pc.from_hf_config(config))
+        if isinstance(result, ParamcalcError):
+            assert len(str(result)) < 1_000
+        assert all(len(str(item.message)) < 1_000 for item in caught)

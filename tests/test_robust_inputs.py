@@ -376,3 +376,41 @@ class TestFitMemory:
         net = pc.from_hf_config(HF / "qwen2-0.5b.json")
         with pytest.raises(ConfigError, match="`memory` must be at least 1"):
             fit(net, 16, memory=memory)
+
+
+class TestShortMessages:
+    """Item 21: a message echoes hostile input shortened, never whole."""
+
+    BIG = "x" * 3_000_000
+
+    @pytest.mark.parametrize(
+        ("key", "value", "words"),
+        [
+            ("model_type", BIG, "unsupported model_type"),
+            ("layer_types", [BIG] * 32, "`layer_types` must list"),
+            ("architectures", [BIG], "`architectures[0]`"),
+        ],
+    )
+    def test_config_errors(self, key: str, value: object, words: str) -> None:
+        """A 3 MB model_type (layer_types, architectures[0]): an error under 1,000 characters."""
+        config = {**json.loads((HF / "llama-2-7b.json").read_text()), key: value}
+        with within(2.0), pytest.raises(ConfigError, match=re.escape(words)) as caught:
+            pc.from_hf_config(config)
+        assert len(str(caught.value)) < 1_000
+
+    def test_unknown_keys_warning(self) -> None:
+        """Two million unknown keys: ten named, the rest counted."""
+        config = json.loads((HF / "llama-2-7b.json").read_text())
+        config.update({f"k{i}": 1 for i in range(2_000_000)})
+        with within(10.0), pytest.warns(ParamcalcWarning) as caught:
+            pc.from_hf_config(config)
+        message = str(caught[0].message)
+        assert "k0, k1, k2, k3, k4, k5, k6, k7, k8, k9 and 1,999,990 more" in message
+        assert len(message) < 300
+
+    def test_cli_lines_are_short(self, tmp_path: Path) -> None:
+        """On the command line too: one error line, shortened."""
+        path = tmp_path / "config.json"
+        config = {**json.loads((HF / "llama-2-7b.json").read_text()), "model_type": self.BIG}
+        path.write_text(json.dumps(config), encoding="utf-8")
+        assert len(one_line_error([str(path)])) < 1_000

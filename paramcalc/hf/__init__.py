@@ -34,6 +34,7 @@ import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from paramcalc._check import shown, shown_names
 from paramcalc.errors import ConfigError, ParamcalcWarning
 from paramcalc.hf.config import HFConfig, load
 from paramcalc.layer import Layer
@@ -135,7 +136,7 @@ def _builder(model_type: str) -> Callable[[HFConfig], Layer]:
     target = MODEL_TYPES.get(model_type)
     if target is None:
         raise ConfigError(
-            f"from_hf_config: unsupported model_type {model_type!r}; "
+            f"from_hf_config: unsupported model_type {shown(model_type)}; "
             f"supported: {', '.join(sorted(MODEL_TYPES))}."
         )
     module, _, function = target.partition(":")
@@ -169,7 +170,7 @@ def from_hf_config(source: str | os.PathLike[str] | Mapping[str, Any]) -> Layer:
         warnings.warn(
             ParamcalcWarning(
                 f"from_hf_config: the {config.where} has keys paramcalc does not know: "
-                f"{', '.join(unknown)}; if they change a tensor, the count may be wrong."
+                f"{shown_names(unknown)}; if they change a tensor, the count may be wrong."
             ),
             stacklevel=2,
         )

@@ -19,6 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from paramcalc._check import shown
 from paramcalc.errors import ConfigError
 from paramcalc.hf.blocks import DecoderAttention, PackedGatedMLP, named, stack
 from paramcalc.hf.config import HFConfig
@@ -315,7 +316,7 @@ def layer_types(config: HFConfig, layers: int, window: int | None) -> tuple[str,
     ):
         raise ConfigError(
             f"from_hf_config: {config.where}: `layer_types` must list one of "
-            f"{', '.join(map(repr, allowed))} per layer ({layers}). Received: {given!r}."
+            f"{', '.join(map(repr, allowed))} per layer ({layers}). Received: {shown(given)}."
         )
     if window is None and "sliding_attention" in given:
         raise ConfigError(

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from paramcalc._check import shown
 from paramcalc.errors import ConfigError
 from paramcalc.hf.blocks import LastToken, named
 from paramcalc.hf.config import HFConfig
@@ -93,13 +94,13 @@ def num_labels(config: HFConfig) -> int:
         if not isinstance(labels, Mapping) or not labels:
             raise ConfigError(
                 f"from_hf_config: `id2label` in the {config.where} must be a non-empty object. "
-                f"Received: {labels!r}."
+                f"Received: {shown(labels)}."
             )
         count = len(labels)
         given = config.maybe("num_labels")
         if given is not None and given != count:
             raise ConfigError(
-                f"from_hf_config: `num_labels`={given!r} in the {config.where} disagrees with "
+                f"from_hf_config: `num_labels`={shown(given)} in the {config.where} disagrees with "
                 f"`id2label`, which has {count} labels."
             )
         return count
@@ -125,7 +126,7 @@ def attach(
     head = heads.get(wanted)
     if head is None:
         raise ConfigError(
-            f"from_hf_config: `architectures[0]`={wanted!r} in the {config.where} is not a "
+            f"from_hf_config: `architectures[0]`={shown(wanted)} in the {config.where} is not a "
             f"class paramcalc builds; known: {', '.join(sorted(heads))}."
         )
     if head.kind in ("sequence", "token"):

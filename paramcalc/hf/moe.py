@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from paramcalc._check import shown
 from paramcalc.errors import ConfigError
 from paramcalc.hf.blocks import Experts, LatentAttention, Parallel, named
 from paramcalc.hf.config import HFConfig
@@ -64,7 +65,7 @@ def _sparse_layers(config: HFConfig, layers: int) -> Callable[[int], bool]:
     ):
         raise ConfigError(
             f"from_hf_config: {config.where}: `mlp_only_layers` must be a list of layer "
-            f"indices. Received: {only!r}."
+            f"indices. Received: {shown(only)}."
         )
     dense = set(only)
     return lambda index: index not in dense and (index + 1) % step == 0

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar, cast
 
 from paramcalc import _check
+from paramcalc._check import shown
 from paramcalc.errors import ConfigError
 from paramcalc.hf.blocks import named
 from paramcalc.hf.config import HFConfig
@@ -54,8 +55,8 @@ def head(config: HFConfig, prefix: str, known: Iterable[str], default: str = "Mo
     suffix = architecture[len(prefix) :] if architecture.startswith(prefix) else None
     if suffix not in known:
         raise ConfigError(
-            f"from_hf_config: {config.where}: `architectures[0]`={architecture!r} is not a head "
-            f"paramcalc builds for this model_type; known: "
+            f"from_hf_config: {config.where}: `architectures[0]`={shown(architecture)} is not "
+            f"a head paramcalc builds for this model_type; known: "
             f"{', '.join(prefix + name for name in known)}."
         )
     return suffix

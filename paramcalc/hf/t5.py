@@ -26,6 +26,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from paramcalc._check import shown
 from paramcalc.errors import ConfigError, ParamcalcWarning, ShapeError
 from paramcalc.hf.blocks import LayerStack
 from paramcalc.hf.config import HFConfig
@@ -208,7 +209,7 @@ def _sizes(config: HFConfig, mt5: bool) -> tuple[_Sizes, int, int]:
     act = "gelu_new" if projection == "gated-gelu" else parts[-1]  # as T5Config maps it
     if (len(parts) > 1 and not gated) or act not in _ACTIVATIONS:
         raise ConfigError(
-            f"from_hf_config: `feed_forward_proj`={projection!r} in the {config.where} is not "
+            f"from_hf_config: `feed_forward_proj`={shown(projection)} in the {config.where} is not "
             f"built by paramcalc; supported: an activation of {', '.join(_ACTIVATIONS)}, "
             "or 'gated-' and one of them."
         )

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from paramcalc._check import shown
 from paramcalc.errors import ConfigError
 from paramcalc.graph import Repeat
 from paramcalc.hf.config import HFConfig
@@ -102,7 +103,8 @@ def build_whisper(config: HFConfig) -> Layer:
     if alias is not None and alias != layers:
         raise ConfigError(
             f"from_hf_config: {config.where}: `num_hidden_layers` (an alias of `encoder_layers`) "
-            f"disagrees with it. Received: num_hidden_layers={alias!r}, encoder_layers={layers}."
+            f"disagrees with it. Received: num_hidden_layers={shown(alias)}, "
+            f"encoder_layers={layers}."
         )
     encoder = typed("WhisperEncoder", WithTables)(
         {

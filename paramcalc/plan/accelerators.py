@@ -11,6 +11,7 @@ without sparsity.
 
 from __future__ import annotations
 
+from paramcalc._check import shown
 from paramcalc.errors import ConfigError
 
 __all__ = ["BF16_FLOPS", "bf16_flops"]
@@ -36,7 +37,7 @@ def bf16_flops(name: str) -> float:
     key = name.strip().lower() if isinstance(name, str) else ""
     if key not in BF16_FLOPS:
         raise ConfigError(
-            f"training time: no BF16 throughput for device {name!r}; known: "
+            f"training time: no BF16 throughput for device {shown(name)}; known: "
             f"{', '.join(sorted(BF16_FLOPS))}."
         )
     return BF16_FLOPS[key]

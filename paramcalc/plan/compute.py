@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from paramcalc import _check
+from paramcalc._check import shown
 from paramcalc.errors import ConfigError
 from paramcalc.layer import Composite, Layer
 from paramcalc.plan.accelerators import bf16_flops
@@ -186,5 +187,5 @@ def training_time(
     _check.positive("training_time", "devices", devices)
     _check.real("training_time", "mfu", mfu)
     if not 0 < mfu <= 1:
-        raise ConfigError(f"training_time: `mfu` must be in (0, 1]. Received: mfu={mfu!r}.")
+        raise ConfigError(f"training_time: `mfu` must be in (0, 1]. Received: mfu={shown(mfu)}.")
     return compute.per_token * tokens / (bf16_flops(device) * devices * mfu)

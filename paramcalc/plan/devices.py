@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from paramcalc import _check
+from paramcalc._check import shown
 from paramcalc.errors import ConfigError, ConfigTypeError
 from paramcalc.layer import Layer
 from paramcalc.plan.inference import Inference, inference_memory
@@ -106,7 +107,9 @@ def device(name: object) -> Device:
     """
     if not isinstance(name, str) or name.strip().lower() not in DEVICES:
         names = ", ".join(d.name for d in DEVICES.values())
-        raise ConfigError(f"device: `device` must be one of {names}. Received: device={name!r}.")
+        raise ConfigError(
+            f"device: `device` must be one of {names}. Received: device={shown(name)}."
+        )
     return DEVICES[name.strip().lower()]
 
 

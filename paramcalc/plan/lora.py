@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from paramcalc import _check
+from paramcalc._check import shown
 from paramcalc.containers import ModuleDict
 from paramcalc.errors import ConfigError, ConfigTypeError, ParamcalcWarning
 from paramcalc.graph import Repeat, Tied
@@ -203,11 +204,11 @@ class _Builder:
             if s.lora_bias:
                 raise ConfigError(
                     f"lora: `lora_bias=True` is not supported for an Embedding (PEFT raises). "
-                    f"Received: target {path!r}."
+                    f"Received: target {shown(path)}."
                 )
             return LoraEmbedding.wrap(self._frozen(base), r=r, use_dora=s.use_dora)
         raise ConfigError(
-            f"lora: target module {path!r} is a {type(base).__name__}; paramcalc adapts "
+            f"lora: target module {shown(path)} is a {type(base).__name__}; paramcalc adapts "
             "Linear, Conv1D (GPT-2) and Embedding layers (PEFT also takes Conv1d/2d/3d and "
             "MultiheadAttention, and refuses other modules). Check `target_modules`."
         )
@@ -243,7 +244,8 @@ class _Builder:
             inner = f"{path}.{name}"
             if self.rules.saved_match(inner):
                 raise ConfigError(
-                    f"lora: `modules_to_save` matches both {path!r} and {inner!r} inside it; "
+                    f"lora: `modules_to_save` matches both {shown(path)} and {shown(inner)} "
+                    "inside it; "
                     "paramcalc does not model PEFT's nested copies. Name one of them."
                 )
             if stack_runs(child) is not None:
@@ -391,7 +393,7 @@ def lora(
     if isinstance(targets, str) and layers_to_transform is not None:
         raise ConfigError(
             "lora: `layers_to_transform` cannot be used when `target_modules` is a str "
-            f"(PEFT's rule). Received: target_modules={targets!r}."
+            f"(PEFT's rule). Received: target_modules={shown(targets)}."
         )
     layers: tuple[int, ...] | None = None
     if layers_to_transform is not None:

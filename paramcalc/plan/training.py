@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
 from paramcalc import _check
+from paramcalc._check import shown
 from paramcalc.errors import ConfigError
 from paramcalc.footprint import transformer_activation_bytes
 from paramcalc.layer import Composite, Layer
@@ -350,7 +351,7 @@ def training_plan(
     stage = SHARDING[sharding]
     if stage and devices == 1:
         raise ConfigError(
-            f"{where}: sharding={sharding!r} needs devices > 1 to shard over. "
+            f"{where}: sharding={shown(sharding)} needs devices > 1 to shard over. "
             f"Received: devices={devices}."
         )
     shard = devices

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from paramcalc import _check
+from paramcalc._check import shown
 from paramcalc.errors import ConfigError
 from paramcalc.footprint import buffer_bytes, normalize_dtype, tensor_bytes
 from paramcalc.layer import Composite, Layer
@@ -130,14 +131,14 @@ def weight_format(name: object) -> WeightFormat:
     ('bf16', True)
     """
     if not isinstance(name, str):
-        raise ConfigError(f"weights: `weights` must be a format name. Received: {name!r}.")
+        raise ConfigError(f"weights: `weights` must be a format name. Received: {shown(name)}.")
     key = name.strip().lower()
     if key in ("float32", "float16", "bfloat16", "half", "float"):
         key = normalize_dtype(key)
     if key not in FORMATS:
         raise ConfigError(
             f"weights: `weights` must be one of {', '.join(map(repr, FORMATS))}. "
-            f"Received: weights={name!r}."
+            f"Received: weights={shown(name)}."
         )
     return FORMATS[key]
 
@@ -314,7 +315,7 @@ def weight_bytes(
     fmt = weight_format(weights)
     kept_dtype = normalize_dtype(dtype)
     if isinstance(group_size, bool) or not isinstance(group_size, int):
-        raise ConfigError(f"weights: `group_size` must be an int. Received: {group_size!r}.")
+        raise ConfigError(f"weights: `group_size` must be an int. Received: {shown(group_size)}.")
     if group_size != -1:
         _check.positive("weights", "group_size", group_size)
     name = fmt.name

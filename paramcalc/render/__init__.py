@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from paramcalc._check import shown
 from paramcalc.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ def render(
     else:
         raise ConfigError(
             f"render: `format` must be one of {', '.join(map(repr, FORMATS))}. "
-            f"Received: format={format!r}."
+            f"Received: format={shown(format)}."
         )
     return draw(
         report,

@@ -19,6 +19,7 @@ import fnmatch
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from paramcalc._check import shown
 from paramcalc.errors import ConfigError
 from paramcalc.report import Report, Row
 from paramcalc.units import count, iec_bytes, short, visible
@@ -195,7 +196,7 @@ def select_rows(
     for context; ``exclude`` drops matching rows and their subtrees.
     """
     if depth is not None and (isinstance(depth, bool) or not isinstance(depth, int) or depth < 0):
-        raise ConfigError(f"render: `depth` must be an int >= 0. Received: depth={depth!r}.")
+        raise ConfigError(f"render: `depth` must be an int >= 0. Received: depth={shown(depth)}.")
     keep = _patterns(include)
     drop = _patterns(exclude)
     rows = [
