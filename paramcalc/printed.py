@@ -49,6 +49,7 @@ from paramcalc.printed_classes import (
     FROZEN_AT,
     LEAVES,
     MODULES,
+    LeafRule,
     Seen,
     base_by_name,
     norm_rule,
@@ -56,6 +57,7 @@ from paramcalc.printed_classes import (
 from paramcalc.printed_holding import holding, in_width, out_width
 from paramcalc.printed_models import MORE_LEAVES, MORE_MODULES, moe_experts, moe_router
 from paramcalc.printed_names import KNOWN_EMPTY
+from paramcalc.printed_tables import TABLE_LEAVES, TABLE_MODULES
 from paramcalc.printed_text import Node, hidden_width, looks_printed, span, structure
 from paramcalc.printed_ties import tie_printed
 from paramcalc.serial import add_child, custom_module, layer_types
@@ -87,8 +89,8 @@ that is a whole ModuleList or Sequential stays one :class:`~paramcalc.Repeat`,
 whatever its count)."""
 
 
-_LEAVES = {**LEAVES, **MORE_LEAVES}
-_MODULES = {**MODULES, **MORE_MODULES}
+_LEAVES = {**LEAVES, **MORE_LEAVES, **TABLE_LEAVES}
+_MODULES = {**MODULES, **MORE_MODULES, **TABLE_MODULES}
 
 
 class _Builder:
@@ -110,6 +112,7 @@ class _Builder:
         self.hidden: int | None = None
         self.experts: int | None = None
         self.expert_width: int | None = None
+        self.outer: list[dict[str, object]] = []  # arguments printed by enclosing modules
 
     def doubt(self, seen: Seen, tensors: list[tuple[str, tuple[int, ...]]]) -> None:
         """Record the doubts of a rule with the parameters it counted under them."""
@@ -185,7 +188,21 @@ class _Builder:
             experts=self.experts,
             expert_width=self.expert_width,
             root=self.root,
+            outer={key: value for kwargs in self.outer for key, value in kwargs.items()},
         )
+
+    def leaf_rule(self, kind: str) -> tuple[str | None, LeafRule] | None:
+        """The rule of a leaf class, looked up with the top-level class first (``MViT/...``)."""
+        return _LEAVES.get(f"{self.root}/{kind}") or _LEAVES.get(kind)
+
+    def printed_kwargs(self, node: Node) -> dict[str, object]:
+        """The keyword arguments a module prints before its children (TinyViT's window_size)."""
+        if not node.extra:
+            return {}
+        try:
+            return self.printed_arguments(node)[2]
+        except ParamcalcError:
+            return {}
 
     def leaf(
         self,
@@ -199,8 +216,9 @@ class _Builder:
         moe = kind.endswith(("Router", "TopkRouter", "Experts")) and kind not in self.types
         if moe and (node.args or node.extra):  # Phi-MoE's router prints as a Linear
             return self.make(node, where, "Linear")
-        if kind in _LEAVES or moe:
-            base, rule = _LEAVES.get(kind, (None, moe_router))
+        found = self.leaf_rule(kind)
+        if found is not None or moe:
+            base, rule = found or (None, moe_router)
             if kind.endswith("Experts"):
                 rule = _experts
             layer = self.make(node, where, base) if base is not None else None
@@ -234,8 +252,8 @@ class _Builder:
                 except SpecError:
                     inner = None
                 return holding(kind, inner, () if inner else (("weight", shape),))
-        if kind in KNOWN_EMPTY:
-            return custom_module(kind, self.classes)
+        if kind in KNOWN_EMPTY or (kind.endswith("RotaryEmbedding") and not node.args):
+            return custom_module(kind, self.classes)  # rotary tables are buffers, not parameters
         base = base_by_name(kind)
         if base is not None and (node.args or node.extra):
             layer = self.make(node, where, base)
@@ -288,7 +306,7 @@ class _Builder:
                     )
                 lines[name] = child.line
                 sub = f"{path}.{name}" if path else name
-                if _needs_width(child):
+                if self.needs_width(child):
                     built.append((name, _Pending(child, sub)))
                 else:
                     done = {key: value for key, value in built if isinstance(value, Layer)}
@@ -317,7 +335,11 @@ class _Builder:
             return Repeat(block, only.count) if block is not None else None
         if kind.startswith("Parametrized") and node.extra:
             return self.parametrized(node, where)
-        children = self.children(node, path, siblings)
+        self.outer.append(self.printed_kwargs(node))
+        try:
+            children = self.children(node, path, siblings)
+        finally:
+            self.outer.pop()
         if kind == "MultiheadAttention":
             return self.attention(node, path, children)
         if cls is not None and issubclass(cls, ParameterList):
@@ -406,6 +428,11 @@ class _Builder:
             self.custom.setdefault(kind, []).append(where)
         return []
 
+    def needs_width(self, node: Node) -> bool:
+        """Whether ``node`` is a leaf whose tensors take the width of the layers beside it."""
+        rule = self.leaf_rule(node.kind)
+        return not node.children and node.size is None and rule is not None and rule[0] is None
+
     def names(self, node: Node) -> list[str]:
         first_last = span(node)
         if first_last is None:
@@ -446,12 +473,6 @@ def _modules(node: Node) -> int:
         count += 1
         stack.extend(stack.pop().children)
     return count
-
-
-def _needs_width(node: Node) -> bool:
-    """Whether ``node`` is a leaf whose tensors take the width of the layers beside it."""
-    rule = _LEAVES.get(node.kind)
-    return not node.children and node.size is None and rule is not None and rule[0] is None
 
 
 def _places(paths: list[str]) -> str:

@@ -70,6 +70,7 @@ class Seen:
     experts: int | None = None
     expert_width: int | None = None
     root: str = ""
+    outer: Mapping[str, object] = field(default_factory=dict)  # arguments printed around it
     doubts: list[str] = field(default_factory=list)
 
     def doubt(self, message: str) -> None:

@@ -320,6 +320,27 @@ def _yolos(seen: Seen) -> Tensors:
     ]
 
 
+_LM_HEADS = """AlbertMLMHead BertGenerationOnlyLMHead BertLMPredictionHead BigBirdLMPredictionHead
+BlipTextLMPredictionHead BridgeTowerMLMHead CamembertLMHead CanineLMPredictionHead
+Data2VecTextLMHead EntityPredictionHead ErnieLMPredictionHead EsmLMHead FNetLMPredictionHead
+FlavaMaskedPredictionHead IBertLMHead JinaEmbeddingsV3LMHead LayoutLMLMPredictionHead
+LegacyDebertaLMPredictionHead LegacyDebertaV2LMPredictionHead LongformerLMHead LukeLMHead
+LxmertLMPredictionHead MPNetLMHead MarkupLMLMPredictionHead MegatronBertLMPredictionHead
+MobileBertLMPredictionHead MraLMPredictionHead NomicBertLMPredictionHead
+NystromformerLMPredictionHead RoCBertLMPredictionHead RoFormerLMPredictionHead
+RobertaLMHead RobertaPreLayerNormLMHead SqueezeBertLMPredictionHead TapasLMPredictionHead
+VisualBertLMPredictionHead XLMRobertaLMHead XLMRobertaXLLMHead XmodLMHead YosoLMPredictionHead"""
+
+
+def _lm_head(seen: Seen) -> Tensors:
+    """A masked-LM head's own ``bias`` (vocab,): transformers ties ``decoder.bias`` to it.
+
+    The tie (``_tied_weights_keys``) holds when the head's weight is tied to the
+    input embedding, as :func:`~paramcalc.printed_ties.tie_printed` decides.
+    """
+    return [("bias", (_child_width(seen, "decoder"),))]
+
+
 def _yolos_mid(seen: Seen, layer: Layer | None) -> Tensors:
     layers = seen.siblings.get("layer")
     count = getattr(layers, "n", None) or len(list(getattr(layers, "children", list)()))
@@ -338,7 +359,8 @@ MORE_MODULES: dict[str, ModuleRule] = {
     "TimesformerEmbeddings": _video(8, "TimesformerConfig", time=True),
     "PoolingVisionTransformer": _pit,
     "WavLMAttention": _gru_rel_pos,
-    "ReformerOnlyLMHead": lambda seen: [("bias", (_child_width(seen, "decoder"),))],
+    "ReformerOnlyLMHead": _lm_head,
+    **dict.fromkeys(_LM_HEADS.split(), _lm_head),
     "CvtEncoder": _cvt_encoder,
     "CvtStage": lambda seen: [],
     "PvtEncoder": _pvt_encoder,

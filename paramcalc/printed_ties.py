@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from paramcalc.containers import Module
 from paramcalc.graph import Repeat, Tied
 from paramcalc.layer import Composite, Layer
+from paramcalc.params import Parameter
 from paramcalc.printed_names import EITHER, TIED, UNTIED
 from paramcalc.serial import add_child
 
@@ -64,11 +65,26 @@ def _weight(layer: Layer) -> tuple[int, ...] | None:
     return tuple(weight) if weight is not None else None
 
 
-def _tie(parent: Layer | None, path: str, layer: Layer, target: str) -> bool:
+def _tie(parent: Layer | None, path: str, layer: Layer, target: str, bias: str = "") -> bool:
     if not isinstance(parent, Module) or isinstance(layer, Tied):
         return False
-    add_child(parent, path.rpartition(".")[2], Tied(layer, {"weight": target}))
+    targets = {"weight": target, **({"bias": bias} if bias else {})}
+    add_child(parent, path.rpartition(".")[2], Tied(layer, targets))
     return True
+
+
+def _head_bias(parent: Layer | None, path: str, layer: Layer) -> str:
+    """The path of the ``bias`` a masked-LM head holds beside its decoder, if it ties one.
+
+    BERT's ``cls.predictions`` holds ``bias`` (vocab,); transformers ties
+    ``cls.predictions.decoder.bias`` to it whenever it ties the decoder's weight.
+    """
+    own = dict(parent.children()) if isinstance(parent, Module) else {}
+    held = own.get("bias")
+    shape = dict(layer.parameter_shapes()).get("bias")
+    if isinstance(held, Parameter) and shape is not None and held.shape == tuple(shape):
+        return f"{path.rpartition('.')[0]}.bias" if "." in path else "bias"
+    return ""
 
 
 def tie_printed(network: Layer, root: str, tied: bool | None) -> tuple[Layer, tuple[str, ...]]:
@@ -113,10 +129,11 @@ def tie_printed(network: Layer, root: str, tied: bool | None) -> tuple[Layer, tu
     target = shared or next((name for name, weight in embeddings if weight == size), None)
     if target is None or size is None:
         return network, tuple(notes)
+    bias = _head_bias(parent, path, layer)
     if tied is None:
         default = root in TIED or (root not in UNTIED and root not in EITHER)
         if root in EITHER or (root not in TIED and root not in UNTIED):
-            saving = size[0] * size[1]
+            saving = size[0] * size[1] + (size[0] if bias else 0)
             why = "as PretrainedConfig's default" if default else "as its config's default"
             notes.append(
                 f"{root}: {path}.weight may be tied to {target}.weight (tie_word_embeddings "
@@ -126,5 +143,5 @@ def tie_printed(network: Layer, root: str, tied: bool | None) -> tuple[Layer, tu
             )
         tied = default
     if tied:
-        _tie(parent, path, layer, f"{target}.weight")
+        _tie(parent, path, layer, f"{target}.weight", bias)
     return network, tuple(notes)
