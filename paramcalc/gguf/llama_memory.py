@@ -269,10 +269,11 @@ def llama_kv_cache(
             f"llama.cpp memory: latent attention keeps one cache, so the K and V cache types "
             f"must be the same; they are {type_k} and {type_v} (llama.cpp refuses it)"
         )
+    swa_layers = sum(shape.swa)
     swa_cells = cells if swa_full else min(cells, _pad(shape.window + ubatch))
+    swa_cells = swa_cells if swa_layers else 0
     k_row = row_bytes(type_k, shape.k_row)
     v_row = row_bytes(type_v, shape.v_row) if shape.v_row else 0
-    swa_layers = sum(shape.swa)
     full_layers = shape.layers - swa_layers
     k_bytes = k_row * (cells * full_layers + swa_cells * swa_layers)
     v_bytes = v_row * (cells * full_layers + swa_cells * swa_layers)

@@ -288,6 +288,22 @@ def _context(lcpp: Any, model: Any, settings: dict[str, Any], log: list[str]) ->
     return result
 
 
+def _header(path: Path) -> dict[str, Any]:
+    """The file's scalar metadata and tensors as gguf-py's GGUFReader reads them back."""
+    reader = importlib.import_module("gguf").GGUFReader(str(path))
+    metadata = {}
+    for key, field in reader.fields.items():
+        if key.startswith("GGUF.") or len(field.types) != 1:
+            continue
+        value = field.contents()
+        metadata[key] = value if isinstance(value, str | int | float | bool) else None
+    tensors = [
+        [t.name, [int(n) for n in reversed(t.shape.tolist())], t.tensor_type.name.lower()]
+        for t in reader.tensors
+    ]
+    return {"metadata": metadata, "tensors": tensors}
+
+
 def main() -> None:
     lcpp = importlib.import_module("llama_cpp")
     log: list[str] = []
@@ -310,7 +326,7 @@ def main() -> None:
                 raise SystemExit(f"{name}: llama.cpp did not load it:\n{''.join(log)[-2000:]}")
             contexts = [_context(lcpp, model, settings, log) for settings in CONTEXTS]
             lcpp.llama_model_free(model)
-            golden["models"][name] = {**model_spec, "contexts": contexts}
+            golden["models"][name] = {**model_spec, **_header(path), "contexts": contexts}
             print(name, [c["kv"] and c["kv"][0]["mib"] for c in contexts])
     (HERE / "llama_memory.json").write_text(json.dumps(golden, indent=1) + "\n")
 
