@@ -157,6 +157,20 @@ class TestHostile:
             parse_gguf(data, "long.gguf")
         assert len(str(caught.value)) < 200
 
+    def test_vocabulary_past_the_end(self) -> None:
+        """A long string array whose last length runs past the file is refused, not read past."""
+        strings = struct.pack("<Q", 1) + b"a"
+        data = (
+            b"GGUF"
+            + struct.pack("<IQQQ", 3, 0, 1, 1)
+            + b"v"
+            + struct.pack("<IIQ", 9, 8, 2000)
+            + strings * 1999
+            + struct.pack("<Q", 2**40)
+        )
+        with pytest.raises(GGUFError, match="an element of 'v' runs past the end of the file"):
+            parse_gguf(data, "vocab.gguf")
+
     def test_missing_file(self, tmp_path: Path) -> None:
         """A path that is not there is a GGUFError, not an OSError."""
         with pytest.raises(GGUFError, match="cannot open"):

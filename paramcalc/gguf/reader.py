@@ -200,11 +200,6 @@ class _Cursor:
         self.position += length
         return raw.decode("utf-8", "replace")
 
-    def skip_string(self, what: str) -> None:
-        length = self.u64(f"the length of {what}")
-        self.need(length, what)
-        self.position += length
-
     def count(self, what: str, smallest: int) -> int:
         """A count of items each at least ``smallest`` bytes long: refused if they cannot fit."""
         value = self.u64(what)
@@ -254,8 +249,7 @@ def _value(cursor: _Cursor, kind: int, key: str, depth: int) -> Any:
                 values = struct.unpack_from(f"<{count}{code[1]}", cursor.data, cursor.position)
             cursor.position += count * width
         elif element == _STRING and count > KEPT:
-            for _ in range(count):
-                cursor.skip_string(f"an element of {_shown(key)}")
+            _skip_strings(cursor, count, key)
             values = None
         else:
             items = [_value(cursor, element, key, depth + 1) for _ in range(count)]
@@ -263,6 +257,22 @@ def _value(cursor: _Cursor, kind: int, key: str, depth: int) -> Any:
         name = "array" if element == _ARRAY else _type_word(element)
         return GGUFArray(name, count, cursor.position - start + 4, values)
     raise cursor.fail(f"{_shown(key)} has the unknown metadata type {kind}")
+
+
+def _skip_strings(cursor: _Cursor, count: int, key: str) -> None:
+    """Step over ``count`` strings (a vocabulary), checking each length against the bytes left."""
+    data, position, size, unpack = cursor.data, cursor.position, cursor.size, _U64.unpack_from
+    for _ in range(count):
+        if position + 8 > size:
+            break
+        position += 8 + unpack(data, position)[0]
+        if position > size:
+            break
+    else:
+        cursor.position = position
+        return
+    cursor.position = min(position, size)
+    raise cursor.fail(f"truncated: an element of {_shown(key)} runs past the end of the file")
 
 
 def _type_word(kind: int) -> str:
