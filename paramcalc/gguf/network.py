@@ -155,12 +155,85 @@ def _qwen_moe(model_type: str) -> Callable[[_Meta], dict[str, Any]]:
 def _windowed(model_type: str) -> Callable[[_Meta], dict[str, Any]]:
     def read(meta: _Meta) -> dict[str, Any]:
         config = _common(meta, model_type)
-        window = meta.get("attention.sliding_window")
-        if window is not None:
+        if meta.get("attention.sliding_window"):  # Phi-3's converter writes 0 for none
             config["sliding_window"] = meta.size("attention.sliding_window")
         return config
 
     return read
+
+
+def _rows(meta: _Meta, tensor: str) -> int | None:
+    """The first (torch-order) size of ``tensor`` in the file, or None when it is absent."""
+    for info in meta.gguf.tensors:
+        if info.name == tensor:
+            return info.shape[0]
+    return None
+
+
+def _feed_forward(meta: _Meta) -> int:
+    """The MLP's width: the rows of ``blk.0.ffn_up`` (the converter writes Phi-2's as 4·hidden)."""
+    return _rows(meta, "blk.0.ffn_up.weight") or meta.size("feed_forward_length")
+
+
+def _gpt2_like(model_type: str) -> Callable[[_Meta], dict[str, Any]]:
+    """GPT-2 and GPT-BigCode (``starcoder``): ``n_embd``-style keys and learned positions."""
+
+    def read(meta: _Meta) -> dict[str, Any]:
+        config: dict[str, Any] = {
+            "model_type": model_type,
+            "vocab_size": _vocab(meta),
+            "n_embd": meta.size("embedding_length"),
+            "n_layer": meta.size("block_count"),
+            "n_head": meta.size("attention.head_count"),
+            "n_positions": _rows(meta, "position_embd.weight") or meta.size("context_length"),
+            "n_inner": _feed_forward(meta),
+        }
+        if model_type == "gpt_bigcode":
+            config["multi_query"] = meta.size("attention.head_count_kv", 0) == 1
+        return config
+
+    return read
+
+
+def _neox_like(model_type: str) -> Callable[[_Meta], dict[str, Any]]:
+    """Phi-2 (``phi``) and GPT-NeoX: layer norms with biases, an untied head."""
+
+    def read(meta: _Meta) -> dict[str, Any]:
+        heads = meta.size("attention.head_count")
+        config: dict[str, Any] = {
+            "model_type": model_type,
+            "vocab_size": _vocab(meta),
+            "hidden_size": meta.size("embedding_length"),
+            "num_hidden_layers": meta.size("block_count"),
+            "num_attention_heads": heads,
+            "intermediate_size": _feed_forward(meta),
+            "tie_word_embeddings": not meta.has("output.weight"),
+        }
+        if model_type == "phi":
+            config["num_key_value_heads"] = meta.size("attention.head_count_kv", heads)
+        else:
+            config["attention_bias"] = meta.has("blk.0.attn_qkv.bias")
+        return config
+
+    return read
+
+
+def _falcon(meta: _Meta) -> dict[str, Any]:
+    heads = meta.size("attention.head_count")
+    kv_heads = meta.size("attention.head_count_kv", heads)
+    new = meta.has("blk.0.attn_norm_2.weight")  # Falcon-40B's two layer norms
+    return {
+        "model_type": "falcon",
+        "vocab_size": _vocab(meta),
+        "hidden_size": meta.size("embedding_length"),
+        "num_hidden_layers": meta.size("block_count"),
+        "num_attention_heads": heads,
+        "num_kv_heads": kv_heads,
+        "new_decoder_architecture": new,
+        "multi_query": kv_heads == 1 and not new,
+        "bias": meta.has("blk.0.attn_qkv.bias"),
+        "ffn_hidden_size": _feed_forward(meta),
+    }
 
 
 def _deepseek2(meta: _Meta) -> dict[str, Any]:
@@ -207,6 +280,11 @@ ARCHITECTURES: Mapping[str, Callable[[_Meta], dict[str, Any]]] = {
     "olmo2": _windowed("olmo2"),
     "deepseek2": _deepseek2,
     "gpt-oss": _gpt_oss,
+    "gpt2": _gpt2_like("gpt2"),
+    "starcoder": _gpt2_like("gpt_bigcode"),
+    "phi2": _neox_like("phi"),
+    "gptneox": _neox_like("gpt_neox"),
+    "falcon": _falcon,
 }
 """GGUF ``general.architecture`` values paramcalc builds, each with its metadata reader."""
 
