@@ -141,7 +141,7 @@ def _source_type(name: str, shape: tuple[int, ...]) -> str:
     """The type convert_hf_to_gguf.py --outtype f16 writes (base.py prepare_tensors)."""
     if len(shape) <= 1 or name.endswith("_norm.weight") or not name.endswith(".weight"):
         return "F32"
-    if any(f"{part}." in name or name.endswith(f"{part}.weight") for part in _F32_PARTS):
+    if any(part in name for part in _F32_PARTS):  # ffn_gate_inp_shexp too
         return "F32"
     return "F16"
 

@@ -10,7 +10,14 @@ llama.cpp vendored by llama-cpp-python 0.3.36), line numbers from that file:
 ``src/llama-model-loader.h`` (54): by layer, then by name. The model type
 ``LLM_TYPE_70B`` comes from ``src/models/llama.cpp`` (28) and
 ``src/models/qwen2.cpp`` (14). Checked tensor by tensor against llama.cpp's
-own quantizer in ``tests/golden/gguf/quant.json``.
+own quantizer in ``tests/golden/gguf/quant.json.gz``.
+
+Against upstream llama.cpp as stored at 007dbbf3 the rules for these
+families are the same; the vendored copy adds a Q8_0 floor for GLM5-next's
+``attn_q_a``/``attn_q_b``/``nextn.eh_proj`` (not ported: no such family here),
+keeps a 32-block type whose row does not divide (then F16) where upstream
+throws "no tensor type fallback", and lets ``--tensor-type`` name
+``per_layer_token_embd`` (paramcalc takes no overrides).
 
 >>> m = GgufModel("llama", 1, 32, 8, 0, (
 ...     GgufTensor("token_embd.weight", (32000, 4096), "F16"),

@@ -19,7 +19,8 @@ Not run by CI. Two steps, two Pythons:
     LLAMA_CPP=/path/to/vendor/llama.cpp nice python make_quant_golden.py convert /tmp/gq
     nice /work/venv-llama/bin/python make_quant_golden.py quantize /tmp/gq
 
-writes ``quant.json`` next to this script.
+writes ``quant.json.gz`` next to this script (``GOLDEN_JSON`` to write elsewhere,
+``DRY_ONLY=1`` for the dry runs alone).
 """
 
 from __future__ import annotations
@@ -285,7 +286,9 @@ FAMILIES: dict[str, dict[str, object]] = {
     },
 }
 
-REAL_IMATRIX = ("llama-3.1-8b", "qwen2-0.5b", "qwen3-moe")  # real runs with an imatrix too
+# real runs with an imatrix too (slow; the committed data has them for these three);
+# dry runs with and without one on every family
+REAL_IMATRIX = ("llama-3.1-8b", "qwen2-0.5b", "qwen3-moe")
 
 PRESETS = (
     "F32",
@@ -392,6 +395,26 @@ def convert(out: Path) -> None:
         print("converted", family, flush=True)
 
 
+def _load(path: Path) -> Any:
+    import gzip
+
+    return json.loads(
+        gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_text()
+    )
+
+
+def _save(path: Path, golden: object) -> None:
+    """Compact JSON, gzipped with no timestamp (the same data, the same bytes)."""
+    import gzip
+
+    data = (json.dumps(golden, sort_keys=True, separators=(",", ":")) + "\n").encode()
+    if path.suffix != ".gz":
+        path.write_bytes(data)
+        return
+    with path.open("wb") as f, gzip.GzipFile("quant.json", "wb", 9, f, mtime=0) as z:
+        z.write(data)
+
+
 def quantize(out: Path) -> None:
     import ctypes
 
@@ -450,7 +473,7 @@ def quantize(out: Path) -> None:
     )
     imatrix_data = llama_cpp.llama_model_imatrix_data  # struct llama_model_imatrix_data
 
-    golden_path = HERE / "quant.json"
+    golden_path = Path(os.environ.get("GOLDEN_JSON", HERE / "quant.json"))
     golden = (
         json.loads(golden_path.read_text())
         if golden_path.exists()
@@ -535,7 +558,7 @@ def quantize(out: Path) -> None:
                 }
                 # the real run: the file written and read back, without an imatrix on
                 # every family, with one on the families in REAL_IMATRIX
-                if with_imatrix and family not in REAL_IMATRIX:
+                if os.environ.get("DRY_ONLY") or (with_imatrix and family not in REAL_IMATRIX):
                     continue
                 target = out / family / f"{key}.gguf"
                 params.dry_run = False
@@ -555,7 +578,7 @@ def quantize(out: Path) -> None:
                 target.unlink()
                 print(family, key, presets[key]["bytes"], flush=True)
         golden["families"][family] = record
-        golden_path.write_text(json.dumps(golden, indent=1, sort_keys=True) + "\n")
+        _save(golden_path, golden)
 
 
 if __name__ == "__main__":
