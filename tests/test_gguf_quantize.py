@@ -163,3 +163,9 @@ def test_torch_and_gguf_spellings_stay_apart() -> None:
     assert weight_format("mxfp4").name == "mxfp4"
     assert weight_format("mxfp4_moe").name == "MXFP4_MOE"
     assert weight_format(" q8_0 ").name == "Q8_0"
+
+
+def test_more_layers_than_llama_cpp_loads_stops_at_once() -> None:
+    config = {**FAMILIES["gemma-2b"]["config"], "num_hidden_layers": 10**5}
+    with pytest.raises(ConfigError, match="at most 512 layers"):
+        tensor_types(from_hf_config(config), "Q4_K_M")

@@ -147,12 +147,18 @@ def _source_type(name: str, shape: tuple[int, ...]) -> str:
 
 
 _CONV1D = ("attn_qkv", "attn_output", "ffn_up", "ffn_down")
+MAX_LAYERS = 512  # LLAMA_MAX_LAYERS, src/llama-hparams.h: llama.cpp loads no more
 
 
 def _tensors(arch: str, net: Layer) -> list[GgufTensor]:
     found: list[GgufTensor] = []
     for name, shape in net.named_parameters():
         layer = _LAYER.match(name)
+        if layer is not None and int(layer.group(1)) >= MAX_LAYERS:  # stop before the rest
+            raise ConfigError(
+                f"gguf: llama.cpp loads at most {MAX_LAYERS} layers (LLAMA_MAX_LAYERS); "
+                f"this {arch} model has more"
+            )
         if layer is not None and layer.group(2) == "mlp.experts.gate_up_proj":
             e, rows, cols = shape  # conversion: one tensor per half
             for half in ("ffn_gate_exps", "ffn_up_exps"):
