@@ -61,9 +61,36 @@ def _int(config: Mapping[str, Any], key: str, default: int | None = None) -> int
     return value
 
 
+_PLAIN_MLP = frozenset({"gpt2", "gpt_bigcode", "gpt_neox", "falcon", "phi"})
+"""Families whose MLP is up, activation, down (no gate): one ``ff``-wide tensor at a time."""
+
+_HEAD_DIMS = {"qwen3": 128, "qwen3_moe": 128, "gemma": 256, "gemma2": 256, "gemma3_text": 256}
+"""``head_dim`` of the families whose config classes default it (absent from config.json)."""
+
+
+def _first(config: Mapping[str, Any], *keys: str) -> str:
+    """The first of ``keys`` the config has (GPT-2's ``n_embd`` for ``hidden_size`` …)."""
+    return next((key for key in keys if key in config), keys[0])
+
+
+def _kv_heads(config: Mapping[str, Any], model_type: str, heads: int) -> int:
+    """The key/value heads as the family's config class reads them."""
+    if model_type == "falcon":
+        if config.get("new_decoder_architecture"):
+            return _int(config, "num_kv_heads", heads)
+        return 1 if config.get("multi_query", True) else heads
+    if model_type == "gpt_bigcode":
+        return 1 if config.get("multi_query", True) else heads
+    default = 8 if model_type == "mistral" else heads
+    return _int(config, "num_key_value_heads", default) or heads
+
+
 def _feed_forward(config: Mapping[str, Any]) -> int:
     """The feed-forward width one token runs through: dense, or the chosen experts' together."""
-    dense = _int(config, "intermediate_size", 0)
+    hidden = config.get("hidden_size") or config.get("n_embd") or 0
+    width = config.get("intermediate_size") or config.get("ffn_hidden_size")
+    width = width or config.get("n_inner") or 4 * _int({"h": hidden}, "h")
+    dense = _int({"intermediate_size": width}, "intermediate_size")
     experts = next(
         (
             config[key]
@@ -76,8 +103,9 @@ def _feed_forward(config: Mapping[str, Any]) -> int:
         return dense
     expert = config.get("moe_intermediate_size") or dense
     width = _int({"f": expert}, "f") * _int(config, "num_experts_per_tok", 2)
-    width += _int(config, "shared_expert_intermediate_size", 0)
-    width += _int(config, "n_shared_experts", 0) * _int({"f": expert}, "f")
+    shared = _int(config, "shared_expert_intermediate_size", 0)  # runs after the experts
+    shared += _int(config, "n_shared_experts", 0) * _int({"f": expert}, "f")
+    width = max(width, shared)
     if config.get("first_k_dense_replace") or config.get("mlp_only_layers"):
         width = max(width, dense)
     return width
@@ -103,6 +131,7 @@ class LlamaShape:
     mla: bool
     swa: tuple[bool, ...]
     window: int
+    gated: bool = True
 
     @property
     def k_row(self) -> int:
@@ -120,11 +149,11 @@ class LlamaShape:
         if config.get("model_type") == "gemma3" and isinstance(config.get("text_config"), dict):
             config = {"model_type": "gemma3_text", **config["text_config"]}
         model_type = str(config.get("model_type"))
-        layers = _int(config, "num_hidden_layers")
-        hidden = _int(config, "hidden_size")
-        heads = _int(config, "num_attention_heads")
-        kv_heads = _int(config, "num_key_value_heads", heads) or heads
-        head = config.get("head_dim") or hidden // heads
+        layers = _int(config, _first(config, "num_hidden_layers", "n_layer"))
+        hidden = _int(config, _first(config, "hidden_size", "n_embd"))
+        heads = _int(config, _first(config, "num_attention_heads", "n_head"))
+        kv_heads = _kv_heads(config, model_type, heads)
+        head = config.get("head_dim") or _HEAD_DIMS.get(model_type) or hidden // heads
         mla = model_type in ("deepseek_v3", "deepseek_v2")
         head_k = head_v = _int({"head_dim": head}, "head_dim")
         if mla:  # the latent row: kv_lora_rank + the rope part (llama-model.cpp, deepseek2)
@@ -154,6 +183,7 @@ class LlamaShape:
             mla=mla,
             swa=swa,
             window=window,
+            gated=model_type not in _PLAIN_MLP,
         )
 
 
@@ -333,7 +363,8 @@ def llama_compute_buffer(
     mask = cells * tokens * 2 if not all(shape.swa) else 0
     if any(shape.swa):
         mask += swa_cells * tokens * 2
-    width = 3 * shape.feed_forward + 3 * shape.embedding + shape.heads * shape.head_k
+    mlp = (3 if shape.gated else 1) * shape.feed_forward
+    width = mlp + 3 * shape.embedding + shape.heads * shape.head_k
     terms = {
         "masks": mask,
         "layer": tokens * width * f32,

@@ -2,7 +2,11 @@
 
 Run with llama-cpp-python 0.3.36 (llama.cpp built from source, CPU) and gguf 0.19.0::
 
-    /work/venv-llama/bin/python tests/golden/gguf/make_llama_memory.py
+    /work/venv-llama/bin/python tests/golden/gguf/make_llama_memory.py [OUT]
+
+With ``OUT``, the folder ``make_quant_golden.py convert OUT`` filled with the
+converter's F16 files of 20 families, it also creates three contexts on each
+of them and writes ``tests/golden/gguf/llama_memory_converted.json``.
 
 For each small model (real architectures, small widths: Llama, Qwen3 with a
 head wider than ``hidden / heads``, Gemma 2 and Gemma 3 with sliding windows,
@@ -21,6 +25,8 @@ import ctypes
 import importlib
 import json
 import re
+import struct
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -136,6 +142,13 @@ CONTEXTS: list[dict[str, Any]] = [
         "type_v": "f16",
         "swa_full": True,
     },
+]
+
+
+CONVERTED_CONTEXTS: list[dict[str, Any]] = [
+    {"n_ctx": 4096, "n_batch": 2048, "n_ubatch": 512, "type_k": "f16", "type_v": "f16"},
+    {"n_ctx": 1000, "n_batch": 512, "n_ubatch": 128, "type_k": "q8_0", "type_v": "q8_0"},
+    {"n_ctx": 8192, "n_batch": 2048, "n_ubatch": 1024, "type_k": "q4_0", "type_v": "q4_0"},
 ]
 
 
@@ -304,6 +317,32 @@ def _header(path: Path) -> dict[str, Any]:
     return {"metadata": metadata, "tensors": tensors}
 
 
+def _with_vocab_size(source: Path, target: Path, vocab: int) -> None:
+    """A copy of ``source`` with ``<arch>.vocab_size`` added (the converter's files without a
+    tokenizer have none, and llama.cpp then reads a vocabulary of 0)."""
+    gguf = importlib.import_module("gguf")
+    reader = gguf.GGUFReader(str(source))
+    arch = str(reader.fields["general.architecture"].contents())
+    key = f"{arch}.vocab_size"
+    data = source.read_bytes()
+    if key in reader.fields:
+        target.write_bytes(data)
+        return
+    start = 24  # magic, version, tensor count, metadata count
+    fields = [f for name, f in reader.fields.items() if not name.startswith("GGUF.")]
+    end = max(int(f.offset) + sum(int(p.nbytes) for p in f.parts) for f in fields)
+    infos_end = max(
+        int(t.field.offset) + sum(int(p.nbytes) for p in t.field.parts) for t in reader.tensors
+    )
+    extra = struct.pack("<Q", len(key)) + key.encode() + struct.pack("<II", 4, vocab)
+    n_tensors, n_kv = struct.unpack_from("<QQ", data, 8)
+    header = data[:8] + struct.pack("<QQ", n_tensors, n_kv + 1) + data[start:end] + extra
+    header += data[end:infos_end]
+    alignment = int(reader.alignment)
+    header += b"\0" * (-len(header) % alignment)
+    target.write_bytes(header + data[int(reader.data_offset) :])
+
+
 def main() -> None:
     lcpp = importlib.import_module("llama_cpp")
     log: list[str] = []
@@ -329,6 +368,25 @@ def main() -> None:
             golden["models"][name] = {**model_spec, **_header(path), "contexts": contexts}
             print(name, [c["kv"] and c["kv"][0]["mib"] for c in contexts])
     (HERE / "llama_memory.json").write_text(json.dumps(golden, indent=1) + "\n")
+    if len(sys.argv) > 1:  # the converter's files of make_quant_golden.py convert OUT
+        converted: dict[str, Any] = {"llama_cpp_python": lcpp.__version__, "models": {}}
+        scratch = tempfile.mkdtemp()
+        for source in sorted(Path(sys.argv[1]).glob("*/f16.gguf")):
+            config = json.loads((source.parent / "hf" / "config.json").read_text(encoding="utf-8"))
+            path = Path(scratch) / f"{source.parent.name}.gguf"
+            _with_vocab_size(source, path, config["vocab_size"])
+            params = lcpp.llama_model_default_params()
+            params.n_gpu_layers = 0
+            model = lcpp.llama_model_load_from_file(str(path).encode(), params)
+            path.unlink()
+            if not model:
+                print(source.parent.name, "not loaded", flush=True)
+                continue
+            contexts = [_context(lcpp, model, settings, log) for settings in CONVERTED_CONTEXTS]
+            lcpp.llama_model_free(model)
+            converted["models"][source.parent.name] = {"config": config, "contexts": contexts}
+            print(source.parent.name, [c["kv"] for c in contexts][:1], flush=True)
+        (HERE / "llama_memory_converted.json").write_text(json.dumps(converted, indent=1) + "\n")
 
 
 if __name__ == "__main__":
