@@ -359,7 +359,9 @@ def _main(argv: Sequence[str] | None) -> int:
 
 def _run(options: argparse.Namespace, stdout: TextIO | None) -> int:
     """Read the model, report on it, write the result; the exit status."""
-    name = "<model>"
+    from paramcalc.gguf.cli import GGUFUsageError
+
+    name, text, header = "<model>", "", None
     try:
         if options.zoo is not None:
             network, standard = _zoo(options)
@@ -373,13 +375,20 @@ def _run(options: argparse.Namespace, stdout: TextIO | None) -> int:
                 **memory_keywords(options),
             ).with_plans(*plans)
         else:
-            try:
-                name, text = _read(options.model, sys.stdin)
-            except SpecError as problem:  # no position to show: the input itself is the problem
-                _error(problem.message)
-                return 1
-            kind = _guess(text, options.kind)
-            network, notes, shape, batch = _load(text, kind, options)
+            from paramcalc.gguf.cli import gguf_file, load
+
+            path = gguf_file(options.model, options.kind)
+            if path is not None:  # a .gguf header: the network its metadata describes
+                name, text, kind, shape, batch = path, "", "gguf", None, None
+                network, notes, header = load(path)
+            else:
+                try:
+                    name, text = _read(options.model, sys.stdin)
+                except SpecError as problem:  # no position: the input itself is the problem
+                    _error(problem.message)
+                    return 1
+                kind = _guess(text, options.kind)
+                network, notes, shape, batch = _load(text, kind, options)
             for note in notes:
                 warn(note)
             network, plans = training_plans(network, options)
@@ -390,12 +399,20 @@ def _run(options: argparse.Namespace, stdout: TextIO | None) -> int:
             report = _report(network, options, shape, batch, kind == "printed")
             report = report.with_plans(*plans)
         output = _render(report, options, stdout)
-        if inference_asked(options):
+        from paramcalc.gguf.cli import llama_asked
+
+        if llama_asked(options, header):  # a .gguf file, --ngl, a preset: llama.cpp's memory
+            from paramcalc.gguf.cli import render as render_gguf
+
+            output = render_gguf(network, options, output, options.format, header, text)
+        elif inference_asked(options):
             from paramcalc.plan.cli import render
 
             output = render(network, options, output, options.format)
     except UsageError:
         raise
+    except GGUFUsageError as problem:
+        raise UsageError(str(problem)) from None
     except SpecError as problem:
         _error(_where(name, problem))
         return 1

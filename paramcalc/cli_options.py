@@ -145,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--from",
         dest="kind",
-        choices=("auto", "spec", "printed", "json", "hf"),
+        choices=("auto", "spec", "printed", "json", "hf", "gguf"),
         default="auto",
         help="how to read the model (default: guess)",
     )
@@ -179,6 +179,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_arguments(parser)  # --context, --weights, --device, --sweep …
     add_training_arguments(parser)  # --train, --lora, --zero, --devices, …
+    from paramcalc.gguf.cli import add_arguments as add_gguf_arguments
+
+    add_gguf_arguments(parser)  # --ngl, --n-batch, --n-ubatch (llama.cpp)
     return parser
 
 

@@ -64,9 +64,17 @@ def parse_bytes(text: str) -> int:
     return size
 
 
-def sweep_values(text: str) -> tuple[str, list[int]]:
-    """``context=1k..128k`` (or ``batch=1..64``): the name and the doublings from low to high."""
+def sweep_values(text: str) -> tuple[str, list[Any]]:
+    """``context=1k..128k`` (or ``batch=1..64``): the name and the doublings from low to high.
+
+    ``weights=Q4_K_M,Q8_0,bf16``: the weight formats (llama-quantize presets too), one row each.
+    """
     name, _, span = text.partition("=")
+    if name == "weights":
+        formats = [part.strip() for part in span.split(",") if part.strip()]
+        if not formats or len(formats) > 64:
+            raise argparse.ArgumentTypeError(f"expected weights=FORMAT,FORMAT,…: {text[:200]!r}")
+        return name, formats
     low_text, _, high_text = span.partition("..")
     if name not in ("context", "batch") or not high_text:
         raise argparse.ArgumentTypeError(
@@ -170,8 +178,11 @@ def plan(network: Layer, options: argparse.Namespace) -> dict[str, Any]:
         rows = []
         for value in values:
             ctx, size = (value, batch) if name == "context" else (context, value)
-            peak = inference_memory(network, ctx, size, **kwargs)
-            rows.append({"context": ctx, "batch": size, **peak.to_dict()})
+            changes = {"weights": value} if name == "weights" else {}
+            size = batch if name == "weights" else size
+            peak = inference_memory(network, ctx, size, **{**kwargs, **changes})
+            named = {"format": value} if name == "weights" else {}
+            rows.append({"context": ctx, "batch": size, **named, **peak.to_dict()})
         data["sweep"] = rows
     return data
 
@@ -233,10 +244,12 @@ def text(data: dict[str, Any]) -> str:
     if "sweep" in data:
         lines.append("")
         head = f"  {'context':>9} {'batch':>5} {'kv cache':>12} {'activations':>12} {'peak':>12}"
-        lines.append(head + ("  fits" if fitted else ""))
+        named = "format" in data["sweep"][0]
+        lines.append((f"  {'weights':>8}" if named else "") + head + ("  fits" if fitted else ""))
         for row in data["sweep"]:
             lines.append(
-                f"  {row['context']:>9,} {row['batch']:>5} {iec_bytes(row['kv_cache']):>12} "
+                (f"  {row['format']:>8}" if named else "")
+                + f"  {row['context']:>9,} {row['batch']:>5} {iec_bytes(row['kv_cache']):>12} "
                 f"{iec_bytes(row['activations']):>12} {iec_bytes(row['total']):>12}"
                 + (f"  {'yes' if row['total'] <= fitted['memory'] else 'no'}" if fitted else "")
             )

@@ -22,6 +22,8 @@ from paramcalc import _check
 from paramcalc._check import shown
 from paramcalc.errors import ConfigError
 from paramcalc.footprint import buffer_bytes, normalize_dtype, tensor_bytes
+from paramcalc.gguf.presets import preset_weights
+from paramcalc.gguf.quantize import PRESETS as GGUF_PRESETS
 from paramcalc.layer import Composite, Layer
 from paramcalc.layers.linear import Linear
 from paramcalc.plan.kv_cache import runs
@@ -114,6 +116,17 @@ FORMATS: dict[str, WeightFormat] = {
             "transformers/integrations/mxfp4.py (Mxfp4GptOssExperts; _blocks/_scales)",
             True,
         ),
+        *(
+            WeightFormat(
+                preset,
+                f"GGUF llama-quantize {preset}: each tensor in the ggml type llama.cpp's "
+                f"rules give it (default {default})",
+                "norms, biases, routers, position embeddings (F32 as converted)",
+                "llama.cpp src/llama-quant.cpp @0c1e57098 (paramcalc/gguf/quantize.py)",
+                True,
+            )
+            for preset, (_, default) in GGUF_PRESETS.items()
+        ),
     )
 }
 """Every weight format by name (``--weights``)."""
@@ -125,14 +138,24 @@ _MX_BLOCK = 32
 
 
 def weight_format(name: object) -> WeightFormat:
-    """The format called ``name`` (``"nf4"``, ``"bfloat16"`` …).
+    """The format called ``name`` (``"nf4"``, ``"bfloat16"``, ``"Q4_K_M"`` …).
+
+    GGUF presets are spelled as llama-quantize does; lower case works where
+    it names no other format (``"bf16"`` is torch's bfloat16, ``"BF16"`` the
+    GGUF preset).
 
     >>> weight_format("bfloat16").name, weight_format("NF4").checked
     ('bf16', True)
+    >>> weight_format("q4_k_m").name, weight_format("BF16").name
+    ('Q4_K_M', 'BF16')
     """
     if not isinstance(name, str):
         raise ConfigError(f"weights: `weights` must be a format name. Received: {shown(name)}.")
+    if name.strip() in FORMATS:
+        return FORMATS[name.strip()]
     key = name.strip().lower()
+    if key not in FORMATS and key.upper() in GGUF_PRESETS:  # "q4_k_m"; "bf16" is torch's
+        return FORMATS[key.upper()]
     if key in ("float32", "float16", "bfloat16", "half", "float"):
         key = normalize_dtype(key)
     if key not in FORMATS:
@@ -313,6 +336,8 @@ def weight_bytes(
 'model.layers.{0..31}.post_attention_layernorm', 'model.norm', 'lm_head'))
     """
     fmt = weight_format(weights)
+    if fmt.name in GGUF_PRESETS:
+        return _gguf_bytes(net, fmt, dtype, group_size)
     kept_dtype = normalize_dtype(dtype)
     if isinstance(group_size, bool) or not isinstance(group_size, int):
         raise ConfigError(f"weights: `group_size` must be an int. Received: {shown(group_size)}.")
@@ -366,6 +391,28 @@ def weight_bytes(
         packed,
         net.params() - packed,
         tuple(kept),
+        fmt.source,
+        fmt.checked,
+    )
+
+
+def _gguf_bytes(net: Layer, fmt: WeightFormat, dtype: object, group_size: int) -> WeightBytes:
+    """A GGUF preset: the tensor data bytes of the file llama-quantize writes.
+
+    Kept tensors are in the converter's type (F32 norms; F16/BF16 the rest),
+    whatever ``dtype``; an importance matrix is assumed exactly where
+    llama.cpp requires one.
+    """
+    normalize_dtype(dtype)  # still checked
+    w = preset_weights(net, fmt.name)
+    return WeightBytes(
+        fmt.name,
+        "fp32",
+        group_size,
+        w.bytes,
+        w.quantized_params,
+        w.kept_params,
+        w.kept,
         fmt.source,
         fmt.checked,
     )
