@@ -135,3 +135,29 @@ def test_keys_changing_no_tensor_do_not_warn(model_type: str, key: str, value: o
     with warnings.catch_warnings():
         warnings.simplefilter("error", ParamcalcWarning)
         from_hf_config(config)
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"model_type": "gpt2", "n_embd": 32, "n_layer": 3, "n_head": 4, "n_positions": 32},
+        {
+            "model_type": "distilbert",
+            "dim": 32,
+            "n_layers": 3,
+            "n_heads": 4,
+            "hidden_dim": 64,
+            "max_position_embeddings": 32,
+        },
+    ],
+    ids=["gpt2", "distilbert"],
+)
+def test_attribute_map_alias_wins(config: dict[str, Any]) -> None:
+    """``hidden_size``/``num_hidden_layers`` set GPT-2's ``n_embd``/``n_layer`` (DistilBERT's
+    ``dim``/``n_layers``) and win over them, as the config classes' ``attribute_map`` does."""
+    aliased = config | {"vocab_size": 64, "hidden_size": 16, "num_hidden_layers": 2}
+    if config["model_type"] == "distilbert":
+        aliased["architectures"] = ["DistilBertModel"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ParamcalcWarning)
+        assert from_hf_config(aliased).params() == 8_128  # both, from transformers 5.23
