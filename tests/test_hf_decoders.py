@@ -69,6 +69,7 @@ GOLDEN = [
     ("arcee-defaults.json", "ArceeForCausalLM", 4_022_766_080),  # config class defaults
     ("helium-defaults.json", "HeliumForCausalLM", 2_172_643_840),  # config class defaults
     ("bitnet-defaults.json", "BitNetForCausalLM", 2_741_155_840),  # config class defaults
+    ("olmoe-1b-7b-0924.json", "OlmoeForCausalLM", 6_919_161_856),  # "6.9B"
 ]
 
 
@@ -118,6 +119,12 @@ class TestMixtureOfExperts:
         expert = 2880 * 5760 + 5760 + 2880 * 2880 + 2880  # gate_up, its bias, down, its bias
         assert net.params() - net.active_params() == 24 * (32 - 4) * expert
         assert round(net.active_params(embeddings=False) / 1e9, 2) == 3.61
+
+    def test_olmoe(self) -> None:
+        """OLMoE-1B-7B: 6.9B total, "1.3B active" (8 of 64 experts; embeddings in)."""
+        net = from_hf_config(config("olmoe-1b-7b-0924.json"))
+        assert net.active_params() == 1_282_017_280
+        assert net.params() - net.active_params() == 16 * (64 - 8) * 3 * 2048 * 1024
 
     def test_dense_all_active(self) -> None:
         """A dense model runs every parameter; without embeddings it drops its token table."""

@@ -72,6 +72,7 @@ MODEL_TYPES: Mapping[str, str] = {
     "qwen3_moe": "paramcalc.hf.moe:build_qwen3_moe",
     "deepseek_v3": "paramcalc.hf.moe:build_deepseek_v3",
     "gpt_oss": "paramcalc.hf.moe:build_gpt_oss",
+    "olmoe": "paramcalc.hf.moe:build_olmoe",
     "phi": "paramcalc.hf.classic:build_phi",
     "falcon": "paramcalc.hf.classic:build_falcon",
     "gpt_neox": "paramcalc.hf.classic:build_gpt_neox",

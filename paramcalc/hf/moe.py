@@ -31,6 +31,7 @@ __all__ = [
     "build_deepseek_v3",
     "build_gpt_oss",
     "build_mixtral",
+    "build_olmoe",
     "build_qwen2_moe",
     "build_qwen3_moe",
 ]
@@ -101,6 +102,31 @@ def build_mixtral(config: HFConfig) -> Layer:
     )
     return from_config(
         config, "Mixtral", kv_default=8, window=_window(config, None), mlp=lambda index: block
+    )
+
+
+def build_olmoe(config: HFConfig) -> Layer:
+    """``Olmoe…`` (OLMoE): OLMo 2's q/k norms over all heads, a ``gate`` and 64 experts, top 8."""
+    config.ignore("norm_topk_prob", "clip_qkv")
+    hidden = config.size("hidden_size")
+    experts = _experts_count(config, ("num_local_experts", "num_experts"), 64)
+    top_k = _top_k(config, experts, 8)
+    block = named("OlmoeSparseMoeBlock", Parallel)(
+        {
+            "gate": pc.Linear(hidden, experts, bias=False),
+            "experts": Experts(experts, hidden, config.size("intermediate_size"), top_k=top_k),
+        }
+    )
+    bias = config.option("attention_bias", False)
+    return from_config(
+        config,
+        "Olmoe",
+        eps=config.option("rms_norm_eps", 1e-5),
+        qkv_bias=bias,
+        o_bias=bias,
+        qk_norm="full",
+        mlp=lambda index: block,
+        head_classes=generic("Olmoe", ("Model", "ForCausalLM")),
     )
 
 

@@ -66,6 +66,7 @@ DECODERS = {
     "arcee-defaults.json": "arcee",
     "helium-defaults.json": "helium",
     "bitnet-defaults.json": "bitnet",
+    "olmoe-1b-7b-0924.json": "olmoe",
 }
 """Fixture -> the ``transformers.models`` package holding its classes."""
 

@@ -66,6 +66,7 @@ CASES = [
         "arcee",
         "helium",
         "bitnet",
+        "olmoe",
     }
 ]
 
