@@ -52,6 +52,24 @@ GOLDEN = [
     ("opt-350m.json", "OPTForCausalLM", 331_196_416),  # "350M"
     ("gpt2.json", "GPT2LMHeadModel", 124_439_808),  # "124M"
     ("gpt_bigcode-santacoder.json", "GPTBigCodeForCausalLM", 1_124_886_528),  # "1.1B"
+    # the Llama-shaped families of paramcalc.hf.llamalike (transformers 5.23's totals)
+    ("granite-3.0-2b-base.json", "GraniteForCausalLM", 2_533_531_648),  # "2.53B"
+    ("c4ai-command-r-v01.json", "CohereForCausalLM", 34_980_831_232),  # "35B"
+    ("c4ai-command-r7b-12-2024.json", "Cohere2ForCausalLM", 8_028_033_024),  # "8.03B"
+    ("starcoder2-3b.json", "Starcoder2ForCausalLM", 3_030_371_328),  # "3.03B"
+    ("stablelm-3b-4e1t.json", "StableLmForCausalLM", 2_795_443_200),  # "2.8B"
+    ("olmo-7b-hf.json", "OlmoForCausalLM", 6_888_095_744),  # "6.89B"
+    ("glm-4-9b-chat-hf.json", "GlmForCausalLM", 9_399_951_360),  # "9.4B"
+    ("glm-4-9b-0414.json", "Glm4ForCausalLM", 9_400_279_040),  # "9.4B"
+    ("exaone-4.0-32b.json", "Exaone4ForCausalLM", 32_003_216_384),  # "32.0B"
+    ("ernie-4.5-0.3b-pt.json", "Ernie4_5ForCausalLM", 360_748_032),  # "0.36B"
+    ("smollm3-3b.json", "SmolLM3ForCausalLM", 3_075_098_624),  # "3.08B"
+    ("seed-oss-36b-instruct.json", "SeedOssForCausalLM", 36_151_104_512),  # "36.15B"
+    ("apertus-defaults.json", "ApertusForCausalLM", 6_979_596_352),  # config class defaults
+    ("arcee-defaults.json", "ArceeForCausalLM", 4_022_766_080),  # config class defaults
+    ("helium-defaults.json", "HeliumForCausalLM", 2_172_643_840),  # config class defaults
+    ("bitnet-defaults.json", "BitNetForCausalLM", 2_741_155_840),  # config class defaults
+    ("olmoe-1b-7b-0924.json", "OlmoeForCausalLM", 6_919_161_856),  # "6.9B"
 ]
 
 
@@ -101,6 +119,12 @@ class TestMixtureOfExperts:
         expert = 2880 * 5760 + 5760 + 2880 * 2880 + 2880  # gate_up, its bias, down, its bias
         assert net.params() - net.active_params() == 24 * (32 - 4) * expert
         assert round(net.active_params(embeddings=False) / 1e9, 2) == 3.61
+
+    def test_olmoe(self) -> None:
+        """OLMoE-1B-7B: 6.9B total, "1.3B active" (8 of 64 experts; embeddings in)."""
+        net = from_hf_config(config("olmoe-1b-7b-0924.json"))
+        assert net.active_params() == 1_282_017_280
+        assert net.params() - net.active_params() == 16 * (64 - 8) * 3 * 2048 * 1024
 
     def test_dense_all_active(self) -> None:
         """A dense model runs every parameter; without embeddings it drops its token table."""

@@ -20,6 +20,7 @@ Layout: :mod:`paramcalc.hf.config` reads configs; each family group has one
 module (``paramcalc.hf.<group>``) with a ``build_<model_type>(config)``
 function per ``model_type``, registered in :data:`MODEL_TYPES` and imported
 only when that type is asked for: ``dense`` (Llama-shaped decoders),
+``llamalike`` (Llama-shaped families described as data, one row each),
 ``moe`` (mixtures of experts), ``classic`` (GPT-2, GPT-BigCode, GPT-NeoX,
 OPT, Falcon, Phi). They share ``decoder`` (the Llama-shaped builder),
 ``blocks`` (attention, experts, layer stacks) and ``heads`` (the head
@@ -39,7 +40,7 @@ from paramcalc.errors import ConfigError, ParamcalcWarning
 from paramcalc.hf.config import HFConfig, load
 from paramcalc.layer import Layer
 
-__all__ = ["GENERIC_KEYS", "MODEL_TYPES", "from_hf_config"]
+__all__ = ["ALIASES", "GENERIC_KEYS", "MODEL_TYPES", "from_hf_config"]
 
 MODEL_TYPES: Mapping[str, str] = {
     "llama": "paramcalc.hf.dense:build_llama",
@@ -51,11 +52,28 @@ MODEL_TYPES: Mapping[str, str] = {
     "gemma3_text": "paramcalc.hf.dense:build_gemma3_text",
     "phi3": "paramcalc.hf.dense:build_phi3",
     "olmo2": "paramcalc.hf.dense:build_olmo2",
+    "granite": "paramcalc.hf.llamalike:build",
+    "cohere": "paramcalc.hf.llamalike:build",
+    "cohere2": "paramcalc.hf.llamalike:build",
+    "starcoder2": "paramcalc.hf.llamalike:build",
+    "stablelm": "paramcalc.hf.llamalike:build",
+    "olmo": "paramcalc.hf.llamalike:build",
+    "glm": "paramcalc.hf.llamalike:build",
+    "glm4": "paramcalc.hf.llamalike:build",
+    "exaone4": "paramcalc.hf.llamalike:build",
+    "ernie4_5": "paramcalc.hf.llamalike:build",
+    "smollm3": "paramcalc.hf.llamalike:build",
+    "seed_oss": "paramcalc.hf.llamalike:build",
+    "apertus": "paramcalc.hf.llamalike:build",
+    "arcee": "paramcalc.hf.llamalike:build",
+    "helium": "paramcalc.hf.llamalike:build",
+    "bitnet": "paramcalc.hf.llamalike:build",
     "mixtral": "paramcalc.hf.moe:build_mixtral",
     "qwen2_moe": "paramcalc.hf.moe:build_qwen2_moe",
     "qwen3_moe": "paramcalc.hf.moe:build_qwen3_moe",
     "deepseek_v3": "paramcalc.hf.moe:build_deepseek_v3",
     "gpt_oss": "paramcalc.hf.moe:build_gpt_oss",
+    "olmoe": "paramcalc.hf.moe:build_olmoe",
     "phi": "paramcalc.hf.classic:build_phi",
     "falcon": "paramcalc.hf.classic:build_falcon",
     "gpt_neox": "paramcalc.hf.classic:build_gpt_neox",
@@ -132,6 +150,52 @@ GENERIC_KEYS = frozenset(
 """Keys of any config that change no parameter tensor."""
 
 
+_GPT2_ALIASES = {
+    "hidden_size": "n_embd",
+    "max_position_embeddings": "n_positions",
+    "num_attention_heads": "n_head",
+    "num_hidden_layers": "n_layer",
+}
+ALIASES: Mapping[str, Mapping[str, str]] = {
+    "gpt2": _GPT2_ALIASES,
+    "gpt_bigcode": _GPT2_ALIASES,
+    "distilbert": {
+        "hidden_size": "dim",
+        "num_attention_heads": "n_heads",
+        "num_hidden_layers": "n_layers",
+    },
+}
+"""The config classes' ``attribute_map``: an alias sets its key and wins over it, as in
+``transformers`` (the experts' aliases are read in :mod:`paramcalc.hf.moe`). T5's and
+Whisper's are not applied yet (their decoder sizes default from the encoder's before
+the alias is applied): a key given under their alias is named in a warning."""
+
+
+def _aliased(model_type: str, data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``data`` with each ``attribute_map`` alias moved onto its key.
+
+    Two aliases of one key that disagree are refused, naming both.
+    """
+    aliases = ALIASES.get(model_type, {})
+    present = [alias for alias in aliases if data.get(alias) is not None]
+    if not present:
+        return data
+    moved = dict(data)
+    source: dict[str, str] = {}
+    for alias in present:
+        target = aliases[alias]
+        if target in source and moved[target] != data[alias]:
+            raise ConfigError(
+                f"from_hf_config: the {model_type} config gives `{source[target]}` and "
+                f"`{alias}`, both aliases of `{target}`, different values. Received: "
+                f"{source[target]}={data[source[target]]!r}, {alias}={data[alias]!r}."
+            )
+        moved[target] = data[alias]
+        del moved[alias]
+        source[target] = alias
+    return moved
+
+
 def _builder(model_type: str) -> Callable[[HFConfig], Layer]:
     target = MODEL_TYPES.get(model_type)
     if target is None:
@@ -161,6 +225,9 @@ def from_hf_config(source: str | os.PathLike[str] | Mapping[str, Any]) -> Layer:
     paramcalc.errors.ConfigError: from_hf_config: a llama config needs `hidden_size`, which ...
     """
     data = load(source)
+    model_type = data.get("model_type")
+    if isinstance(model_type, str):
+        data = _aliased(model_type, data)
     config = HFConfig(data, "config")
     model_type = config.model_type
     config.where = f"{model_type} config"

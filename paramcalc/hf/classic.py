@@ -184,6 +184,7 @@ def build_gpt2(config: HFConfig) -> Layer:
 def build_gpt_bigcode(config: HFConfig) -> Layer:
     """``GPTBigCode…`` (StarCoder): GPT-2 with ``Linear`` layers and multi-query ``c_attn``."""
     config.ignore(*_SUMMARY, "attention_softmax_in_fp32", "scale_attention_softmax_in_fp32")
+    config.ignore("num_key_value_heads")  # its config class sets it from multi_query; no tensor
     config.choice("add_cross_attention", False, (False,))
     return gpt2_network(
         config,
@@ -416,10 +417,10 @@ def build_phi(config: HFConfig) -> Layer:
         "dense": pc.Linear(heads * head_dim, width),
     }
     norms: list[tuple[str, int, int]] = []
-    if config.option("qk_layernorm", False):
-        modules["q_layernorm"] = pc.LayerNorm(head_dim)
-        modules["k_layernorm"] = pc.LayerNorm(head_dim)
-        norms = [("q_layernorm", heads, head_dim), ("k_layernorm", kv, head_dim)]
+    if config.option("qk_layernorm", False):  # sized hidden // heads even with a head_dim
+        modules["q_layernorm"] = pc.LayerNorm(width // heads)
+        modules["k_layernorm"] = pc.LayerNorm(width // heads)
+        norms = [("q_layernorm", heads, width // heads), ("k_layernorm", kv, width // heads)]
     attention = named("PhiAttention", DecoderAttention)(
         modules,
         ["q_proj", "k_proj", "v_proj"],

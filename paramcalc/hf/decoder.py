@@ -24,13 +24,19 @@ from paramcalc.errors import ConfigError
 from paramcalc.hf.blocks import DecoderAttention, PackedGatedMLP, named, stack
 from paramcalc.hf.config import HFConfig
 from paramcalc.hf.heads import Base, Head, attach, generic
-from paramcalc.layer import Layer
+from paramcalc.hf.parts import WithTables
+from paramcalc.layer import Layer, Visit
+from paramcalc.shapes import Shape
 from paramcalc.zoo import _nn as pc
 from paramcalc.zoo._common import GatedMLP, Net, ResidualNet
 
 __all__ = [
+    "LAYOUTS",
+    "MLP_KINDS",
+    "NORMS",
     "NO_TENSOR",
     "Decoder",
+    "SubNormGatedMLP",
     "attention_shape",
     "build",
     "from_config",
@@ -73,6 +79,17 @@ ALL_HEADS = (
 MLPFor = Callable[[int], Layer]
 
 
+class SubNormGatedMLP(GatedMLP):
+    """``down(ffn_sub_norm(act(gate(x)) · up(x)))``: BitNet's MLP."""
+
+    def forward_shapes(self, visit: Visit, shape: Shape | None) -> Shape | None:
+        gate = visit("gate_proj", self.module("gate_proj"), shape)
+        visit("up_proj", self.module("up_proj"), shape)
+        gate = visit("act_fn", self.module("act_fn"), gate)
+        gate = visit("ffn_sub_norm", self.module("ffn_sub_norm"), gate)
+        return visit("down_proj", self.module("down_proj"), gate)
+
+
 @dataclass(frozen=True)
 class Decoder:
     """A Llama-shaped decoder, as plain values: what each family changes.
@@ -88,6 +105,13 @@ class Decoder:
     ``kinds`` is ``config.layer_types`` (one per layer) and ``window`` the
     sliding window. ``mlp`` builds layer ``i``'s MLP when it is not the dense
     one (mixtures of experts); ``attention`` likewise (DeepSeek's latent one).
+
+    The families of :mod:`paramcalc.hf.llamalike` change a few more things:
+    ``norm`` is the kind of every norm (:data:`NORMS`), ``norms`` may also
+    be any layout of :data:`LAYOUTS`, ``qk_norm`` also ``"stacked"`` (one
+    norm of ``(heads, head_dim)``: Cohere) or ``"per_head"`` (a list of one
+    norm per head: StableLM), ``mlp_kind`` one of :data:`MLP_KINDS`, and
+    ``sub_norms`` adds BitNet's ``attn_sub_norm`` and ``ffn_sub_norm``.
     """
 
     family: str
@@ -115,6 +139,9 @@ class Decoder:
     default: str = ""
     mlp: MLPFor | None = field(default=None, compare=False)
     attention: Callable[[str], Layer] | None = field(default=None, compare=False)
+    norm: str = "rms"
+    mlp_kind: str = "gated"
+    sub_norms: bool = False
 
 
 def rms(width: int, eps: float) -> Layer:
@@ -122,10 +149,53 @@ def rms(width: int, eps: float) -> Layer:
     return pc.RMSNorm(width, eps=eps)
 
 
+NORMS = ("rms", "layer", "weight", "none")
+"""Norm kinds: RMSNorm, LayerNorm (weight and bias), LayerNorm without bias, without tensors."""
+
+
+def norm(spec: Decoder, width: int | tuple[int, int]) -> Layer:
+    """A norm of ``spec.norm``'s kind over ``width`` (Cohere: ``(heads, head_dim)``)."""
+    if spec.norm == "layer":
+        return pc.LayerNorm(width, eps=spec.eps)
+    if spec.norm == "weight":
+        return pc.LayerNorm(width, eps=spec.eps, bias=False)
+    if spec.norm == "none":  # OLMo's LayerNorm holds no weight or bias
+        return pc.LayerNorm(width, eps=spec.eps, elementwise_affine=False)
+    return pc.RMSNorm(width, eps=spec.eps)
+
+
+MLP_KINDS = ("gated", "gate_up", "up_down", "xielu", "fc")
+"""MLPs: ``gate_proj``/``up_proj``/``down_proj``; ``gate_up_proj``/``down_proj`` (GLM);
+``up_proj``/``down_proj`` (Arcee), with xIELU's ``act_fn.alpha_p``/``alpha_n`` (Apertus);
+``c_fc``/``c_proj`` (StarCoder2)."""
+
+
 def dense_mlp(spec: Decoder, intermediate: int | None = None, name: str = "MLP") -> Layer:
     """The gated MLP: ``gate_proj``, ``up_proj``, ``down_proj`` (Phi-3: ``gate_up_proj``)."""
     hidden, inner, bias = spec.hidden, intermediate or spec.intermediate, spec.mlp_bias
-    if spec.packed:
+    kind = spec.mlp_kind
+    if kind in ("up_down", "xielu", "fc"):
+        first, last = ("c_fc", "c_proj") if kind == "fc" else ("up_proj", "down_proj")
+        modules: dict[str, Layer] = {
+            first: pc.Linear(hidden, inner, bias=bias),
+            last: pc.Linear(inner, hidden, bias=bias),
+        }
+        if kind == "xielu":  # transformers' XIELUActivation holds two learned scalars
+            modules["act_fn"] = WithTables({"alpha_p": pc.Parameter(1), "alpha_n": pc.Parameter(1)})
+        else:
+            modules["act_fn"] = pc.SiLU()
+        return named(f"{spec.family}{name}", Net)(modules, [first, "act_fn", last])
+    if spec.sub_norms:  # BitNet: down_proj(ffn_sub_norm(act(gate) * up))
+        return named(f"{spec.family}{name}", SubNormGatedMLP)(
+            {
+                "gate_proj": pc.Linear(hidden, inner, bias=bias),
+                "up_proj": pc.Linear(hidden, inner, bias=bias),
+                "down_proj": pc.Linear(inner, hidden, bias=bias),
+                "act_fn": pc.SiLU(),
+                "ffn_sub_norm": norm(spec, inner),
+            }
+        )
+    if spec.packed or kind == "gate_up":
         return named(f"{spec.family}{name}", PackedGatedMLP)(
             {
                 "gate_up_proj": pc.Linear(hidden, 2 * inner, bias=bias),
@@ -146,6 +216,7 @@ def dense_mlp(spec: Decoder, intermediate: int | None = None, name: str = "MLP")
 def _attention(spec: Decoder, kind: str) -> Layer:
     hidden, heads, kv, dim = spec.hidden, spec.heads, spec.kv_heads, spec.head_dim
     modules: dict[str, Layer] = {}
+    outputs = ["o_proj"]
     if spec.sinks:
         modules["sinks"] = pc.Parameter(heads)
     if spec.packed:
@@ -167,10 +238,24 @@ def _attention(spec: Decoder, kind: str) -> Layer:
         modules["q_norm"] = rms(heads * dim, spec.eps)
         modules["k_norm"] = rms(kv * dim, spec.eps)
         norms = [("q_norm", 1, heads * dim), ("k_norm", 1, kv * dim)]
+    elif spec.qk_norm == "stacked":
+        modules["q_norm"] = norm(spec, (heads, dim))
+        modules["k_norm"] = norm(spec, (kv, dim))
+        norms = [("q_norm", heads, dim), ("k_norm", kv, dim)]
+    elif spec.qk_norm == "per_head":  # StableLM: a LayerNorm without bias for each head
+        for name, count in (("q_layernorm", heads), ("k_layernorm", kv)):
+            each = pc.LayerNorm(dim, eps=spec.eps, bias=False)
+            modules[name] = named(f"{spec.family}LayerNormPerHead", WithTables)(
+                {"norms": stack([(each, count)])}
+            )
+        norms = [("q_layernorm", heads, dim), ("k_layernorm", kv, dim)]
+    if spec.sub_norms:  # BitNet: o_proj(attn_sub_norm(attention))
+        modules["attn_sub_norm"] = norm(spec, hidden)
+        outputs = ["attn_sub_norm", "o_proj"]
     return named(f"{spec.family}Attention", DecoderAttention)(
         modules,
         inputs,
-        ["o_proj"],
+        outputs,
         num_heads=heads,
         num_kv_heads=kv,
         head_dim=dim,
@@ -180,30 +265,56 @@ def _attention(spec: Decoder, kind: str) -> Layer:
     )
 
 
-def _layer(spec: Decoder, attention: Layer, mlp: Layer) -> Layer:
-    width, eps = spec.hidden, spec.eps
-    modules: dict[str, Layer] = {"self_attn": attention, "mlp": mlp}
-    if spec.norms == "post":
-        modules["post_attention_layernorm"] = rms(width, eps)
-        modules["post_feedforward_layernorm"] = rms(width, eps)
-        groups = [["self_attn", "post_attention_layernorm"], ["mlp", "post_feedforward_layernorm"]]
-    elif spec.norms == "sandwich":
-        for name in (
+LAYOUTS: Mapping[str, tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]] = {
+    "pre": (
+        ("input_layernorm", "post_attention_layernorm"),
+        (("input_layernorm", "self_attn"), ("post_attention_layernorm", "mlp")),
+    ),
+    "sandwich": (
+        (
             "input_layernorm",
             "post_attention_layernorm",
             "pre_feedforward_layernorm",
             "post_feedforward_layernorm",
-        ):
-            modules[name] = rms(width, eps)
-        groups = [
-            ["input_layernorm", "self_attn", "post_attention_layernorm"],
-            ["pre_feedforward_layernorm", "mlp", "post_feedforward_layernorm"],
-        ]
-    else:
-        modules["input_layernorm"] = rms(width, eps)
-        modules["post_attention_layernorm"] = rms(width, eps)
-        groups = [["input_layernorm", "self_attn"], ["post_attention_layernorm", "mlp"]]
-    return named(f"{spec.family}DecoderLayer", ResidualNet)(modules, groups)
+        ),
+        (
+            ("input_layernorm", "self_attn", "post_attention_layernorm"),
+            ("pre_feedforward_layernorm", "mlp", "post_feedforward_layernorm"),
+        ),
+    ),
+    "post": (
+        ("post_attention_layernorm", "post_feedforward_layernorm"),
+        (("self_attn", "post_attention_layernorm"), ("mlp", "post_feedforward_layernorm")),
+    ),
+    "parallel": (("input_layernorm",), (("input_layernorm", "self_attn"), ("mlp",))),
+    "glm4": (
+        (
+            "input_layernorm",
+            "post_attention_layernorm",
+            "post_self_attn_layernorm",
+            "post_mlp_layernorm",
+        ),
+        (
+            ("input_layernorm", "self_attn", "post_self_attn_layernorm"),
+            ("post_attention_layernorm", "mlp", "post_mlp_layernorm"),
+        ),
+    ),
+    "apertus": (
+        ("attention_layernorm", "feedforward_layernorm"),
+        (("attention_layernorm", "self_attn"), ("feedforward_layernorm", "mlp")),
+    ),
+}
+"""A decoder layer's norms, in registration order (after ``self_attn`` and ``mlp``), and its
+residual branches: ``"pre"`` (Llama), ``"sandwich"`` (Gemma 2/3), ``"post"`` (OLMo 2),
+``"parallel"`` (Cohere: attention and MLP read one norm), ``"glm4"``, ``"apertus"``."""
+
+
+def _layer(spec: Decoder, attention: Layer, mlp: Layer) -> Layer:
+    modules: dict[str, Layer] = {"self_attn": attention, "mlp": mlp}
+    names, groups = LAYOUTS[spec.norms]
+    for name in names:
+        modules[name] = norm(spec, spec.hidden)
+    return named(f"{spec.family}DecoderLayer", ResidualNet)(modules, [list(g) for g in groups])
 
 
 def base(spec: Decoder) -> Base:
@@ -230,7 +341,7 @@ def base(spec: Decoder) -> Base:
         {
             "embed_tokens": pc.Embedding(spec.vocab, spec.hidden),
             "layers": stack(runs),
-            "norm": rms(spec.hidden, spec.eps),
+            "norm": norm(spec, spec.hidden),
         }
     )
     return Base(model, "model", spec.hidden, spec.vocab, "embed_tokens.weight")

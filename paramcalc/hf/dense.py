@@ -41,10 +41,10 @@ def _window(config: HFConfig, default: int | None, flag: str | None = None) -> i
 
     ``flag`` is Qwen's ``use_sliding_window``, which turns the window off.
     """
-    window = given(config, "sliding_window", default)
     if flag is not None and not config.option(flag, False):
+        config.ignore("sliding_window")  # unused, whatever it holds (Qwen2-MoE writes 0)
         return None
-    return window
+    return given(config, "sliding_window", default)
 
 
 def build_llama(config: HFConfig) -> Layer:
@@ -121,6 +121,7 @@ def _gemma_keys(config: HFConfig) -> None:
         "use_bidirectional_attention",
         "sliding_window_pattern",
         "rope_local_base_freq",
+        "_sliding_window_pattern",  # stored by Gemma3TextConfig; layer_types come from the above
     )
 
 

@@ -32,17 +32,24 @@ __all__ = [
     "build_deepseek_v3",
     "build_gpt_oss",
     "build_mixtral",
+    "build_olmoe",
     "build_qwen2_moe",
     "build_qwen3_moe",
 ]
 
 
-def _experts_count(config: HFConfig, key: str, default: int) -> int:
-    """The routed experts, under ``key`` or its alias (``num_experts``/``num_local_experts``)."""
-    for alias in (key, "num_experts", "num_local_experts", "n_routed_experts"):
-        if alias in config:
-            config.ignore("num_experts", "num_local_experts", "n_routed_experts")
-            return config.size(alias)
+def _experts_count(config: HFConfig, keys: tuple[str, ...], default: int) -> int:
+    """The routed experts: the first of ``keys`` present, as the config class applies them.
+
+    ``keys`` are the family's own key and its ``attribute_map`` alias, the one
+    ``transformers`` keeps when both are given first (Mixtral: ``num_experts``
+    over ``num_local_experts``). A key of another family is not read (so it warns).
+    """
+    for key in keys:
+        if key in config:
+            config.ignore(*keys)
+            return config.size(key)
+    config.ignore(*keys)
     return default
 
 
@@ -85,7 +92,7 @@ def _qwen_kinds(config: HFConfig, layers: int, window: int | None) -> dict[str, 
 def build_mixtral(config: HFConfig) -> Layer:
     """``Mixtral…``: every layer a ``gate`` then 8 fused ``experts``, top 2."""
     hidden = config.size("hidden_size")
-    experts = _experts_count(config, "num_local_experts", 8)
+    experts = _experts_count(config, ("num_experts", "num_local_experts"), 8)
     top_k = _top_k(config, experts, 2)
     inner = config.size("intermediate_size")
     block = named("MixtralSparseMoeBlock", Parallel)(
@@ -96,6 +103,31 @@ def build_mixtral(config: HFConfig) -> Layer:
     )
     return from_config(
         config, "Mixtral", kv_default=8, window=_window(config, None), mlp=lambda index: block
+    )
+
+
+def build_olmoe(config: HFConfig) -> Layer:
+    """``Olmoe…`` (OLMoE): OLMo 2's q/k norms over all heads, a ``gate`` and 64 experts, top 8."""
+    config.ignore("norm_topk_prob", "clip_qkv")
+    hidden = config.size("hidden_size")
+    experts = _experts_count(config, ("num_local_experts", "num_experts"), 64)
+    top_k = _top_k(config, experts, 8)
+    block = named("OlmoeSparseMoeBlock", Parallel)(
+        {
+            "gate": pc.Linear(hidden, experts, bias=False),
+            "experts": Experts(experts, hidden, config.size("intermediate_size"), top_k=top_k),
+        }
+    )
+    bias = config.option("attention_bias", False)
+    return from_config(
+        config,
+        "Olmoe",
+        eps=config.option("rms_norm_eps", 1e-5),
+        qkv_bias=bias,
+        o_bias=bias,
+        qk_norm="full",
+        mlp=lambda index: block,
+        head_classes=generic("Olmoe", ("Model", "ForCausalLM")),
     )
 
 
@@ -111,11 +143,13 @@ class _QwenMoe(NamedTuple):
     spec: Decoder
 
 
-def _qwen_moe(config: HFConfig, family: str, experts: int, top_k: int) -> _QwenMoe:
+def _qwen_moe(
+    config: HFConfig, family: str, experts: int, top_k: int, keys: tuple[str, ...]
+) -> _QwenMoe:
     config.ignore("norm_topk_prob")
     hidden = config.size("hidden_size")
     layers = config.size("num_hidden_layers")
-    count = _experts_count(config, "num_experts", experts)
+    count = _experts_count(config, keys, experts)
     chosen = _top_k(config, count, top_k)
     sparse = _sparse_layers(config, layers)
     window = _window(config, 4096, "use_sliding_window")
@@ -134,7 +168,7 @@ def _qwen_moe(config: HFConfig, family: str, experts: int, top_k: int) -> _QwenM
 
 def build_qwen2_moe(config: HFConfig) -> Layer:
     """``Qwen2Moe…``: routed experts plus a gated shared expert; dense ``mlp_only_layers``."""
-    moe = _qwen_moe(config, "Qwen2Moe", 60, 4)
+    moe = _qwen_moe(config, "Qwen2Moe", 60, 4, ("num_experts",))
     hidden = moe.hidden
     moe_inner = config.size("moe_intermediate_size", 1408)
     shared_inner = config.size("shared_expert_intermediate_size", 5632)
@@ -160,7 +194,7 @@ def build_qwen2_moe(config: HFConfig) -> Layer:
 
 def build_qwen3_moe(config: HFConfig) -> Layer:
     """``Qwen3Moe…``: Qwen3 attention (q/k norms), fused ``experts`` then ``gate``."""
-    moe = _qwen_moe(config, "Qwen3Moe", 128, 8)
+    moe = _qwen_moe(config, "Qwen3Moe", 128, 8, ("num_local_experts", "num_experts"))
     bias = config.option("attention_bias", False)
     block = named("Qwen3MoeSparseMoeBlock", Parallel)(
         {
@@ -210,7 +244,7 @@ def build_deepseek_v3(config: HFConfig) -> Layer:
     hidden = config.size("hidden_size")
     heads = config.size("num_attention_heads")
     layers = config.size("num_hidden_layers")
-    experts = _experts_count(config, "n_routed_experts", 256)
+    experts = _experts_count(config, ("num_local_experts", "n_routed_experts"), 256)
     top_k = _top_k(config, experts, 8)
     first_dense = config.size("first_k_dense_replace", 3, minimum=0)
     moe_inner = config.size("moe_intermediate_size", 2048)
@@ -224,6 +258,7 @@ def build_deepseek_v3(config: HFConfig) -> Layer:
     bias = config.option("attention_bias", False)
     qk = nope + rope
     config.ignore("head_dim")  # transformers sets it to qk_rope_head_dim; no tensor uses it
+    config.ignore("qk_head_dim")  # the attention computes nope + rope itself
     modules: dict[str, Layer] = {}
     if q_rank is None:
         modules["q_proj"] = pc.Linear(hidden, heads * qk, bias=False)
@@ -282,7 +317,7 @@ def build_gpt_oss(config: HFConfig) -> Layer:
     """``GptOss…``: biased attention with sinks, a biased router, experts with biases."""
     config.ignore("swiglu_alpha", "swiglu_limit", "initial_context_length", "experts_per_token")
     hidden = config.size("hidden_size")
-    experts = _experts_count(config, "num_local_experts", 128)
+    experts = _experts_count(config, ("num_experts", "num_local_experts"), 128)
     top_k = _top_k(config, experts, 4)
     bias = config.option("attention_bias", True)
     block = named("GptOssMLP", Parallel)(

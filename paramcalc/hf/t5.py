@@ -221,6 +221,7 @@ def _sizes(config: HFConfig, mt5: bool) -> tuple[_Sizes, int, int]:
     decoder_layers = config.size("num_decoder_layers", layers)
     config.ignore(
         "dropout_rate",
+        "scale_decoder_outputs",  # scales the logits by d_model ** -0.5: no tensor
         "relative_attention_max_distance",
         "classifier_dropout",
         "is_decoder",
@@ -258,12 +259,15 @@ def _t5(config: HFConfig, family: str) -> Layer:
             stacklevel=4,
         )
     name = family + suffix
+    # T5EncoderModel (and the token classifier holding one) builds its stack from the config
+    # itself: `is_decoder: true` gives its encoder blocks cross-attention, as transformers does
+    alone = config.option("is_decoder", False)
 
     def body(prefix: str, decoder: bool) -> dict[str, Layer]:
         shared = f"{prefix}shared.weight"
         modules: dict[str, Layer] = {
             "shared": pc.Embedding(sizes.vocab, sizes.width),
-            "encoder": _stack(family, sizes, layers, False, shared),
+            "encoder": _stack(family, sizes, layers, alone and not decoder, shared),
         }
         if decoder:
             modules["decoder"] = _stack(family, sizes, decoder_layers, True, shared)

@@ -50,6 +50,23 @@ DECODERS = {
     "opt-350m.json": "opt",
     "gpt2.json": "gpt2",
     "gpt_bigcode-santacoder.json": "gpt_bigcode",
+    "granite-3.0-2b-base.json": "granite",
+    "c4ai-command-r-v01.json": "cohere",
+    "c4ai-command-r7b-12-2024.json": "cohere2",
+    "starcoder2-3b.json": "starcoder2",
+    "stablelm-3b-4e1t.json": "stablelm",
+    "olmo-7b-hf.json": "olmo",
+    "glm-4-9b-chat-hf.json": "glm",
+    "glm-4-9b-0414.json": "glm4",
+    "exaone-4.0-32b.json": "exaone4",
+    "ernie-4.5-0.3b-pt.json": "ernie4_5",
+    "smollm3-3b.json": "smollm3",
+    "seed-oss-36b-instruct.json": "seed_oss",
+    "apertus-defaults.json": "apertus",
+    "arcee-defaults.json": "arcee",
+    "helium-defaults.json": "helium",
+    "bitnet-defaults.json": "bitnet",
+    "olmoe-1b-7b-0924.json": "olmoe",
 }
 """Fixture -> the ``transformers.models`` package holding its classes."""
 
