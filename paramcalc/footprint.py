@@ -13,13 +13,14 @@ each convention and its source.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from paramcalc import _check
 from paramcalc._check import shown
 from paramcalc.errors import ConfigError, ConfigTypeError
+from paramcalc.liveset import live_peaks, unique_leaves as _unique_leaves
 from paramcalc.shapes import Shape, as_shape, numel
 
 if TYPE_CHECKING:
@@ -73,6 +74,7 @@ OPTIMIZER_STATES: dict[str, int] = {"sgd": 0, "sgd_momentum": 1, "adam": 2, "ada
 """State tensors per trainable parameter: momentum (1); Adam's two moments (2)."""
 
 _HALF = ("fp16", "bf16")
+_FLOATING = ("fp64", "fp32", "fp16", "bf16")
 
 
 def normalize_dtype(dtype: object) -> str:
@@ -148,22 +150,29 @@ class Memory:
     - ``parameters``: every parameter tensor, trainable or frozen, in ``dtype``;
     - ``buffers``: every buffer, in ``dtype`` (integer buffers in their own);
     - ``input``: one input batch in ``dtype`` (None without an input shape);
-    - ``activations``: the output of every layer for the batch, in ``dtype``:
-      what a forward pass keeps for the backward pass (None without a shape);
+    - ``activations``: what autograd keeps for the backward pass at the end of
+      the forward pass of a training step (the live-set model,
+      :mod:`paramcalc.liveset`; None without a shape or in an integer dtype);
     - ``master_weights``: mixed precision only: an fp32 copy of the trainable
       parameters (0 otherwise);
     - ``gradients``: one gradient per trainable parameter, in ``dtype``;
     - ``optimizer_state``: momentum (SGD with momentum) or the two Adam moments
-      per trainable parameter, fp32 in mixed precision, else in ``dtype``.
+      per trainable parameter, fp32 in mixed precision, else in ``dtype``;
+    - ``autocast``: ``"bf16"``/``"fp16"`` when fp32 weights run under
+      ``torch.autocast`` (None otherwise);
+    - ``inference_peak`` / ``training_peak``: the most bytes alive at once in
+      a no-grad forward and in one optimizer step (second step: the states
+      exist), each at a layer (``inference_at``, ``training_at``) and, for
+      training, in a phase (``training_phase``: forward, backward or step).
 
     The derived totals are :attr:`states`, :attr:`training` and :attr:`inference`.
 
     >>> from paramcalc import Linear
     >>> m = Linear(400, 120).memory((400,), batch_size=2)   # fp32, AdamW
-    >>> m.parameters, m.gradients, m.optimizer_state, m.input, m.activations
+    >>> m.parameters, m.gradients, m.optimizer_state, m.input, m.activations  # the output
     (192480, 192480, 384960, 3200, 960)
-    >>> m.states, m.training, m.inference
-    (769920, 774080, 196640)
+    >>> m.states, m.training, m.inference, m.training_phase
+    (769920, 965616, 196640, 'step')
     """
 
     dtype: str
@@ -177,6 +186,12 @@ class Memory:
     master_weights: int
     gradients: int
     optimizer_state: int
+    autocast: str | None = None
+    inference_peak: int | None = None
+    training_peak: int | None = None
+    training_phase: str | None = None
+    inference_at: str | None = None
+    training_at: str | None = None
 
     @property
     def states(self) -> int:
@@ -191,22 +206,19 @@ class Memory:
 
     @property
     def training(self) -> int | None:
-        """States plus the input batch and the activations kept for the backward pass."""
-        if self.input is None or self.activations is None:
-            return None
-        return self.states + self.input + self.activations
+        """The peak of one training step: the largest live set of its forward, backward and step."""
+        return self.training_peak
 
     @property
     def inference(self) -> int | None:
-        """Weights, buffers, input and every layer's output held at once (an upper bound)."""
-        if self.input is None or self.activations is None:
-            return None
-        return self.parameters + self.buffers + self.input + self.activations
+        """The peak of a no-grad forward: weights, buffers, input, the live activations."""
+        return self.inference_peak
 
     def to_dict(self) -> dict[str, object]:
         """Plain JSON-able data: the fields and the derived totals."""
         return {
             "dtype": self.dtype,
+            "autocast": self.autocast,
             "batch_size": self.batch_size,
             "optimizer": self.optimizer,
             "mixed_precision": self.mixed_precision,
@@ -219,47 +231,11 @@ class Memory:
             "optimizer_state": self.optimizer_state,
             "states": self.states,
             "training": self.training,
+            "training_phase": self.training_phase,
+            "training_at": self.training_at,
             "inference": self.inference,
+            "inference_at": self.inference_at,
         }
-
-
-def _unique_leaves(layer: Layer, seen: set[int]) -> Iterator[tuple[Layer, int]]:
-    """Each leaf layer object once, in order, as ``parameters()`` deduplicates, and its copies.
-
-    A repeated block (``Repeat``) stands for ``n`` distinct deep copies: its
-    leaves come once, with ``n`` copies, whatever ``n`` is.
-    """
-    if not _is_composite(layer):
-        if id(layer) not in seen:
-            seen.add(id(layer))
-            yield layer, 1
-        return
-    if getattr(layer, "distinct_copies", False):  # Repeat: each copy is a distinct deep copy
-        if id(layer) in seen:
-            return
-        seen.add(id(layer))
-        for block, copies in _runs(layer):
-            for leaf, count in _unique_leaves(block, set()):
-                yield leaf, count * copies
-        return
-    for _, child in layer.children():
-        yield from _unique_leaves(child, seen)
-
-
-def _runs(layer: Layer) -> tuple[tuple[Layer, int], ...]:
-    """``(block, copies)`` of a composite of distinct copies (``Repeat``, hf's ``LayerStack``)."""
-    runs: tuple[tuple[Layer, int], ...] | None = getattr(layer, "runs", None)
-    if runs is not None:
-        return tuple(runs)
-    if hasattr(layer, "block") and hasattr(layer, "n"):
-        return ((layer.block, layer.n),)
-    return tuple((child, 1) for _, child in layer.children())
-
-
-def _is_composite(layer: Layer) -> bool:
-    from paramcalc.layer import Composite
-
-    return isinstance(layer, Composite)
 
 
 def parameter_bytes(layer: Layer, dtype: str) -> int:
@@ -292,21 +268,18 @@ def buffer_bytes(layer: Layer, dtype: str) -> int:
 
 def estimate(
     net: Layer,
-    outputs: Iterable[tuple[Shape | None, int]] | None,
     input_shape: Shape | None,
     *,
     batch_size: int,
     dtype: object,
     optimizer: str,
     mixed_precision: bool,
+    autocast: object = None,
 ) -> Memory:
-    """The :class:`Memory` of ``net`` given each leaf visit's output shape and copies.
-
-    :func:`memory` walks the network for ``outputs``; the report passes those
-    of its own rows.
+    """The :class:`Memory` of ``net`` on a batch of ``input_shape`` (None: the states only).
 
     >>> from paramcalc import Linear
-    >>> m = estimate(Linear(4, 2), [((2,), 1)], (4,), batch_size=3, dtype="bf16",
+    >>> m = estimate(Linear(4, 2), (4,), batch_size=3, dtype="bf16",
     ...              optimizer="sgd", mixed_precision=False)
     >>> m.parameters, m.input, m.activations, m.states
     (20, 24, 12, 40)
@@ -322,6 +295,13 @@ def estimate(
             "give dtype='bf16' or dtype='fp16'. "
             f"Received: dtype={shown(dtype)}, mixed_precision=True."
         )
+    low = None if autocast is None else normalize_dtype(autocast)
+    if low is not None and (low not in _HALF or name != "fp32" or mixed_precision):
+        raise ConfigError(
+            "memory: `autocast` runs an fp32 network's ops in 'bf16' or 'fp16' (its weights, "
+            "gradients and optimizer state stay fp32); give dtype='fp32', autocast='bf16'. "
+            f"Received: dtype={dtype!r}, autocast={autocast!r}, mixed_precision={mixed_precision}."
+        )
     state_dtype = "fp32" if mixed_precision else name
     parameters = buffers = master = gradients = state = 0
     for leaf, copies in _unique_leaves(net, set()):
@@ -334,12 +314,17 @@ def estimate(
             if mixed_precision:
                 master += copies * parameter_bytes(leaf, "fp32")
     given = None if input_shape is None else tensor_bytes(numel(input_shape) * batch_size, name)
-    activations = None
-    if outputs is not None and input_shape is not None:
-        activations = 0
-        for output, copies in outputs:
-            if output is not None:
-                activations += copies * tensor_bytes(numel(output) * batch_size, name)
+    peaks = None
+    if input_shape is not None and name in _FLOATING:
+        peaks = live_peaks(
+            net,
+            input_shape,
+            batch_size=batch_size,
+            dtype=name,
+            optimizer=method,
+            mixed_precision=mixed_precision,
+            autocast=low,
+        )
     return Memory(
         dtype=name,
         batch_size=batch_size,
@@ -348,10 +333,16 @@ def estimate(
         parameters=parameters,
         buffers=buffers,
         input=given,
-        activations=activations,
+        activations=None if peaks is None else peaks.saved,
         master_weights=master,
         gradients=gradients,
         optimizer_state=state,
+        autocast=low,
+        inference_peak=None if peaks is None else peaks.inference,
+        training_peak=None if peaks is None else peaks.training,
+        training_phase=None if peaks is None else peaks.training_phase,
+        inference_at=None if peaks is None else peaks.inference_at,
+        training_at=None if peaks is None else peaks.training_at,
     )
 
 
@@ -363,6 +354,7 @@ def memory(
     dtype: object = "float32",
     optimizer: str = "adamw",
     mixed_precision: bool = False,
+    autocast: object = None,
 ) -> Memory:
     """Bytes to store, run and train ``net`` (see :class:`Memory` and ``docs/memory.md``).
 
@@ -371,30 +363,29 @@ def memory(
     ``"sgd_momentum"``, ``"adam"`` or ``"adamw"``. With ``mixed_precision``
     (dtype fp16 or bf16) the trainer keeps fp32 master weights and fp32
     optimizer state, ZeRO's 2 + 2 + 12 bytes per parameter for Adam.
+    ``autocast="bf16"`` (with fp32 ``dtype``): fp32 weights, gradients and
+    states, each op in the dtype of torch's autocast lists.
 
     >>> from paramcalc import Conv2d, Flatten, Linear, MaxPool, Sequential
     >>> lenet = Sequential(Conv2d(1, 6, 5), MaxPool(2), Conv2d(6, 16, 5), MaxPool(2),
     ...                    Flatten(), Linear(400, 120), Linear(120, 84), Linear(84, 10))
     >>> m = memory(lenet, (1, 32, 32))
     >>> m.parameters, m.activations, m.states
-    (246824, 33976, 987296)
+    (246824, 44984, 987296)
     """
-    from paramcalc.walk import Walk
-
     shape = None if input_shape is None else as_shape(input_shape)
-    outputs = None
-    if shape is not None:
-        walk = Walk(record=True)
-        walk.visit("", net, shape)
-        outputs = [(row.output_shape, row.copies) for row in walk.rows if row.leaf]
+    if shape is not None:  # the walk's located errors, as the report raises them
+        from paramcalc.walk import Walk
+
+        Walk().visit("", net, shape)
     return estimate(
         net,
-        outputs,
         shape,
         batch_size=batch_size,
         dtype=dtype,
         optimizer=optimizer,
         mixed_precision=mixed_precision,
+        autocast=autocast,
     )
 
 

@@ -95,6 +95,9 @@ class Residual(Composite):
     paramcalc.errors.ShapeError: Residual adds the block's output (8, 30, 30) to the shortcut's ...
     """
 
+    merge: ClassVar[str] = "add"
+    """The input lives until the sum, a new tensor, is made (:mod:`paramcalc.liveset`)."""
+
     block: Entries = field(default=())
     shortcut: Entries = field(default=())
 

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Protocol, TypeVar
 from paramcalc import _check
 from paramcalc._once import once as _once
 from paramcalc._repr import call_repr, field_values
+from paramcalc.lifetime import SAVES_INPUT, Keeps
 from paramcalc.seam import upward
 from paramcalc.shapes import Shape, as_shape
 
@@ -151,6 +152,10 @@ class Layer:
         KV-cache planning adds them up over a network.
         """
         return ()
+
+    def keeps(self, shape: Shape, output: Shape) -> Keeps:
+        """What one run allocates and autograd keeps (:class:`paramcalc.lifetime.Keeps`)."""
+        return SAVES_INPUT
 
     def buffer_dtype(self, name: str) -> str | None:
         """The fixed dtype of buffer ``name`` (``"int64"``), or None to follow the model's.
@@ -361,14 +366,8 @@ class Layer:
         ``dtype``, ``optimizer`` and ``mixed_precision`` set the memory figures
         (see :func:`paramcalc.memory`).
         """
-        return upward("build_report")(
-            self,
-            input_shape,
-            batch_size=batch_size,
-            dtype=dtype,
-            optimizer=optimizer,
-            mixed_precision=mixed_precision,
-        )
+        options = {"batch_size": batch_size, "dtype": dtype, "optimizer": optimizer}
+        return upward("build_report")(self, input_shape, mixed_precision=mixed_precision, **options)
 
     def memory(
         self,
@@ -385,14 +384,8 @@ class Layer:
         >>> Linear(400, 120).memory(dtype="bf16").parameters  # 48,120 × 2 bytes
         96240
         """
-        return upward("memory")(
-            self,
-            input_shape,
-            batch_size=batch_size,
-            dtype=dtype,
-            optimizer=optimizer,
-            mixed_precision=mixed_precision,
-        )
+        options = {"batch_size": batch_size, "dtype": dtype, "optimizer": optimizer}
+        return upward("memory")(self, input_shape, mixed_precision=mixed_precision, **options)
 
     def kv_cache_bytes(
         self, context: int, batch: int = 1, dtype: object = "bfloat16", *, encoder_tokens: int = 0

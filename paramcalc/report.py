@@ -7,7 +7,7 @@
 >>> report.params, report.trainable, report.non_trainable, report.macs
 (58284, 58284, 0, 58080)
 >>> report.param_bytes, report.activation_bytes, report.elementwise  # fp32 by default
-(233136, 1296, 324)
+(233136, 816, 324)
 """
 
 from __future__ import annotations
@@ -161,7 +161,7 @@ class Report:
 
     @property
     def activation_bytes(self) -> int | None:
-        """Bytes of every layer's output for the batch (None without an input shape)."""
+        """Activations alive after a training forward (:attr:`Memory.activations`)."""
         return None if self.memory is None else self.memory.activations
 
     root: Layer | None = field(default=None, repr=False, compare=False)
@@ -351,7 +351,6 @@ def build_report(
     rows = _with_bytes(walk.rows, batch_size, name)
     memory = estimate(
         layer,
-        [(row.output_shape, row.copies) for row in rows if row.leaf],
         shape,
         batch_size=batch_size,
         dtype=name,

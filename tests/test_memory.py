@@ -98,31 +98,40 @@ class TestDtypes:
         # Linear(3, 1): weight 3 elements → ceil(3/2) = 2 bytes, bias 1 → 1 byte; 3, not ceil(4/2)=2
         assert pc.Linear(3, 1).memory(dtype="int4").parameters == 3
         assert tensor_bytes(7, "int4") == 4
-        # activations: the (5,)-shaped output of Linear(3, 5) at batch 3 is one tensor of 15
+        # a storage dtype that is not a compute dtype: no live set, never a made-up one
         m = pc.Linear(3, 5).memory((3,), batch_size=3, dtype="int4")
-        assert m.activations == 8  # ceil(15/2)
+        assert (m.activations, m.training, m.inference) == (None, None, None)
         assert m.input == 5  # 3·3 = 9 elements → ceil(9/2)
 
 
 class TestGolden:
     def test_lenet_fp32_adamw(self) -> None:
-        """The seed's LeNet in fp32, batch 1, AdamW, against the hand table of docs/memory.md."""
+        """The seed's LeNet in fp32, batch 1, AdamW, against the hand table of docs/memory.md.
+
+        Saved for backward (torch's derivatives.yaml): each max pool its input and
+        int64 indices, each conv and Linear its input (the first conv's is the
+        input batch, counted apart). The CPU allocation trace
+        (tests/golden/plan/trace_vision.json) measures the inference peak exactly.
+        """
         m = memory(lenet(), (1, 32, 32))
         assert m.parameters == 61706 * 4 == 246824
         assert m.buffers == 0
         assert m.input == 1 * 32 * 32 * 4 == 4096
-        outputs = 6 * 28 * 28 + 6 * 14 * 14 + 16 * 10 * 10 + 16 * 5 * 5 + 400 + 120 + 84 + 10
-        assert outputs == 8494
-        assert m.activations == outputs * 4 == 33976
+        saved = 4 * (4704 + 1176 + 1600 + 400 + 120 + 84) + 8 * (1176 + 400)
+        assert m.activations == saved + 4 * 10 == 44984  # and the output
         assert m.gradients == 246824
         assert m.optimizer_state == 2 * 246824 == 493648
         assert m.master_weights == 0
         assert m.states == 16 * 61706 == 987296
-        assert m.training == 987296 + 4096 + 33976 == 1025368
-        assert m.inference == 246824 + 4096 + 33976
+        # the step: weights, states, input, int64 targets, gradients, foreach sqrt scratch
+        assert m.training == 246824 + 493648 + 4096 + 8 + 246824 + 246824 == 1238224
+        assert m.training_phase == "step"
+        # the first max pool: its input, output and int64 indices alive at once
+        assert m.inference == 246824 + 4096 + 4 * (4704 + 1176) + 8 * 1176 == 283848
+        assert m.inference_at == "1"
 
     def test_lenet_mixed_bf16_batch_64(self) -> None:
-        """Mixed bf16: 2 + 4 + 2 + 8 bytes a parameter; batch parts at 2 bytes an element."""
+        """Mixed bf16: 2 + 4 + 2 + 8 bytes a parameter; activations at 2 bytes, indices at 8."""
         m = memory(lenet(), (1, 32, 32), batch_size=64, dtype="bf16", mixed_precision=True)
         assert (m.parameters, m.master_weights, m.gradients, m.optimizer_state) == (
             61706 * 2,
@@ -131,8 +140,8 @@ class TestGolden:
             61706 * 8,
         )
         assert m.input == 64 * 1024 * 2 == 131072
-        assert m.activations == 64 * 8494 * 2 == 1087232
-        assert m.training == 16 * 61706 + 131072 + 1087232 == 2205600
+        saved = 64 * (2 * (4704 + 1176 + 1600 + 400 + 120 + 84 + 10) + 8 * (1176 + 400))
+        assert m.activations == saved == 1842944
 
     def test_llama2_7b(self) -> None:
         """Llama-2-7B's 6,738,415,616 parameters: 13,476,831,232 bytes in bf16, 16 B/param AdamW."""
@@ -220,11 +229,11 @@ class TestRules:
         assert m.states == 20 * 16 + m.buffers
 
     def test_shared_layer_counts_once(self) -> None:
-        """A layer used twice stores its weights once, but its output twice."""
+        """A layer used twice stores its weights once, but saves each input it reads."""
         fc = pc.Linear(8, 8)
         m = pc.Sequential(fc, fc).memory((8,))
         assert m.parameters == 72 * 4
-        assert m.activations == 2 * 8 * 4
+        assert m.activations == 2 * 8 * 4  # the second use's input, the output
 
     def test_without_input_shape(self) -> None:
         """No input shape: the batch-dependent figures are None, never a silent 0."""
@@ -263,7 +272,8 @@ class TestRules:
     def test_to_dict_has_totals(self) -> None:
         """to_dict carries the fields and the derived totals."""
         data = memory(lenet(), (1, 32, 32)).to_dict()
-        assert data["training"] == 1025368
+        assert data["training"] == 1238224
+        assert data["inference"] == 283848
         assert data["dtype"] == "fp32"
 
 
@@ -286,7 +296,7 @@ def test_invariants(widths: list[int], frozen: list[bool], batch: int, dtype: st
     assert m is not None
     leaves = report.leaves()
     assert m.parameters == report.param_bytes == sum(r.param_bytes for r in leaves)
-    assert m.activations == report.activation_bytes == sum(r.activation_bytes or 0 for r in leaves)
+    assert m.activations == report.activation_bytes
     per_tensor = [tensor_bytes(n, dtype) for _, s in net.named_parameters() for n in [_numel(s)]]
     assert m.parameters == sum(per_tensor)
     if dtype not in ("int4",):
@@ -294,7 +304,27 @@ def test_invariants(widths: list[int], frozen: list[bool], batch: int, dtype: st
         assert m.parameters == net.params() * bytes_
         assert m.gradients == net.trainable_params() * bytes_
         assert m.optimizer_state == 2 * net.trainable_params() * bytes_
-        assert m.activations == batch * sum(widths[1:]) * 2 * bytes_
+    if dtype in ("fp32", "bf16", "fp16", "fp64"):
+        assert m.activations == batch * bytes_ * _saved(widths, frozen)
+    else:
+        assert m.activations is None
+
+
+def _saved(widths: list[int], frozen: list[bool]) -> int:
+    """Elements alive after the forward of Linear/ReLU pairs (derivatives.yaml): the input apart.
+
+    A trained Linear keeps its input (its weight's gradient reads it); a frozen
+    one keeps nothing. A ReLU keeps its output when a gradient flows through it.
+    """
+    kept, grad = 0, False
+    for index, width in enumerate(widths[1:]):
+        # a trained Linear keeps its input: the previous ReLU's output, unless kept already
+        if not frozen[index] and index and not grad:
+            kept += widths[index]
+        grad = grad or not frozen[index]
+        if grad:
+            kept += width  # ReLU(x): threshold_backward(grad, result)
+    return kept if grad else kept + widths[-1]  # the output, kept or not
 
 
 def _numel(shape: Shape) -> int:

@@ -7,20 +7,44 @@ are torch's, counting the batch as dim 0, as in ``Flatten``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from paramcalc import _check
 from paramcalc.errors import ConfigError, ShapeError
 from paramcalc.layer import Layer
 from paramcalc.layers._dims import sample_dim, torch_dim
+from paramcalc.lifetime import Keeps
 from paramcalc.shapes import Shape, numel
 
 
 class _Elementwise(Layer):
     """An element-wise activation: 1 FLOP per element (docs/flops.md)."""
 
+    saves: ClassVar[str] = "input"
+    """What its backward formula reads (``derivatives.yaml``): ``"input"`` or ``"output"``."""
+
     def count_elementwise(self, shape: Shape, output: Shape) -> int:
         """One per element (DeepSpeed's and ptflops' activation count)."""
         return numel(output)
+
+    def keeps(self, shape: Shape, output: Shape) -> Keeps:
+        """The input (``"input"``) or the output (``"output"``); in place, the input's storage.
+
+        An in-place op whose formula reads its input keeps a copy of it
+        (autograd's ``original_self``), unless torch writes an in-place
+        formula reading the result (``inplace_saves_output``).
+        """
+        inplace = bool(getattr(self, "inplace", False))
+        out = self.saves == "output" or (inplace and self.inplace_saves_output)
+        return Keeps(
+            saves_input=not out,
+            saves_output=out,
+            new_output=not inplace,
+            clone_input=inplace and not out,
+        )
+
+    inplace_saves_output: ClassVar[bool] = False
+    """``relu_``, ``hardtanh_``, ``leaky_relu_``, ``elu_``: formulas of the result."""
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -41,6 +65,9 @@ class ReLU(_Inplace):
     (0, (6, 28, 28))
     """
 
+    saves = "output"
+    inplace_saves_output = True
+
 
 class ReLU6(_Inplace):
     """``min(max(0, x), 6)``; mirrors ``torch.nn.ReLU6``.
@@ -56,6 +83,8 @@ class SELU(_Inplace):
     >>> SELU().output_shape((10,))
     (10,)
     """
+
+    inplace_saves_output = True
 
 
 class SiLU(_Inplace):
@@ -97,6 +126,8 @@ class Sigmoid(_Elementwise):
     (10,)
     """
 
+    saves = "output"
+
 
 class Tanh(_Elementwise):
     """``tanh(x)``; mirrors ``torch.nn.Tanh``.
@@ -104,6 +135,8 @@ class Tanh(_Elementwise):
     >>> Tanh().output_shape((10,))
     (10,)
     """
+
+    saves = "output"
 
 
 class LogSigmoid(_Elementwise):
@@ -208,6 +241,8 @@ class LeakyReLU(_Elementwise):
     (64, 16, 16)
     """
 
+    inplace_saves_output = True
+
     negative_slope: float = 1e-2
     inplace: bool = False
 
@@ -224,6 +259,8 @@ class ELU(_Elementwise):
     >>> ELU(alpha=0.5).output_shape((10,))
     (10,)
     """
+
+    inplace_saves_output = True
 
     alpha: float = 1.0
     inplace: bool = False
@@ -413,6 +450,10 @@ class _SoftmaxBase(Layer):
         if self.dim is not None:
             torch_dim(self.dim, shape)
         return shape
+
+    def keeps(self, shape: Shape, output: Shape) -> Keeps:
+        """Its output (``_softmax_backward_data(grad, result)``), in fp32 under autocast."""
+        return Keeps(saves_input=False, saves_output=True, autocast="fp32")
 
     def count_elementwise(self, shape: Shape, output: Shape) -> int:
         """5 per element: max, subtract, exp, sum, divide (log-softmax: subtract)."""

@@ -17,6 +17,7 @@ from paramcalc.layers._pool import (
     _check_pool_rank,
     _tuples,
 )
+from paramcalc.lifetime import NOTHING, SAVES_INPUT, Keeps
 from paramcalc.shapes import Shape, numel
 
 
@@ -57,6 +58,14 @@ class _AdaptivePoolNd(Layer):
                 continue
             _check.integer(name, "output_size", item, minimum=1)
         return items
+
+    def keeps(self, shape: Shape, output: Shape) -> Keeps:
+        """Max: the input and int64 indices; a mean to ones keeps nothing; else the input."""
+        if self.maximum:
+            return Keeps(saved=((numel(output), "int64"),))
+        if self.mean_shortcut and all(size == 1 for size in output[-self.dims :]):
+            return NOTHING
+        return SAVES_INPUT
 
     def infer_shape(self, shape: Shape) -> Shape:
         n = self.dims

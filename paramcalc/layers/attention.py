@@ -44,7 +44,8 @@ from paramcalc import _check
 from paramcalc.errors import ConfigError, ShapeError
 from paramcalc.formula import Expr, Formula, num, product, total
 from paramcalc.layer import Layer
-from paramcalc.shapes import Shape
+from paramcalc.lifetime import Keeps
+from paramcalc.shapes import Shape, numel
 
 
 def check_probability(layer: str, name: str, value: object) -> float:
@@ -133,6 +134,23 @@ class MultiheadAttention(Layer):
     def value_dim(self) -> int:
         """``vdim`` as an int (torch resolves ``None`` to ``embed_dim``)."""
         return self.embed_dim if self.vdim is None else self.vdim
+
+    def keeps(self, shape: Shape, output: Shape) -> Keeps:
+        """Self-attention as ``F.multi_head_attention_forward`` runs it without weights.
+
+        Kept: the input (the packed in-projection's), the contiguous ``q|k|v``
+        (``_in_projection_packed``'s copy, which sdpa reads), sdpa's output and
+        fp32 log-sum-exp per head and position, and the output's contiguous
+        copy that ``out_proj`` reads; the projection before its copy is scratch.
+        """
+        length, width = numel(shape[:-1]), self.embed_dim
+        like = (
+            (3 * length * width, "like"),
+            (length * width, "like"),
+            (length * width, "like"),
+            (self.num_heads * length, "fp32"),
+        )
+        return Keeps(saved=like, autocast="low", scratch=3 * length * width)
 
     def parameter_shapes(self) -> tuple[tuple[str, Shape], ...]:
         e = self.embed_dim

@@ -17,6 +17,7 @@ from paramcalc.layers._spatial import (
     check_rank,
     check_window,
 )
+from paramcalc.lifetime import Keeps
 from paramcalc.shapes import Shape, as_shape, conv_length, numel
 
 if TYPE_CHECKING:
@@ -100,6 +101,10 @@ class _ConvNd(Layer):
     def parameter_shapes(self) -> tuple[tuple[str, Shape], ...]:
         weight = ("weight", (self.out_channels, self.in_channels // self.groups, *self.kernel))
         return (weight, ("bias", (self.out_channels,))) if self.bias else (weight,)
+
+    def keeps(self, shape: Shape, output: Shape) -> Keeps:
+        """Its input (the weight's gradient reads it); 16-bit under autocast."""
+        return Keeps(autocast="low")
 
     def infer_shape(self, shape: Shape) -> Shape:
         check_rank(shape, self.dims)
@@ -297,6 +302,10 @@ class _ConvTransposeNd(Layer):
                     f"positions before the padding removes {2 * pad} (input shape {shape})"
                 )
         return (self.out_channels, *outputs)
+
+    def keeps(self, shape: Shape, output: Shape) -> Keeps:
+        """Its input (the weight's gradient reads it); 16-bit under autocast."""
+        return Keeps(autocast="low")
 
     def infer_shape(self, shape: Shape) -> Shape:
         check_rank(shape, self.dims)

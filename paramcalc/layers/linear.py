@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from paramcalc import _check
 from paramcalc.errors import ShapeError
 from paramcalc.layer import Layer
+from paramcalc.lifetime import VIEW, Keeps
 from paramcalc.shapes import Shape, numel
 
 if TYPE_CHECKING:
@@ -44,6 +45,10 @@ class Linear(Layer):
     def parameter_shapes(self) -> tuple[tuple[str, Shape], ...]:
         weight = ("weight", (self.out_features, self.in_features))
         return (weight, ("bias", (self.out_features,))) if self.bias else (weight,)
+
+    def keeps(self, shape: Shape, output: Shape) -> Keeps:
+        """Its input (the weight's gradient reads it); 16-bit under autocast."""
+        return Keeps(autocast="low")
 
     def infer_shape(self, shape: Shape) -> Shape:
         if not shape:
@@ -114,6 +119,10 @@ class Bilinear(Layer):
         weight = ("weight", (self.out_features, self.in1_features, self.in2_features))
         return (weight, ("bias", (self.out_features,))) if self.bias else (weight,)
 
+    def keeps(self, shape: Shape, output: Shape) -> Keeps:
+        """Its input (the weight's gradient reads it); 16-bit under autocast."""
+        return Keeps(autocast="low")
+
     def infer_shape(self, shape: Shape) -> Shape:
         if not shape or shape[-1] != self.in1_features:
             raise ShapeError(
@@ -146,3 +155,7 @@ class Identity(Layer):
     >>> Identity().output_shape((3, 4))
     (3, 4)
     """
+
+    def keeps(self, shape: Shape, output: Shape) -> Keeps:
+        """The input itself: nothing allocated, nothing kept."""
+        return VIEW

@@ -26,6 +26,7 @@ from typing import Any, ClassVar, cast
 from paramcalc import _check
 from paramcalc.errors import ConfigError, ConfigTypeError, ShapeError
 from paramcalc.layer import Layer
+from paramcalc.lifetime import Keeps
 from paramcalc.shapes import Shape, numel
 
 
@@ -115,6 +116,10 @@ class _BatchNorm(_NormBase):
         """Inference: 2 per element with ``affine`` (scale, shift), 1 without (DeepSpeed)."""
         return numel(output) * (2 if self.affine else 1)
 
+    def keeps(self, shape: Shape, output: Shape) -> Keeps:
+        """Its input and two fp32 statistics per channel (``save_mean``, ``save_invstd``)."""
+        return Keeps(per_batch=((self.num_features, "fp32"), (self.num_features, "fp32")))
+
 
 class BatchNorm1d(_BatchNorm):
     """Batch normalization over ``(C,)`` or ``(C, L)``; mirrors ``torch.nn.BatchNorm1d``.
@@ -177,6 +182,10 @@ class _InstanceNorm(_NormBase):
     momentum: float | None = 0.1
     affine: bool = False
     track_running_stats: bool = False
+
+    def keeps(self, shape: Shape, output: Shape) -> Keeps:
+        """Its input and fp32 statistics per sample and channel (``(1, N·C, …)``)."""
+        return Keeps(saved=((2 * shape[0], "fp32"),))
 
     def infer_shape(self, shape: Shape) -> Shape:
         if len(shape) != self.dims + 1:
@@ -302,6 +311,13 @@ class LayerNorm(Layer):
         """5 per element with ``elementwise_affine``, 4 without (DeepSpeed's LayerNorm)."""
         return numel(output) * (5 if self.elementwise_affine else 4)
 
+    def keeps(self, shape: Shape, output: Shape) -> Keeps:
+        """Its input, fp32 mean and inverse deviation per row; fp32 under autocast."""
+        normalized = self.normalized_shape
+        width = normalized if isinstance(normalized, int) else numel(tuple(normalized))
+        rows = numel(shape) // max(width, 1)
+        return Keeps(saved=((2 * rows, "fp32"),), autocast="fp32")
+
     def infer_shape(self, shape: Shape) -> Shape:
         _check_trailing(cast(tuple[int, ...], self.normalized_shape), shape)
         return shape
@@ -388,6 +404,10 @@ class GroupNorm(Layer):
     def count_elementwise(self, shape: Shape, output: Shape) -> int:
         """5 per element with ``affine``, 4 without (DeepSpeed's and fvcore's norms)."""
         return numel(output) * (5 if self.affine else 4)
+
+    def keeps(self, shape: Shape, output: Shape) -> Keeps:
+        """Its input, fp32 mean and inverse deviation per group; fp32 under autocast."""
+        return Keeps(saved=((2 * self.num_groups, "fp32"),), autocast="fp32")
 
     def infer_shape(self, shape: Shape) -> Shape:
         if not shape:

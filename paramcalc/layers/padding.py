@@ -18,6 +18,7 @@ from paramcalc import _check
 from paramcalc.errors import ShapeError
 from paramcalc.layer import Layer
 from paramcalc.layers._dims import drop_batch
+from paramcalc.lifetime import NOTHING, Keeps
 from paramcalc.shapes import Shape
 
 
@@ -149,6 +150,10 @@ def _circular_problem(length: int, before: int, after: int) -> str:
 @dataclass(frozen=True, repr=False, eq=False)
 class _ConstantPadNd(_PadNd):
     """Constant padding with ``value`` (torch's ``_ConstantPadNd``)."""
+
+    def keeps(self, shape: Shape, output: Shape) -> Keeps:
+        """A new output; ``constant_pad_nd``'s backward reads no tensor."""
+        return NOTHING
 
     value: float
 

@@ -22,6 +22,7 @@ from paramcalc.layers._pool import (
     _tuples,
     _window,
 )
+from paramcalc.lifetime import Keeps
 from paramcalc.shapes import Shape, numel
 
 
@@ -51,6 +52,10 @@ class _MaxPoolNd(Layer):
         _check.boolean(name, "return_indices", self.return_indices)
         _check.boolean(name, "ceil_mode", self.ceil_mode)
         _check_half_kernel(name, padding, kernel)
+
+    def keeps(self, shape: Shape, output: Shape) -> Keeps:
+        """Its input and the int64 argmax of each output (``max_pool2d_with_indices``)."""
+        return Keeps(saved=((numel(output), "int64"),))
 
     def infer_shape(self, shape: Shape) -> Shape:
         n = self.dims

@@ -15,6 +15,7 @@ from paramcalc import _check
 from paramcalc.errors import ConfigError, ConfigTypeError, ShapeError
 from paramcalc.layer import Layer
 from paramcalc.layers._dims import drop_batch, sample_dim
+from paramcalc.lifetime import VIEW, Keeps
 from paramcalc.shapes import Shape, conv_length, numel
 
 
@@ -44,6 +45,10 @@ class Flatten(Layer):
                 "use start_dim >= 1. "
                 f"Received: start_dim={self.start_dim}, end_dim={self.end_dim}."
             )
+
+    def keeps(self, shape: Shape, output: Shape) -> Keeps:
+        """A view of the input."""
+        return VIEW
 
     def infer_shape(self, shape: Shape) -> Shape:
         rank = len(shape) + 1  # torch's rank, with the batch dimension
@@ -100,6 +105,10 @@ class Unflatten(Layer):
                 f"at most one of them -1. Received: unflattened_size={sizes!r}."
             )
 
+    def keeps(self, shape: Shape, output: Shape) -> Keeps:
+        """A view of the input."""
+        return VIEW
+
     def infer_shape(self, shape: Shape) -> Shape:
         axis = sample_dim(self.dim, shape, "Unflatten")
         size, sizes = shape[axis], self.unflattened_size
@@ -137,6 +146,20 @@ class _DropoutNd(Layer):
         if not 0 <= self.p <= 1:
             raise ConfigError(f"{name}: `p` must be between 0 and 1. Received: p={self.p!r}.")
         _check.boolean(name, "inplace", self.inplace)
+
+    def keeps(self, shape: Shape, output: Shape) -> Keeps:
+        """In training, its mask; with p = 0 or in eval, the input itself.
+
+        The mask is bool (CUDA's fused ``native_dropout``), or in place in the
+        compute dtype (``dropout_``: ``input.mul_(noise)``).
+        """
+        if not self.p:
+            return VIEW
+        if self.inplace:
+            return Keeps(
+                saves_input=False, new_output=False, saved=((numel(shape), "like"),), eval_view=True
+            )
+        return Keeps(saves_input=False, saved=((numel(shape), "int8"),), eval_view=True)
 
     def infer_shape(self, shape: Shape) -> Shape:
         low, high = self.ranks
@@ -457,6 +480,10 @@ class _Interpolate(Layer):
                 f"linear, bilinear, bicubic, trilinear. Received: mode={mode!r}, "
                 f"align_corners={align_corners!r}."
             )
+
+    def keeps(self, shape: Shape, output: Shape) -> Keeps:
+        """A new output; the backward reads only sizes; fp32 under autocast."""
+        return Keeps(saves_input=False, autocast="fp32")
 
     def infer_shape(self, shape: Shape) -> Shape:
         mode = self.settings()[0]

@@ -23,9 +23,9 @@ Cells are escaped, so a layer name holding ``|``, ``*`` or ``<`` stays text.
 - Parameter memory: **188,824 B** (184.40 KiB), fp32
 - Buffer memory: **0 B**
 - Input memory: **4,096 B** (4.00 KiB)
-- Activation memory: **37,672 B** (36.79 KiB) (every layer's output)
-- Training memory (adamw, fp32): **797,064 B** (778.38 KiB)
-  - = weights 188,824 + gradients 188,824 + optimizer state 377,648 + ...
+- Inference peak: **211,776 B** (206.81 KiB) (no-grad forward, peak at 2)
+- Training peak (adamw, fp32): **948,224 B** (926.00 KiB) in the step at optimizer
+  - = weights 188,824 + optimizer state 377,648 + input 4,096 + ...
 """
 
 from __future__ import annotations

@@ -327,28 +327,46 @@ def _bytes(value: int) -> str:
 
 
 def _memory_lines(report: Report) -> list[tuple[str, str]]:
-    """Storage, activations and the training estimate (see docs/memory.md)."""
+    """Storage and the live-set peaks of inference and training (see docs/memory.md).
+
+    A report with a training plan sizes training there: no second figure here.
+    """
     memory = report.memory
     if memory is None:
         return []
+    precision = memory.dtype
+    if memory.mixed_precision:
+        precision = f"mixed {memory.dtype}/fp32"
+    elif memory.autocast:
+        precision = f"fp32, autocast {memory.autocast}"
     lines = [
         ("Parameter memory", f"{_bytes(memory.parameters)}, {memory.dtype}"),
         ("Buffer memory", _bytes(memory.buffers)),
     ]
-    if memory.input is not None and memory.activations is not None:
+    if memory.input is not None:
         lines.append(("Input memory", _bytes(memory.input)))
-        lines.append(("Activation memory", f"{_bytes(memory.activations)} (every layer's output)"))
+    if memory.inference is not None:
+        where = f" (no-grad forward, peak at {memory.inference_at})"
+        lines.append(("Inference peak", _bytes(memory.inference) + where))
     if any(plan.key == "training" for plan in report.plans):
         return lines  # the training plan below sizes training: no second, simpler figure
-    mode = f"mixed {memory.dtype}/fp32" if memory.mixed_precision else memory.dtype
-    parts = [("weights", memory.parameters), ("master weights", memory.master_weights)]
-    parts += [("gradients", memory.gradients), ("optimizer state", memory.optimizer_state)]
-    parts += [("buffers", memory.buffers)]
-    if memory.training is not None and memory.input is not None:
-        parts += [("input", memory.input), ("activations", memory.activations or 0)]
-        total, label = memory.training, "Training memory"
-    else:
-        total, label = memory.states, "Training states"
-    shown = " + ".join(f"{name} {count(value)}" for name, value in parts if value)
-    lines.append((f"{label} ({memory.optimizer}, {mode})", f"{_bytes(total)} = {shown or 0}"))
+    label = f"Training peak ({memory.optimizer}, {precision})"
+    if memory.training is None:
+        parts = [("weights", memory.parameters), ("master weights", memory.master_weights)]
+        parts += [("gradients", memory.gradients), ("optimizer state", memory.optimizer_state)]
+        parts += [("buffers", memory.buffers)]
+        shown = " + ".join(f"{name} {count(value)}" for name, value in parts if value)
+        states = f"Training states ({memory.optimizer}, {precision})"
+        return [*lines, (states, f"{_bytes(memory.states)} = {shown or 0}")]
+    fixed = [("weights", memory.parameters), ("master weights", memory.master_weights)]
+    fixed += [("optimizer state", memory.optimizer_state), ("buffers", memory.buffers)]
+    fixed += [("input", memory.input or 0)]
+    rest = memory.training - sum(value for _, value in fixed)
+    phase = memory.training_phase or ""
+    what = (
+        "gradients, step scratch, targets" if phase == "step" else "activations, gradients, targets"
+    )
+    shown = " + ".join(f"{name} {count(value)}" for name, value in [*fixed, (what, rest)] if value)
+    where = f" in the {phase} at {memory.training_at}"
+    lines.append((label, f"{_bytes(memory.training)}{where} = {shown}"))
     return lines

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from paramcalc import _check
 from paramcalc._repr import indent as _indent
 from paramcalc.children import check_entry as _check_entry
 from paramcalc.errors import ConfigError, ShapeError
 from paramcalc.layer import Composite, Layer, Visit
+from paramcalc.lifetime import NOTHING, VIEW, Keeps
 from paramcalc.shapes import Shape, numel
 
 if TYPE_CHECKING:
@@ -110,6 +111,10 @@ class Pooled(Layer):
     (1280,)
     """
 
+    def keeps(self, shape: Shape, output: Shape) -> Keeps:
+        """A new output (a mean: its backward reads no tensor), then a view."""
+        return NOTHING
+
     def infer_shape(self, shape: Shape) -> Shape:
         if len(shape) != 3:
             raise ShapeError(f"expects a (C, H, W) input but receives {shape}")
@@ -132,6 +137,10 @@ class StochasticDepth(Layer):
     p: float = 0.0
     mode: str = "row"
 
+    def keeps(self, shape: Shape, output: Shape) -> Keeps:
+        """In training ``input * noise``, a new tensor; in eval the input."""
+        return Keeps(saves_input=False, eval_view=True) if self.p else VIEW
+
     def __post_init__(self) -> None:
         super().__post_init__()
         _check.real("StochasticDepth", "p", self.p, minimum=0)
@@ -150,6 +159,10 @@ class Conv1D(Layer):
 
     nf: int
     nx: int
+
+    def keeps(self, shape: Shape, output: Shape) -> Keeps:
+        """Its input (``addmm``); 16-bit under autocast."""
+        return Keeps(autocast="low")
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -219,6 +232,9 @@ class ResidualNet(Net):
     ``(("ln_1", "attn"), ("ln_2", "mlp"))``; each branch's output must have
     its input's shape.
     """
+
+    merge: ClassVar[str] = "steps"
+    """Each group's output is added to the running input (:mod:`paramcalc.liveset`)."""
 
     groups: tuple[tuple[Step, ...], ...] = field(default=())
 
@@ -351,6 +367,10 @@ class FirstToken(Layer):
     (768,)
     """
 
+    def keeps(self, shape: Shape, output: Shape) -> Keeps:
+        """A view (``hidden[:, 0]``)."""
+        return VIEW
+
     def infer_shape(self, shape: Shape) -> Shape:
         if len(shape) != 2:
             raise ShapeError(f"expects a (L, E) sequence but receives {shape}")
@@ -366,6 +386,10 @@ class Tokens(Layer):
     >>> Tokens(1).output_shape((768, 14, 14))
     (197, 768)
     """
+
+    def keeps(self, shape: Shape, output: Shape) -> Keeps:
+        """A new tensor (``torch.cat`` with the class token); cat's backward reads none."""
+        return NOTHING
 
     extra: int = 0
 
@@ -386,6 +410,10 @@ class Permute(Layer):
     >>> Permute([0, 2, 3, 1]).output_shape((96, 56, 56))
     (56, 56, 96)
     """
+
+    def keeps(self, shape: Shape, output: Shape) -> Keeps:
+        """A view (``torch.permute``)."""
+        return VIEW
 
     dims: tuple[int, ...] | list[int] = ()
 

@@ -30,6 +30,9 @@ class GoogLeNet(Net):
 class DenseBlock(Net):
     """torchvision's ``_DenseBlock``: each layer sees all earlier feature maps, concatenated."""
 
+    merge = "features"
+    """Every layer's output lives until the block returns (:mod:`paramcalc.liveset`)."""
+
     def forward_shapes(self, visit: Visit, shape: Shape | None) -> Shape | None:
         for name, layer in self.modules:
             out = visit(name, layer, shape)

@@ -142,9 +142,15 @@ def vgg(
 class BasicBlock(Residual):
     """torchvision's ``BasicBlock``: two 3×3 convolutions and a shortcut."""
 
+    merge = "add_"
+    """``out += identity``: the sum goes into the block's output (:mod:`paramcalc.liveset`)."""
+
 
 class Bottleneck(Residual):
     """torchvision's ``Bottleneck``: 1×1, 3×3, 1×1 convolutions and a shortcut."""
+
+    merge = "add_"
+    """``out += identity``: the sum goes into the block's output (:mod:`paramcalc.liveset`)."""
 
 
 def _downsample(inplanes: int, outplanes: int, stride: int) -> dict[str, Layer] | None:

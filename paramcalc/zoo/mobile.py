@@ -204,6 +204,11 @@ class MBConv(Net):
 
     residual: bool = field(default=False)
 
+    @property
+    def merge(self) -> str:
+        """``result += input`` with the shortcut, in place (:mod:`paramcalc.liveset`)."""
+        return "add_" if self.residual else ""
+
     def forward_shapes(self, visit: Visit, shape: Shape | None) -> Shape | None:
         out = super().forward_shapes(visit, shape)
         if self.residual and out is not None and out != shape:
