@@ -378,12 +378,13 @@ def convert(out: Path) -> None:
         if target.exists():
             continue
         hf.mkdir(parents=True, exist_ok=True)
-        config = transformers.AutoConfig.for_model(
-            **{k: v for k, v in config_of(family).items() if k != "architectures"}
-        )
-        config.architectures = FAMILIES[family]["architectures"]
+        keys: dict[str, Any] = {k: v for k, v in config_of(family).items() if k != "architectures"}
+        config = transformers.AutoConfig.for_model(**keys)
+        config.architectures = FAMILIES[family]["architectures"]  # type: ignore[assignment]
         torch.manual_seed(0)
-        model = transformers.AutoModelForCausalLM.from_config(config, torch_dtype=torch.float32)
+        model = transformers.AutoModelForCausalLM.from_config(  # type: ignore[no-untyped-call]
+            config, torch_dtype=torch.float32
+        )
         model.save_pretrained(hf)
         (hf / "config.json").write_text(json.dumps(config_of(family), indent=1))
         # Gemma 3 trims token_embd to the tokenizer's size: a tokenizer of vocab_size tokens
@@ -460,7 +461,7 @@ def quantize(out: Path) -> None:
 
     log_parts: list[str] = []
 
-    @llama_cpp.llama_log_callback
+    @llama_cpp.llama_log_callback  # type: ignore[untyped-decorator]
     def keep_log(level: int, text: bytes, user_data: object) -> None:
         log_parts.append(text.decode("utf-8", "replace"))
 
@@ -570,14 +571,15 @@ def quantize(out: Path) -> None:
                     print(family, key, "refused", flush=True)
                     continue
                 q = gguf.GGUFReader(str(target))
+                q_bytes = int(sum(int(t.n_bytes) for t in q.tensors))
                 presets[key] = {
                     "types": {t.name: t.tensor_type.name for t in q.tensors},
-                    "bytes": int(sum(int(t.n_bytes) for t in q.tensors)),
+                    "bytes": q_bytes,
                 }
                 del q
                 target.unlink()
-                print(family, key, presets[key]["bytes"], flush=True)
-        golden["families"][family] = record
+                print(family, key, q_bytes, flush=True)
+        golden["families"][family] = record  # type: ignore[index]
         _save(golden_path, golden)
 
 
