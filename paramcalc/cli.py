@@ -287,12 +287,18 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         options = parser.parse_args(arguments)
         columns_of(options.columns)
-        if options.model is None and options.zoo is None:
+        if options.model is None and options.zoo is None and options.device != "list":
             raise UsageError("the following arguments are required: model (or --zoo NAME)")
         if options.model is not None and options.zoo is not None:
             raise UsageError("give a model or --zoo NAME, not both")
         if options.zoo == "list":
             return _zoo_list(stdout)
+        if options.device == "list":
+            from paramcalc.plan.device_cli import device_list
+
+            return _emit(device_list(), options, stdout)
+        if getattr(options, "device_note", ""):
+            say(sys.stderr, f"paramcalc: note: {options.device_note}")
         return _run(options, stdout)
     except SystemExit as done:  # --help
         return done.code if isinstance(done.code, int) else 0

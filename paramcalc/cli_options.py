@@ -87,6 +87,13 @@ def _positive(text: str) -> int:
     return value
 
 
+def _size(text: str) -> int:
+    """A count of at least 1, with an optional binary suffix: ``8``, ``2k``, ``1M``."""
+    from paramcalc.plan.cli import parse_tokens
+
+    return parse_tokens(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="paramcalc",
@@ -115,7 +122,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="per-sample input shape, e.g. 1,32,32",
     )
     parser.add_argument(
-        "-b", "--batch-size", type=_positive, metavar="N", help="multiplies MACs (default 1)"
+        "-b",
+        "--batch-size",
+        type=_size,
+        metavar="N",
+        help="samples in a batch (default 1): multiplies MACs and activations; "
+        "the inference batch of --context",
     )
     parser.add_argument(
         "-d",
@@ -252,6 +264,8 @@ def training_plans(network: Layer, options: argparse.Namespace) -> tuple[Layer, 
     """``--lora`` and ``--train``: the adapted network and the training plan (if asked)."""
     from paramcalc.plan.train_cli import apply
 
+    if options.train and options.seq is None:
+        raise UsageError("--train needs --seq N: the tokens of a sequence (e.g. --seq 2k)")
     return apply(network, options)
 
 

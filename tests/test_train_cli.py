@@ -93,7 +93,6 @@ def test_total_counts_the_adapted_model(config: Path, capsys: pytest.CaptureFixt
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--train"], "--seq"),
         (["--train", "--seq", "16", "--zero", "3"], "devices > 1"),
         (["--lora", "r=x,q_proj"], "whole number"),
         (["--lora", "r=4,nothing"], "not found"),
@@ -102,7 +101,8 @@ def test_total_counts_the_adapted_model(config: Path, capsys: pytest.CaptureFixt
 def test_errors(
     config: Path, capsys: pytest.CaptureFixture[str], extra: list[str], message: str
 ) -> None:
-    """Bad training options exit 1 with the rule named."""
+    """Bad training options exit 1 with the rule named (--train without --seq: exit 2,
+    tests/test_devices.py)."""
     assert main([str(config), *extra]) == 1
     assert message in capsys.readouterr().err
 

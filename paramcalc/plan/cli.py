@@ -86,7 +86,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--weights", choices=tuple(FORMATS), default="bf16", help="weight format (default bf16)"
     )
-    group.add_argument("--group-size", type=int, default=128, help="GPTQ/AWQ group (default 128)")
+    group.add_argument(
+        "--group-size", type=parse_tokens, default=128, metavar="N", help="GPTQ/AWQ group (128)"
+    )
     group.add_argument("--kv-dtype", metavar="DTYPE", help="KV-cache dtype (default: --dtype)")
     group.add_argument(
         "--attention", choices=("sdpa", "eager"), help="default: the family's (sdpa mostly)"
@@ -96,8 +98,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--logits", choices=("all", "last"), default="all", help="logits kept (generate: last)"
     )
     group.add_argument("--logits-dtype", metavar="DTYPE", help="upcast copy of the logits (fp32)")
-    group.add_argument("--device", metavar="NAME", help="an accelerator (H100-80GB, RTX-4090, …)")
-    group.add_argument("--device-memory", type=parse_bytes, metavar="SIZE", help="or a size: 24GiB")
+    from paramcalc.plan.device_cli import DeviceAction, parse_memory
+
+    group.add_argument(
+        "--device",
+        action=DeviceAction,
+        metavar="NAME",
+        help="an accelerator (H100, RTX-4090, MI300X, …); --device list shows them",
+    )
+    group.add_argument(
+        "--device-memory",
+        type=parse_memory,
+        metavar="SIZE",
+        help="or a size with its unit: 80GiB, 80G (GiB) or 80GB (10^9 bytes)",
+    )
     group.add_argument(
         "--sweep", type=sweep_values, metavar="SPEC", help="context=1k..128k: a table of peaks"
     )

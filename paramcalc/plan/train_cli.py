@@ -21,6 +21,7 @@ from typing import Any
 
 from paramcalc.errors import ConfigError
 from paramcalc.layer import Layer
+from paramcalc.plan.cli import parse_tokens
 
 # the planners' choices, repeated here so that building the parser loads no planner
 # (tests/test_train_cli.py checks that they agree)
@@ -58,8 +59,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--devices", type=int, default=1, metavar="N", help="devices (default 1)")
     group.add_argument("--devices-per-node", type=int, metavar="N", help="for --fsdp hybrid")
-    group.add_argument("--seq", type=int, metavar="N", help="tokens per sequence (required)")
-    group.add_argument("--micro-batch", type=int, default=1, metavar="N", help="default 1")
+    group.add_argument(
+        "--seq", type=parse_tokens, metavar="N", help="tokens per sequence (required): 2048, 2k"
+    )
+    group.add_argument("--micro-batch", type=parse_tokens, default=1, metavar="N", help="default 1")
     group.add_argument("--checkpointing", choices=CHECKPOINTING, default="none")
     group.add_argument(
         "--base-format", choices=BASE_FORMATS, help="quantized frozen base (QLoRA: nf4-dq)"
