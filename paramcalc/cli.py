@@ -21,6 +21,7 @@ from paramcalc.cli_options import (
     columns_of,
     inference_asked,
     memory_keywords,
+    refuse_ignored,
     training_plans,
 )
 from paramcalc.errors import ParamcalcError, ShapeError, SpecError
@@ -297,6 +298,7 @@ def _main(argv: Sequence[str] | None) -> int:
             from paramcalc.plan.device_cli import device_list
 
             return _emit(device_list(), options, stdout)
+        refuse_ignored(options)
         if getattr(options, "device_note", ""):
             say(sys.stderr, f"paramcalc: note: {options.device_note}")
         return _run(options, stdout)
@@ -323,6 +325,7 @@ def _run(options: argparse.Namespace, stdout: TextIO | None) -> int:
     name = "<model>"
     try:
         if options.zoo is not None:
+            refuse_ignored(options, "zoo")
             network, standard = _zoo(options)
             network, plans = training_plans(network, options)
             if options.total:
@@ -340,6 +343,7 @@ def _run(options: argparse.Namespace, stdout: TextIO | None) -> int:
                 _error(problem.message)
                 return 1
             kind = _guess(text, options.kind)
+            refuse_ignored(options, kind)
             network, warnings, shape, batch = _load(text, kind, options)
             for warning in warnings:
                 say(sys.stderr, f"paramcalc: warning: {visible(warning)}")

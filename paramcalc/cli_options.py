@@ -22,6 +22,7 @@ __all__ = [
     "inference_asked",
     "memory_keywords",
     "parse_shape",
+    "refuse_ignored",
     "training_plans",
 ]
 
@@ -292,6 +293,15 @@ def inference_asked(options: argparse.Namespace) -> bool:
             "add --context N (the tokens of the prompt, e.g. --context 4k)"
         )
     return False
+
+
+def refuse_ignored(options: argparse.Namespace, kind: str | None = None) -> None:
+    """A usage error naming the flags the question asked would ignore (see plan/applies.py)."""
+    from paramcalc.plan.applies import ignored
+
+    message = ignored(options, kind)
+    if message:
+        raise UsageError(message)
 
 
 def columns_of(text: str | None) -> list[str] | None:

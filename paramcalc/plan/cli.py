@@ -87,7 +87,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--weights", choices=tuple(FORMATS), default="bf16", help="weight format (default bf16)"
     )
     group.add_argument(
-        "--group-size", type=parse_tokens, default=128, metavar="N", help="GPTQ/AWQ group (128)"
+        "--group-size", type=parse_tokens, metavar="N", help="GPTQ/AWQ group (default 128)"
     )
     group.add_argument("--kv-dtype", metavar="DTYPE", help="KV-cache dtype (default: --dtype)")
     group.add_argument(
@@ -126,7 +126,7 @@ def _options(options: argparse.Namespace) -> dict[str, Any]:
         "phase": options.phase,
         "logits": options.logits,
         "logits_dtype": options.logits_dtype,
-        "group_size": options.group_size,
+        "group_size": options.group_size or 128,
     }
 
 
@@ -161,7 +161,7 @@ def plan(network: Layer, options: argparse.Namespace) -> dict[str, Any]:
     else:
         data["peak"] = inference_memory(network, context, batch, **kwargs).to_dict()
     dtype = options.dtype or "bf16"  # --dtype is shared with the footer, whose default is fp32
-    stored = weight_bytes(network, options.weights, dtype, group_size=options.group_size)
+    stored = weight_bytes(network, options.weights, dtype, group_size=options.group_size or 128)
     data["weights"] = stored.to_dict()
     cache_dtype = options.kv_dtype or dtype
     data["kv_cache"] = kv_cache(network, context, batch, cache_dtype).to_dict()

@@ -50,25 +50,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="adapters as PEFT adds them: r=16,alpha=32,all-linear or "
         "r=8,q_proj+v_proj (also: dora, rslora, lora_bias, bias=all, save=lm_head)",
     )
-    group.add_argument(
-        "--precision", choices=PRECISIONS, default="bf16-mixed", help="default: bf16-mixed"
-    )
+    group.add_argument("--precision", choices=PRECISIONS, help="default: bf16-mixed")
     group.add_argument("--zero", type=int, choices=(0, 1, 2, 3), help="DeepSpeed ZeRO stage")
     group.add_argument(
         "--fsdp", choices=("full", "hybrid", "grad_op"), help="PyTorch FSDP sharding strategy"
     )
-    group.add_argument("--devices", type=int, default=1, metavar="N", help="devices (default 1)")
+    group.add_argument(
+        "--devices", type=int, metavar="N", help="devices (default 1); more than 1 with --train"
+    )
     group.add_argument("--devices-per-node", type=int, metavar="N", help="for --fsdp hybrid")
     group.add_argument(
         "--seq", type=parse_tokens, metavar="N", help="tokens per sequence (required): 2048, 2k"
     )
-    group.add_argument("--micro-batch", type=parse_tokens, default=1, metavar="N", help="default 1")
-    group.add_argument("--checkpointing", choices=CHECKPOINTING, default="none")
+    group.add_argument("--micro-batch", type=parse_tokens, metavar="N", help="default 1")
+    group.add_argument("--checkpointing", choices=CHECKPOINTING, help="default: none")
     group.add_argument(
         "--base-format", choices=BASE_FORMATS, help="quantized frozen base (QLoRA: nf4-dq)"
     )
     group.add_argument("--tokens", type=float, metavar="N", help="token budget for the time")
-    group.add_argument("--mfu", type=float, default=0.4, help="model FLOPs utilisation (0.4)")
+    group.add_argument("--mfu", type=float, help="model FLOPs utilisation (default 0.4)")
 
 
 def parse_lora(spec: str) -> dict[str, Any]:
@@ -135,22 +135,23 @@ def apply(network: Layer, options: argparse.Namespace) -> tuple[Layer, list[Any]
         sharding = {"full": "fsdp", "hybrid": "fsdp_hybrid", "grad_op": "fsdp_grad_op"}[
             options.fsdp
         ]
-    if sharding == "none" and options.devices > 1:
+    devices = options.devices or 1
+    if sharding == "none" and devices > 1:
         sharding = "ddp"
     tokens = None if options.tokens is None else int(options.tokens)
     summary = plan_training(
         network,
         seq_len=options.seq,
-        micro_batch=options.micro_batch,
+        micro_batch=options.micro_batch or 1,
         device=options.device,
         tokens=tokens,
-        mfu=options.mfu,
-        devices=options.devices,
+        mfu=0.4 if options.mfu is None else options.mfu,
+        devices=devices,
         sharding=sharding,
         devices_per_node=options.devices_per_node,
         optimizer=options.optimizer,
-        precision=options.precision,
-        checkpointing=options.checkpointing,
+        precision=options.precision or "bf16-mixed",
+        checkpointing=options.checkpointing or "none",
         base_format=options.base_format,
     )
     return network, [summary]
