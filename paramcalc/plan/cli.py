@@ -165,6 +165,11 @@ def plan(network: Layer, options: argparse.Namespace) -> dict[str, Any]:
     data["weights"] = stored.to_dict()
     cache_dtype = options.kv_dtype or dtype
     data["kv_cache"] = kv_cache(network, context, batch, cache_dtype).to_dict()
+    from paramcalc.hf.positions import declared
+
+    positions = declared(network)
+    if positions is not None:
+        data["positions"] = {"limit": positions.limit, "source": positions.source}
     if options.sweep:
         name, values = options.sweep
         rows = []
@@ -194,6 +199,15 @@ def _collapse(paths: list[str]) -> list[str]:
     return list(seen)
 
 
+def _bound(fitted: dict[str, Any]) -> str:
+    """`` (bound: memory)`` or `` (bound: positions, max_position_embeddings 4,096)``."""
+    if fitted.get("largest_context_bound") == "positions":
+        return f" (bound: the model's positions, {fitted['positions_source']})"
+    if fitted.get("largest_context_bound") == "memory":
+        return " (bound: memory)"
+    return ""
+
+
 def text(data: dict[str, Any]) -> str:
     """The inference footer: the peak's terms, the device's answer, the sweep's table."""
     peak = data["peak"]
@@ -213,6 +227,12 @@ def text(data: dict[str, Any]) -> str:
     ]
     for name, size in peak["stage_terms"].items():
         lines.append(f"    {name:28} {iec_bytes(size):>12}")
+    positions = data.get("positions")
+    if positions and peak["context"] > positions["limit"]:
+        lines.append(
+            f"  beyond the model's positions limit ({positions['source']}): "
+            "it was not built for this context"
+        )
     fitted = data.get("fit")
     if fitted:
         verdict = "fits" if fitted["fits"] else "does NOT fit"
@@ -221,7 +241,8 @@ def text(data: dict[str, Any]) -> str:
             f"margin {'-' if fitted['margin'] < 0 else ''}{iec_bytes(abs(fitted['margin']))}"
         )
         lines.append(
-            f"    largest context at batch {peak['batch']}: {fitted['largest_context']:,}; "
+            f"    largest context at batch {peak['batch']}: {fitted['largest_context']:,}"
+            f"{_bound(fitted)}; "
             f"largest batch at {peak['context']:,} tokens: {fitted['largest_batch']:,}"
         )
         bound = fitted["seconds_per_token_lower_bound"]

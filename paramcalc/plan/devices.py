@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from paramcalc.errors import ConfigError
+from paramcalc.hf.positions import Positions, declared
 from paramcalc.layer import Layer
 from paramcalc.plan.device_table import ALIASES, DEVICES, Device, normal_name
 from paramcalc.plan.inference import Inference, inference_memory
@@ -66,7 +67,9 @@ class Fit:
 
     ``margin`` is ``memory - peak`` (negative: short by that much);
     ``largest_context`` and ``largest_batch`` the largest that fit with the
-    other held (None when not searched, 0 when nothing fits);
+    other held (None when not searched, 0 when nothing fits); the context is
+    never beyond the model's declared ``positions`` limit, and
+    ``context_bound`` says which bound it met: ``"memory"`` or ``"positions"``;
     ``seconds_per_token`` a lower bound on a decode step's time: the bytes it
     reads (every weight and the whole cache, once) over the bandwidth.
     """
@@ -78,6 +81,8 @@ class Fit:
     largest_context: int | None
     largest_batch: int | None
     bytes_per_step: int
+    positions: Positions | None = None
+    context_bound: str | None = None
 
     @property
     def fits(self) -> bool:
@@ -103,6 +108,9 @@ class Fit:
             "fits": self.fits,
             "margin": self.margin,
             "largest_context": self.largest_context,
+            "largest_context_bound": self.context_bound,
+            "positions_limit": None if self.positions is None else self.positions.limit,
+            "positions_source": None if self.positions is None else self.positions.source,
             "largest_batch": self.largest_batch,
             "bytes_per_decode_step": self.bytes_per_step,
             "seconds_per_token_lower_bound": self.seconds_per_token,
@@ -167,10 +175,14 @@ def fit(
     peak = inference_memory(net, context, batch, **options)
     dtype = options.get("kv_dtype") or options.get("dtype", "bf16")
     step = peak.weights + kv_cache_bytes(net, context, batch, dtype)
-    largest_context = largest_batch = None
+    largest_context = largest_batch = bound = None
+    positions = declared(net)
     if search:
         largest_context = largest_fitting(net, memory, context, batch, "context", **options)
         largest_batch = largest_fitting(net, memory, context, batch, "batch", **options)
+        bound = "memory"
+        if positions is not None and largest_context > positions.limit:
+            largest_context, bound = positions.limit, "positions"
     return Fit(
         device="custom" if chosen is None else chosen.name,
         memory=memory,
@@ -179,4 +191,6 @@ def fit(
         largest_context=largest_context,
         largest_batch=largest_batch,
         bytes_per_step=step,
+        positions=positions,
+        context_bound=bound,
     )
