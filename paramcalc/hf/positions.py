@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 from paramcalc.layer import Layer
 
@@ -45,6 +46,7 @@ _STATED = ("su", "longrope", "llama3")
 """RoPE scaling types whose ``max_position_embeddings`` is already the extended length."""
 
 _ATTRIBUTE = "positions_limit"
+_Net = TypeVar("_Net", bound=Layer)
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,7 @@ def from_config(config: Mapping[str, object]) -> Positions | None:
     return Positions(limit, source)
 
 
-def declare(network: Layer, positions: Positions | None) -> Layer:
+def declare(network: _Net, positions: Positions | None) -> _Net:
     """``network`` carrying ``positions`` (as a declared dimension; None leaves it bare)."""
     if positions is not None:
         object.__setattr__(network, _ATTRIBUTE, positions)
