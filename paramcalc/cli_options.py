@@ -278,7 +278,7 @@ def inference_asked(options: argparse.Namespace) -> bool:
         "--sweep": options.sweep is not None,
         "--device-memory": options.device_memory is not None,
         "--phase": options.phase != "prefill",
-        "--logits": options.logits != "all",
+        "--logits": options.logits is not None,
         "--logits-dtype": options.logits_dtype is not None,
         "--attention": options.attention is not None,
     }

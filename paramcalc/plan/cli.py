@@ -95,7 +95,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument("--phase", choices=("prefill", "decode"), default="prefill")
     group.add_argument(
-        "--logits", choices=("all", "last"), default="all", help="logits kept (generate: last)"
+        "--logits",
+        choices=("all", "last"),
+        help="logits kept: last (default: generation) or all (a plain forward)",
     )
     group.add_argument("--logits-dtype", metavar="DTYPE", help="upcast copy of the logits (fp32)")
     from paramcalc.plan.device_cli import DeviceAction, parse_memory
@@ -124,7 +126,7 @@ def _options(options: argparse.Namespace) -> dict[str, Any]:
         "kv_dtype": options.kv_dtype,
         "attention": options.attention,
         "phase": options.phase,
-        "logits": options.logits,
+        "logits": options.logits or "last",
         "logits_dtype": options.logits_dtype,
         "group_size": options.group_size or 128,
     }
