@@ -51,8 +51,9 @@ def _read(model: str, stdin: TextIO | None) -> tuple[str, str]:
             if not os.path.isfile(model):
                 raise UsageError(f"no config.json in the folder: {short(model)}")
         if not os.path.isfile(model):
-            if "(" not in model and (os.sep in model or "." in model):
-                raise UsageError(f"no such file: {short(model)}")
+            hint = _hint(model)
+            if hint or ("(" not in model and (os.sep in model or "." in model)):
+                raise NoSuchInputError(f"no such file: {short(model)}{hint}")
             return "<model>", model
         if os.path.getsize(model) > 4 * MAX_READ:
             raise SpecError(f"{visible(model)} is larger than the {MAX_READ:,}-character limit")
@@ -62,6 +63,34 @@ def _read(model: str, stdin: TextIO | None) -> tuple[str, str]:
     if len(text) > MAX_READ:
         raise SpecError(f"{visible(name)} is longer than the {MAX_READ:,}-character limit")
     return name, text
+
+
+class NoSuchInputError(UsageError):
+    """The model argument names no file: one line, no usage block (exit 2)."""
+
+
+def _hint(model: str) -> str:
+    """``; did you mean --zoo NAME?`` for a zoo name, a word on Hub ids; else ``""``."""
+    if "(" in model or len(model) > 200:
+        return ""
+    from paramcalc import zoo
+
+    try:
+        name = zoo.entry(model).name
+    except ParamcalcError:
+        import difflib
+
+        close = difflib.get_close_matches(model.lower(), zoo.names(), n=1, cutoff=0.75)
+        name = close[0] if close and "/" not in model else ""
+    if name:
+        return f"; did you mean --zoo {name}?"
+    parts = model.split("/")
+    if len(parts) == 2 and all(parts) and not model.startswith((".", "/", "~")):
+        return (
+            "; a Hugging Face model id is not read from the network: give the path of its "
+            "config.json (or of the model folder)"
+        )
+    return ""
 
 
 def _guess(text: str, kind: str) -> str:
@@ -305,7 +334,7 @@ def _main(argv: Sequence[str] | None) -> int:
     except SystemExit as done:  # --help
         return done.code if isinstance(done.code, int) else 0
     except UsageError as problem:
-        if sys.stderr is not None:
+        if sys.stderr is not None and not isinstance(problem, NoSuchInputError):
             with contextlib.suppress(OSError, ValueError):
                 parser.print_usage(sys.stderr)
         _error(str(problem))
