@@ -93,6 +93,33 @@ def _hint(model: str) -> str:
     return ""
 
 
+def _zoo_type(name: str) -> str | None:
+    """The Hugging Face ``model_type`` of a zoo language model (PEFT's table is keyed by it)."""
+    key = name.lower()
+    for prefix in ("gpt2", "llama", "mistral", "qwen2", "bert"):
+        if key.startswith(prefix):
+            return prefix
+    return None
+
+
+def _model_type(text: str, kind: str, options: argparse.Namespace) -> str | None:
+    """A config.json's ``model_type``, read only when ``--lora`` names no targets."""
+    if not options.lora or kind not in ("json", "hf"):
+        return None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    found = data.get("model_type") if isinstance(data, dict) else None
+    return found if isinstance(found, str) else None
+
+
+def _note(options: argparse.Namespace) -> None:
+    note = getattr(options, "lora_note", "")
+    if note:
+        say(sys.stderr, f"paramcalc: note: {visible(note)}")
+
+
 def _guess(text: str, kind: str) -> str:
     """``"json"``, ``"printed"`` or ``"spec"``: how to read ``text``."""
     if kind == "auto":
@@ -356,7 +383,8 @@ def _run(options: argparse.Namespace, stdout: TextIO | None) -> int:
         if options.zoo is not None:
             refuse_ignored(options, "zoo")
             network, standard = _zoo(options)
-            network, plans = training_plans(network, options)
+            network, plans = training_plans(network, options, _zoo_type(options.zoo))
+            _note(options)
             if options.total:
                 return _emit(str(network.params()), options, stdout)
             shape = (options.seq,) if plans and options.input is None else standard
@@ -376,7 +404,8 @@ def _run(options: argparse.Namespace, stdout: TextIO | None) -> int:
             network, warnings, shape, batch = _load(text, kind, options)
             for warning in warnings:
                 say(sys.stderr, f"paramcalc: warning: {visible(warning)}")
-            network, plans = training_plans(network, options)
+            network, plans = training_plans(network, options, _model_type(text, kind, options))
+            _note(options)
             if options.total:
                 return _emit(str(network.params()), options, stdout)
             if plans and options.input is None and shape is None:

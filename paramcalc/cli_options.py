@@ -261,13 +261,15 @@ def memory_keywords(options: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def training_plans(network: Layer, options: argparse.Namespace) -> tuple[Layer, list[Any]]:
+def training_plans(
+    network: Layer, options: argparse.Namespace, model_type: str | None = None
+) -> tuple[Layer, list[Any]]:
     """``--lora`` and ``--train``: the adapted network and the training plan (if asked)."""
     from paramcalc.plan.train_cli import apply
 
     if options.train and options.seq is None:
         raise UsageError("--train needs --seq N: the tokens of a sequence (e.g. --seq 2k)")
-    return apply(network, options)
+    return apply(network, options, model_type)
 
 
 def inference_asked(options: argparse.Namespace) -> bool:

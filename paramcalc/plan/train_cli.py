@@ -83,6 +83,11 @@ def parse_lora(spec: str) -> dict[str, Any]:
         if not item:
             continue
         name, sep, value = item.partition("=")
+        if not sep and item.isdigit():
+            raise ConfigError(
+                f"--lora: a bare number is not a module name; the rank is r={item}. "
+                f"Received: {spec[:60]!r}."
+            )
         if not sep:
             if item in _FLAGS:
                 options[_FLAGS[item]] = True
@@ -115,15 +120,37 @@ def parse_lora(spec: str) -> dict[str, Any]:
     return options
 
 
-def apply(network: Layer, options: argparse.Namespace) -> tuple[Layer, list[Any]]:
-    """The network to report (adapted if ``--lora``) and the plans for its footer."""
+def apply(
+    network: Layer, options: argparse.Namespace, model_type: str | None = None
+) -> tuple[Layer, list[Any]]:
+    """The network to report (adapted if ``--lora``) and the plans for its footer.
+
+    ``--lora`` without target modules takes PEFT's default for ``model_type``
+    (:mod:`paramcalc.plan.peft_targets`), and ``options.lora_note`` says so.
+    """
     if not options.train and not options.lora:
         return network, []
     from paramcalc.plan.lora import lora
     from paramcalc.plan.summary import plan_training
 
     if options.lora:
-        network = lora(network, **parse_lora(options.lora))
+        keywords = parse_lora(options.lora)
+        if "target_modules" not in keywords:
+            from paramcalc.plan.peft_targets import PEFT_VERSION, default_targets
+
+            targets = None if model_type is None else default_targets(model_type)
+            if targets is None:
+                raise ConfigError(
+                    f"--lora without target modules takes PEFT's default for the model_type, "
+                    f"and PEFT {PEFT_VERSION} has none for {model_type or 'this model'}: "
+                    "give them (r=16,q_proj+v_proj or r=16,all-linear)."
+                )
+            keywords["target_modules"] = list(targets)
+            options.lora_note = (
+                f"--lora targets {', '.join(targets)}: PEFT {PEFT_VERSION}'s default for "
+                f"model_type {model_type} (TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING)"
+            )
+        network = lora(network, **keywords)
     if not options.train:
         return network, []
     if options.seq is None:
