@@ -75,7 +75,7 @@ def test_issue_command(config: Path, capsys: pytest.CaptureFixture[str]) -> None
     argv += ["--micro-batch", "2", "--checkpointing", "full"]
     assert main([*argv, "--depth", "0"]) == 0
     out = capsys.readouterr().out
-    assert "41,943,040 trainable of 8,072,204,288" in out
+    assert "trainable params: 41,943,040 || all params: 8,072,204,288 || trainable%: 0.5196" in out
     assert "zero3 over 8" in out
     assert main([*argv, "--format", "json"]) == 0
     plan = json.loads(capsys.readouterr().out)["plans"]["training"]

@@ -88,8 +88,13 @@ class TrainingSummary:
             )
         ]
         if self.lora:
-            lines.append(
-                ("  Adapters", f"{self.lora}: {count(m.trainable)} trainable of {count(m.params)}")
+            share = 100 * m.trainable / m.params if m.params else 0.0
+            lines.append(  # as PEFT's print_trainable_parameters() prints it
+                (
+                    "  Adapters",
+                    f"{self.lora}: trainable params: {m.trainable:,} || all params: "
+                    f"{m.params:,} || trainable%: {share:.4f}",
+                )
             )
         parts = [
             ("weights", m.weights),
