@@ -22,6 +22,7 @@ from paramcalc.layer import Layer
 from paramcalc.plan.device_table import ALIASES, DEVICES, Device, normal_name
 from paramcalc.plan.inference import Inference, inference_memory
 from paramcalc.plan.kv_cache import kv_cache_bytes
+from paramcalc.units import iec_bytes
 
 __all__ = ["DEVICES", "Device", "Fit", "device", "fit", "largest_fitting", "resolve"]
 
@@ -83,6 +84,8 @@ class Fit:
     bytes_per_step: int
     positions: Positions | None = None
     context_bound: str | None = None
+    key: str = "fit"
+    """The plan's name under ``"plans"`` in a report's JSON."""
 
     @property
     def fits(self) -> bool:
@@ -98,6 +101,55 @@ class Fit:
     def seconds_per_token(self) -> float | None:
         """A lower bound on the time of one decode step (None without a bandwidth)."""
         return None if not self.bandwidth else self.bytes_per_step / self.bandwidth
+
+    def footer_lines(self) -> list[tuple[str, str]]:
+        """``(label, value)`` lines: the peak, its terms and the device's answer."""
+        p = self.peak
+        lines = [
+            (
+                "Inference plan",
+                f"{p.phase}, {p.context:,} tokens × {p.batch}, weights {p.weights_format}, "
+                f"activations {p.dtype}, cache {p.kv_dtype}, {p.attention}, logits {p.logits_mode}",
+            ),
+            ("  Peak", f"{iec_bytes(p.total)} at the {p.stage} stage"),
+        ]
+        lines += [(f"    {name}", iec_bytes(size)) for name, size in p.stage_terms]
+        verdict = "fits" if self.fits else "does NOT fit"
+        margin = f"{'-' if self.margin < 0 else ''}{iec_bytes(abs(self.margin))}"
+        lines.append((f"  {self.device}", f"{iec_bytes(self.memory)}: {verdict}, margin {margin}"))
+        if self.largest_context is not None and self.largest_batch is not None:
+            bound = self.context_bound or "memory"
+            if bound == "positions" and self.positions is not None:
+                bound = f"the model's positions, {self.positions.source}"
+            lines.append(
+                (
+                    "  Largest context",
+                    f"{self.largest_context:,} at batch {p.batch} (bound: {bound})",
+                )
+            )
+            lines.append(("  Largest batch", f"{self.largest_batch:,} at {p.context:,} tokens"))
+        return lines
+
+    def __repr__(self) -> str:
+        """One readable line: ``Fit(RTX-4090: fits, peak 13.15 GiB of 23.99 GiB, …)``."""
+        verdict = "fits" if self.fits else "does NOT fit"
+        return (
+            f"Fit({self.device}: {verdict}, peak {iec_bytes(self.peak.total)} of "
+            f"{iec_bytes(self.memory)}, largest context {self.largest_context}, "
+            f"largest batch {self.largest_batch})"
+        )
+
+    def __str__(self) -> str:
+        """The footer lines as text (what ``print(fit(...))`` shows)."""
+        from paramcalc.plan.show import text
+
+        return text(self.footer_lines())
+
+    def _repr_html_(self) -> str:
+        """The footer lines as an escaped HTML table (Jupyter)."""
+        from paramcalc.plan.show import html
+
+        return html(self.footer_lines())
 
     def to_dict(self) -> dict[str, object]:
         """Plain JSON-able data (field names documented in docs/inference-memory.md)."""
