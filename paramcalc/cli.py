@@ -120,6 +120,20 @@ def _note(options: argparse.Namespace) -> None:
         say(sys.stderr, f"paramcalc: note: {visible(note)}")
 
 
+def _fits_answer(network: Layer, options: argparse.Namespace, stdout: TextIO | None) -> int:
+    """``--fits``: one line, exit 0 when the peak fits the device, 3 when it does not."""
+    if not options.device and not options.device_memory:
+        raise UsageError("--fits answers for a device: add --device NAME or --device-memory SIZE")
+    from paramcalc.plan.cli import plan
+
+    fitted = plan(network, options)["fit"]
+    verdict = "fits" if fitted["fits"] else "does not fit"
+    margin = fitted["margin"]
+    line = f"{verdict}: peak {fitted['memory'] - margin:,} B of {fitted['memory']:,} B"
+    status = _emit(line, options, stdout)
+    return status if status else (0 if fitted["fits"] else 3)
+
+
 def _guess(text: str, kind: str) -> str:
     """``"json"``, ``"printed"`` or ``"spec"``: how to read ``text``."""
     if kind == "auto":
@@ -412,6 +426,8 @@ def _run(options: argparse.Namespace, stdout: TextIO | None) -> int:
                 shape = (options.seq,)  # the training plan's token ids
             report = _report(network, options, shape, batch, kind == "printed")
             report = report.with_plans(*plans)
+        if inference_asked(options) and options.fits:
+            return _fits_answer(network, options, stdout)
         output = _render(report, options, stdout)
         if inference_asked(options):
             from paramcalc.plan.cli import render

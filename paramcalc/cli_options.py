@@ -46,7 +46,7 @@ Face config.json (or the model folder holding one). Nothing in
 it is executed. Shapes are per sample: torch's shape without the batch size.
 
 exit status: 0 success, 1 the model cannot be read or does not fit the
-input shape, 2 wrong command-line usage."""
+input shape, 2 wrong command-line usage, 3 --fits: it does not fit the device."""
 
 
 class UsageError(Exception):
@@ -283,6 +283,7 @@ def inference_asked(options: argparse.Namespace) -> bool:
         "--logits": options.logits is not None,
         "--logits-dtype": options.logits_dtype is not None,
         "--attention": options.attention is not None,
+        "--fits": options.fits,
     }
     if options.context or (options.sweep is not None and options.sweep[0] == "context"):
         return True

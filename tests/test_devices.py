@@ -168,3 +168,24 @@ class TestCommandLine:
         short = capsys.readouterr().out
         assert main([*base, "--seq", "1024"]) == 0
         assert short == capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("model", "status", "line"),
+    [("llama2-7b", 0, "fits: peak "), ("llama2-70b", 3, "does not fit: peak ")],
+)
+def test_fits_exit_status(
+    capsys: pytest.CaptureFixture[str], model: str, status: int, line: str
+) -> None:
+    """--fits: one line, 0 when it fits (13.5 GB of bf16 weights), 3 when not (138 GB)."""
+    argv = ["--zoo", model, "--context", "1k", "--device", "RTX-4090", "--fits"]
+    assert main(argv) == status
+    out = capsys.readouterr().out
+    assert out.startswith(line)
+    assert out.count("\n") == 1
+
+
+def test_fits_needs_a_device(capsys: pytest.CaptureFixture[str]) -> None:
+    """--fits without a device is a usage mistake."""
+    assert main(["--zoo", "gpt2", "--context", "1k", "--fits"]) == 2
+    assert "--fits answers for a device" in capsys.readouterr().err

@@ -115,6 +115,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="or a size with its unit: 80GiB, 80G (GiB) or 80GB (10^9 bytes)",
     )
     group.add_argument(
+        "--fits",
+        action="store_true",
+        help="for scripts: one line, and exit 0 if it fits the device, 3 if not",
+    )
+    group.add_argument(
         "--sweep", type=sweep_values, metavar="SPEC", help="context=1k..128k: a table of peaks"
     )
 
