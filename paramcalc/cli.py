@@ -22,6 +22,7 @@ from paramcalc.cli_options import (
     columns_of,
     inference_asked,
     memory_keywords,
+    refuse_ignored,
     training_plans,
 )
 from paramcalc.errors import ParamcalcError, ParamcalcWarning, ShapeError, SpecError
@@ -56,8 +57,9 @@ def _read(model: str, stdin: TextIO | None) -> tuple[str, str]:
             if not os.path.isfile(model):
                 raise UsageError(f"no config.json in the folder: {short(model)}")
         if not os.path.isfile(model):
-            if "(" not in model and (os.sep in model or "." in model):
-                raise UsageError(f"no such file: {short(model)}")
+            hint = _hint(model)
+            if hint or ("(" not in model and (os.sep in model or "." in model)):
+                raise NoSuchInputError(f"no such file: {short(model)}{hint}")
             return "<model>", model
         if os.path.getsize(model) > 4 * MAX_READ:
             raise SpecError(f"{visible(model)} is larger than the {MAX_READ:,}-character limit")
@@ -67,6 +69,75 @@ def _read(model: str, stdin: TextIO | None) -> tuple[str, str]:
     if len(text) > MAX_READ:
         raise SpecError(f"{visible(name)} is longer than the {MAX_READ:,}-character limit")
     return name, text
+
+
+class NoSuchInputError(UsageError):
+    """The model argument names no file: one line, no usage block (exit 2)."""
+
+
+def _hint(model: str) -> str:
+    """``; did you mean --zoo NAME?`` for a zoo name, a word on Hub ids; else ``""``."""
+    if "(" in model or len(model) > 200:
+        return ""
+    from paramcalc import zoo
+
+    try:
+        name = zoo.entry(model).name
+    except ParamcalcError:
+        import difflib
+
+        close = difflib.get_close_matches(model.lower(), zoo.names(), n=1, cutoff=0.75)
+        name = close[0] if close and "/" not in model else ""
+    if name:
+        return f"; did you mean --zoo {name}?"
+    parts = model.split("/")
+    if len(parts) == 2 and all(parts) and not model.startswith((".", "/", "~")):
+        return (
+            "; a Hugging Face model id is not read from the network: give the path of its "
+            "config.json (or of the model folder)"
+        )
+    return ""
+
+
+def _zoo_type(name: str) -> str | None:
+    """The Hugging Face ``model_type`` of a zoo language model (PEFT's table is keyed by it)."""
+    key = name.lower()
+    for prefix in ("gpt2", "llama", "mistral", "qwen2", "bert"):
+        if key.startswith(prefix):
+            return prefix
+    return None
+
+
+def _model_type(text: str, kind: str, options: argparse.Namespace) -> str | None:
+    """A config.json's ``model_type``, read only when ``--lora`` names no targets."""
+    if not options.lora or kind not in ("json", "hf"):
+        return None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    found = data.get("model_type") if isinstance(data, dict) else None
+    return found if isinstance(found, str) else None
+
+
+def _note(options: argparse.Namespace) -> None:
+    note = getattr(options, "lora_note", "")
+    if note:
+        say(sys.stderr, f"paramcalc: note: {visible(note)}")
+
+
+def _fits_answer(network: Layer, options: argparse.Namespace, stdout: TextIO | None) -> int:
+    """``--fits``: one line, exit 0 when the peak fits the device, 3 when it does not."""
+    if not options.device and not options.device_memory:
+        raise UsageError("--fits answers for a device: add --device NAME or --device-memory SIZE")
+    from paramcalc.plan.cli import plan
+
+    fitted = plan(network, options)["fit"]
+    verdict = "fits" if fitted["fits"] else "does not fit"
+    margin = fitted["margin"]
+    line = f"{verdict}: peak {fitted['memory'] - margin:,} B of {fitted['memory']:,} B"
+    status = _emit(line, options, stdout)
+    return status if status else (0 if fitted["fits"] else 3)
 
 
 def _guess(text: str, kind: str) -> str:
@@ -332,17 +403,24 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         options = parser.parse_args(arguments)
         columns_of(options.columns)
-        if options.model is None and options.zoo is None:
+        if options.model is None and options.zoo is None and options.device != "list":
             raise UsageError("the following arguments are required: model (or --zoo NAME)")
         if options.model is not None and options.zoo is not None:
             raise UsageError("give a model or --zoo NAME, not both")
         if options.zoo == "list":
             return _zoo_list(stdout)
+        if options.device == "list":
+            from paramcalc.plan.device_cli import device_list
+
+            return _emit(device_list(), options, stdout)
+        refuse_ignored(options)
+        if getattr(options, "device_note", ""):
+            say(sys.stderr, f"paramcalc: note: {options.device_note}")
         return _run(options, stdout)
     except SystemExit as done:  # --help
         return done.code if isinstance(done.code, int) else 0
     except UsageError as problem:
-        if sys.stderr is not None:
+        if sys.stderr is not None and not isinstance(problem, NoSuchInputError):
             with contextlib.suppress(OSError, ValueError):
                 parser.print_usage(sys.stderr)
         _error(str(problem))
@@ -364,8 +442,10 @@ def _run(options: argparse.Namespace, stdout: TextIO | None) -> int:
     name, text, header = "<model>", "", None
     try:
         if options.zoo is not None:
+            refuse_ignored(options, "zoo")
             network, standard = _zoo(options)
-            network, plans = training_plans(network, options)
+            network, plans = training_plans(network, options, _zoo_type(options.zoo))
+            _note(options)
             if options.total:
                 return _emit(str(network.params()), options, stdout)
             shape = (options.seq,) if plans and options.input is None else standard
@@ -380,6 +460,7 @@ def _run(options: argparse.Namespace, stdout: TextIO | None) -> int:
             path = gguf_file(options.model, options.kind)
             if path is not None:  # a .gguf header: the network its metadata describes
                 name, text, kind, shape, batch = path, "", "gguf", None, None
+                refuse_ignored(options, kind)
                 network, notes, header = load(path)
             else:
                 try:
@@ -388,16 +469,20 @@ def _run(options: argparse.Namespace, stdout: TextIO | None) -> int:
                     _error(problem.message)
                     return 1
                 kind = _guess(text, options.kind)
+                refuse_ignored(options, kind)
                 network, notes, shape, batch = _load(text, kind, options)
             for note in notes:
                 warn(note)
-            network, plans = training_plans(network, options)
+            network, plans = training_plans(network, options, _model_type(text, kind, options))
+            _note(options)
             if options.total:
                 return _emit(str(network.params()), options, stdout)
             if plans and options.input is None and shape is None:
                 shape = (options.seq,)  # the training plan's token ids
             report = _report(network, options, shape, batch, kind == "printed")
             report = report.with_plans(*plans)
+        if inference_asked(options) and options.fits:
+            return _fits_answer(network, options, stdout)
         output = _render(report, options, stdout)
         from paramcalc.gguf.cli import llama_asked
 

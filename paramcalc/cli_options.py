@@ -23,6 +23,7 @@ __all__ = [
     "inference_asked",
     "memory_keywords",
     "parse_shape",
+    "refuse_ignored",
     "training_plans",
 ]
 
@@ -46,7 +47,7 @@ Face config.json (or the model folder holding one). Nothing in
 it is executed. Shapes are per sample: torch's shape without the batch size.
 
 exit status: 0 success, 1 the model cannot be read or does not fit the
-input shape, 2 wrong command-line usage."""
+input shape, 2 wrong command-line usage, 3 --fits: it does not fit the device."""
 
 
 class UsageError(Exception):
@@ -88,6 +89,13 @@ def _positive(text: str) -> int:
     return value
 
 
+def _size(text: str) -> int:
+    """A count of at least 1, with an optional binary suffix: ``8``, ``2k``, ``1M``."""
+    from paramcalc.plan.cli import parse_tokens
+
+    return parse_tokens(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="paramcalc",
@@ -116,7 +124,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="per-sample input shape, e.g. 1,32,32",
     )
     parser.add_argument(
-        "-b", "--batch-size", type=_positive, metavar="N", help="multiplies MACs (default 1)"
+        "-b",
+        "--batch-size",
+        type=_size,
+        metavar="N",
+        help="samples in a batch (default 1): multiplies MACs and activations; "
+        "the inference batch of --context",
     )
     parser.add_argument(
         "-d",
@@ -252,11 +265,15 @@ def memory_keywords(options: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def training_plans(network: Layer, options: argparse.Namespace) -> tuple[Layer, list[Any]]:
+def training_plans(
+    network: Layer, options: argparse.Namespace, model_type: str | None = None
+) -> tuple[Layer, list[Any]]:
     """``--lora`` and ``--train``: the adapted network and the training plan (if asked)."""
     from paramcalc.plan.train_cli import apply
 
-    return apply(network, options)
+    if options.train and options.seq is None:
+        raise UsageError("--train needs --seq N: the tokens of a sequence (e.g. --seq 2k)")
+    return apply(network, options, model_type)
 
 
 def inference_asked(options: argparse.Namespace) -> bool:
@@ -267,9 +284,10 @@ def inference_asked(options: argparse.Namespace) -> bool:
         "--sweep": options.sweep is not None,
         "--device-memory": options.device_memory is not None,
         "--phase": options.phase != "prefill",
-        "--logits": options.logits != "all",
+        "--logits": options.logits is not None,
         "--logits-dtype": options.logits_dtype is not None,
         "--attention": options.attention is not None,
+        "--fits": options.fits,
     }
     if options.context or (options.sweep is not None and options.sweep[0] == "context"):
         return True
@@ -282,6 +300,15 @@ def inference_asked(options: argparse.Namespace) -> bool:
             "add --context N (the tokens of the prompt, e.g. --context 4k)"
         )
     return False
+
+
+def refuse_ignored(options: argparse.Namespace, kind: str | None = None) -> None:
+    """A usage error naming the flags the question asked would ignore (see plan/applies.py)."""
+    from paramcalc.plan.applies import ignored
+
+    message = ignored(options, kind)
+    if message:
+        raise UsageError(message)
 
 
 def columns_of(text: str | None) -> list[str] | None:

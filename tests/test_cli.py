@@ -169,7 +169,6 @@ class TestErrors:
             (["Linear(1, 2)", "--depth", "-1"], "expected a number >= 0"),
             (["Linear(1, 2)", "--format", "pdf"], "invalid choice: 'pdf'"),
             (["Linear(1, 2)", "--columns", "name,size"], "unknown column size"),
-            (["missing.txt"], "no such file: missing.txt"),
         ],
     )
     def test_usage_errors(

@@ -39,7 +39,7 @@ class TestMeasuredH200:
         """Llama-3.1-8B bf16 sdpa prefill, all logits: the measured peak within 4 KiB."""
         net = llama(**LLAMA31_8B)
         peak = inference_memory(
-            net, row["context"], row["batch"], workspace=CUBLAS_HOPPER, round_to=512
+            net, row["context"], row["batch"], workspace=CUBLAS_HOPPER, round_to=512, logits="all"
         )
         assert peak.stage == "logits"
         assert abs(peak.total - row["peak"]) <= 4096
@@ -130,7 +130,8 @@ class TestConventions:
 
     def test_kv_dtype_and_weights_are_separate(self) -> None:
         """An nf4 model with an fp8 cache keeps bf16 activations."""
-        peak = inference_memory(llama(**LLAMA31_8B), 4096, weights="nf4", kv_dtype="fp8")
+        net = llama(**LLAMA31_8B)
+        peak = inference_memory(net, 4096, weights="nf4", kv_dtype="fp8", logits="all")
         assert peak.kv_cache == 4096 * 131_072 // 2
         assert peak.dtype == "bf16"
         assert dict(peak.stage_terms)["logits"] == 2 * 4096 * 128256
@@ -139,6 +140,12 @@ class TestConventions:
         """An unknown phase is refused, naming it."""
         with pytest.raises(ConfigError, match="phase"):
             inference_memory(llama(num_hidden_layers=1), 16, phase="train")
+
+    def test_generation_is_the_default(self) -> None:
+        """One question, one answer: the default keeps the last position's logits (generate)."""
+        net = llama(**LLAMA31_8B)
+        assert inference_memory(net, 4096) == inference_memory(net, 4096, logits="last")
+        assert inference_memory(net, 4096).total < inference_memory(net, 4096, logits="all").total
 
 
 class TestRefusals:

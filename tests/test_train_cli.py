@@ -75,7 +75,7 @@ def test_issue_command(config: Path, capsys: pytest.CaptureFixture[str]) -> None
     argv += ["--micro-batch", "2", "--checkpointing", "full"]
     assert main([*argv, "--depth", "0"]) == 0
     out = capsys.readouterr().out
-    assert "41,943,040 trainable of 8,072,204,288" in out
+    assert "trainable params: 41,943,040 || all params: 8,072,204,288 || trainable%: 0.5196" in out
     assert "zero3 over 8" in out
     assert main([*argv, "--format", "json"]) == 0
     plan = json.loads(capsys.readouterr().out)["plans"]["training"]
@@ -93,7 +93,6 @@ def test_total_counts_the_adapted_model(config: Path, capsys: pytest.CaptureFixt
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--train"], "--seq"),
         (["--train", "--seq", "16", "--zero", "3"], "devices > 1"),
         (["--lora", "r=x,q_proj"], "whole number"),
         (["--lora", "r=4,nothing"], "not found"),
@@ -102,7 +101,8 @@ def test_total_counts_the_adapted_model(config: Path, capsys: pytest.CaptureFixt
 def test_errors(
     config: Path, capsys: pytest.CaptureFixture[str], extra: list[str], message: str
 ) -> None:
-    """Bad training options exit 1 with the rule named."""
+    """Bad training options exit 1 with the rule named (--train without --seq: exit 2,
+    tests/test_devices.py)."""
     assert main([str(config), *extra]) == 1
     assert message in capsys.readouterr().err
 

@@ -38,6 +38,7 @@ from typing import Any
 from paramcalc._check import shown, shown_names
 from paramcalc.errors import ConfigError, ParamcalcWarning
 from paramcalc.hf.config import HFConfig, load
+from paramcalc.hf.positions import declare, from_config
 from paramcalc.layer import Layer
 
 __all__ = ["ALIASES", "GENERIC_KEYS", "MODEL_TYPES", "from_hf_config"]
@@ -231,7 +232,7 @@ def from_hf_config(source: str | os.PathLike[str] | Mapping[str, Any]) -> Layer:
     config = HFConfig(data, "config")
     model_type = config.model_type
     config.where = f"{model_type} config"
-    network = _builder(model_type)(config)
+    network = declare(_builder(model_type)(config), from_config(data))
     unknown = [key for key in config.unread() if key.rsplit(".", 1)[-1] not in GENERIC_KEYS]
     if unknown:
         warnings.warn(

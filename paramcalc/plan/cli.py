@@ -108,18 +108,39 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--weights", choices=tuple(FORMATS), default="bf16", help="weight format (default bf16)"
     )
-    group.add_argument("--group-size", type=int, default=128, help="GPTQ/AWQ group (default 128)")
+    group.add_argument(
+        "--group-size", type=parse_tokens, metavar="N", help="GPTQ/AWQ group (default 128)"
+    )
     group.add_argument("--kv-dtype", metavar="DTYPE", help="KV-cache dtype (default: --dtype)")
     group.add_argument(
         "--attention", choices=("sdpa", "eager"), help="default: the family's (sdpa mostly)"
     )
     group.add_argument("--phase", choices=("prefill", "decode"), default="prefill")
     group.add_argument(
-        "--logits", choices=("all", "last"), default="all", help="logits kept (generate: last)"
+        "--logits",
+        choices=("all", "last"),
+        help="logits kept: last (default: generation) or all (a plain forward)",
     )
     group.add_argument("--logits-dtype", metavar="DTYPE", help="upcast copy of the logits (fp32)")
-    group.add_argument("--device", metavar="NAME", help="an accelerator (H100-80GB, RTX-4090, …)")
-    group.add_argument("--device-memory", type=parse_bytes, metavar="SIZE", help="or a size: 24GiB")
+    from paramcalc.plan.device_cli import DeviceAction, parse_memory
+
+    group.add_argument(
+        "--device",
+        action=DeviceAction,
+        metavar="NAME",
+        help="an accelerator (H100, RTX-4090, MI300X, …); --device list shows them",
+    )
+    group.add_argument(
+        "--device-memory",
+        type=parse_memory,
+        metavar="SIZE",
+        help="or a size with its unit: 80GiB, 80G (GiB) or 80GB (10^9 bytes)",
+    )
+    group.add_argument(
+        "--fits",
+        action="store_true",
+        help="for scripts: one line, and exit 0 if it fits the device, 3 if not",
+    )
     group.add_argument(
         "--sweep", type=sweep_values, metavar="SPEC", help="context=1k..128k: a table of peaks"
     )
@@ -132,9 +153,9 @@ def _options(options: argparse.Namespace) -> dict[str, Any]:
         "kv_dtype": options.kv_dtype,
         "attention": options.attention,
         "phase": options.phase,
-        "logits": options.logits,
+        "logits": options.logits or "last",
         "logits_dtype": options.logits_dtype,
-        "group_size": options.group_size,
+        "group_size": options.group_size or 128,
     }
 
 
@@ -169,10 +190,15 @@ def plan(network: Layer, options: argparse.Namespace) -> dict[str, Any]:
     else:
         data["peak"] = inference_memory(network, context, batch, **kwargs).to_dict()
     dtype = options.dtype or "bf16"  # --dtype is shared with the footer, whose default is fp32
-    stored = weight_bytes(network, options.weights, dtype, group_size=options.group_size)
+    stored = weight_bytes(network, options.weights, dtype, group_size=options.group_size or 128)
     data["weights"] = stored.to_dict()
     cache_dtype = options.kv_dtype or dtype
     data["kv_cache"] = kv_cache(network, context, batch, cache_dtype).to_dict()
+    from paramcalc.hf.positions import declared
+
+    positions = declared(network)
+    if positions is not None:
+        data["positions"] = {"limit": positions.limit, "source": positions.source}
     if options.sweep:
         name, values = options.sweep
         rows = []
@@ -205,6 +231,15 @@ def _collapse(paths: list[str]) -> list[str]:
     return list(seen)
 
 
+def _bound(fitted: dict[str, Any]) -> str:
+    """`` (bound: memory)`` or `` (bound: positions, max_position_embeddings 4,096)``."""
+    if fitted.get("largest_context_bound") == "positions":
+        return f" (bound: the model's positions, {fitted['positions_source']})"
+    if fitted.get("largest_context_bound") == "memory":
+        return " (bound: memory)"
+    return ""
+
+
 def text(data: dict[str, Any]) -> str:
     """The inference footer: the peak's terms, the device's answer, the sweep's table."""
     peak = data["peak"]
@@ -224,6 +259,12 @@ def text(data: dict[str, Any]) -> str:
     ]
     for name, size in peak["stage_terms"].items():
         lines.append(f"    {name:28} {iec_bytes(size):>12}")
+    positions = data.get("positions")
+    if positions and peak["context"] > positions["limit"]:
+        lines.append(
+            f"  beyond the model's positions limit ({positions['source']}): "
+            "it was not built for this context"
+        )
     fitted = data.get("fit")
     if fitted:
         verdict = "fits" if fitted["fits"] else "does NOT fit"
@@ -232,7 +273,8 @@ def text(data: dict[str, Any]) -> str:
             f"margin {'-' if fitted['margin'] < 0 else ''}{iec_bytes(abs(fitted['margin']))}"
         )
         lines.append(
-            f"    largest context at batch {peak['batch']}: {fitted['largest_context']:,}; "
+            f"    largest context at batch {peak['batch']}: {fitted['largest_context']:,}"
+            f"{_bound(fitted)}; "
             f"largest batch at {peak['context']:,} tokens: {fitted['largest_batch']:,}"
         )
         bound = fitted["seconds_per_token_lower_bound"]

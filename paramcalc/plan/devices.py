@@ -1,116 +1,65 @@
 """Accelerators as data, and whether a model fits on one.
 
-Each device lists its memory and memory bandwidth from the maker's data
-sheet (``source``). NVIDIA's "80GB" of HBM or GDDR are GiB (torch reports a
-little less: the driver keeps some); bandwidths are decimal (TB/s = 10¹²
-bytes a second). ``workspace`` is the cuBLAS workspace torch allocates
-through its caching allocator on that architecture
-(``aten/src/ATen/cuda/CublasHandlePool.cpp``: 32 MiB on Hopper and later,
-4096 KiB·2 + 16 KiB·8 before), which ``max_memory_allocated`` counts.
+The table of devices (memory as the driver reports it, bandwidth, the
+cuBLAS workspace and the source of each figure) is
+:mod:`paramcalc.plan.device_table`; this module finds a device by name or
+alias and answers whether a model fits it.
 
->>> d = device("h100-80gb")
->>> d.memory == 80 * 2**30, d.bandwidth
-(True, 3350000000000)
+>>> d = device("H100")
+>>> d.name, d.memory == 81559 * 2**20, d.bandwidth
+('H100-80GB', True, 3350000000000)
 """
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from typing import Any
 
 from paramcalc import _check
-from paramcalc._check import shown
 from paramcalc.errors import ConfigError, ConfigTypeError
+from paramcalc.hf.positions import Positions, declared
 from paramcalc.layer import Layer
+from paramcalc.plan.device_table import ALIASES, DEVICES, Device, normal_name
 from paramcalc.plan.inference import Inference, inference_memory
 from paramcalc.plan.kv_cache import kv_cache_bytes
+from paramcalc.units import iec_bytes
 
-__all__ = ["DEVICES", "Device", "Fit", "device", "fit", "largest_fitting"]
-
-_GIB = 2**30
-_HOPPER_WORKSPACE = 32 * 2**20
-_AMPERE_WORKSPACE = 4096 * 1024 * 2 + 16 * 1024 * 8
+__all__ = ["DEVICES", "Device", "Fit", "device", "fit", "largest_fitting", "resolve"]
 
 
-@dataclass(frozen=True)
-class Device:
-    """An accelerator: ``memory`` in bytes, ``bandwidth`` in bytes a second, and their source."""
+def resolve(name: object) -> tuple[Device, str]:
+    """The device called ``name`` (case, spaces and aliases allowed) and a note for an alias.
 
-    name: str
-    memory: int
-    bandwidth: int
-    workspace: int
-    source: str
-
-    def to_dict(self) -> dict[str, object]:
-        """Plain JSON-able data."""
-        return {
-            "name": self.name,
-            "memory": self.memory,
-            "bandwidth": self.bandwidth,
-            "workspace": self.workspace,
-            "source": self.source,
-        }
-
-
-_NV = "https://www.nvidia.com/en-us/data-center/"
-DEVICES: dict[str, Device] = {
-    d.name.lower(): d
-    for d in (
-        Device("H200", 141 * _GIB, 4_800 * 10**9, _HOPPER_WORKSPACE, _NV + "h200/"),
-        Device("H100-80GB", 80 * _GIB, 3_350 * 10**9, _HOPPER_WORKSPACE, _NV + "h100/ (SXM)"),
-        Device("H100-PCIe", 80 * _GIB, 2_000 * 10**9, _HOPPER_WORKSPACE, _NV + "h100/ (PCIe)"),
-        Device("A100-80GB", 80 * _GIB, 2_039 * 10**9, _AMPERE_WORKSPACE, _NV + "a100/ (SXM)"),
-        Device("A100-40GB", 40 * _GIB, 1_555 * 10**9, _AMPERE_WORKSPACE, _NV + "a100/ (SXM)"),
-        Device("L40S", 48 * _GIB, 864 * 10**9, _AMPERE_WORKSPACE, _NV + "l40s/"),
-        Device("L4", 24 * _GIB, 300 * 10**9, _AMPERE_WORKSPACE, _NV + "l4/"),
-        Device("A10", 24 * _GIB, 600 * 10**9, _AMPERE_WORKSPACE, _NV + "products/a10-gpu/"),
-        Device("T4", 16 * _GIB, 320 * 10**9, _AMPERE_WORKSPACE, _NV + "tesla-t4/"),
-        Device(
-            "RTX-4090",
-            24 * _GIB,
-            1_008 * 10**9,
-            _AMPERE_WORKSPACE,
-            "https://www.nvidia.com/en-us/geforce/graphics-cards/40-series/rtx-4090/",
-        ),
-        Device(
-            "RTX-3090",
-            24 * _GIB,
-            936 * 10**9,
-            _AMPERE_WORKSPACE,
-            "https://www.nvidia.com/en-us/geforce/graphics-cards/30-series/rtx-3090-3090ti/",
-        ),
-        Device(
-            "RTX-5090",
-            32 * _GIB,
-            1_792 * 10**9,
-            _HOPPER_WORKSPACE,
-            "https://www.nvidia.com/en-us/geforce/graphics-cards/50-series/rtx-5090/",
-        ),
-        Device(
-            "MI300X",
-            192 * _GIB,
-            5_300 * 10**9,
-            0,
-            "https://www.amd.com/en/products/accelerators/instinct/mi300/mi300x.html",
-        ),
+    >>> resolve("H100")[0].name, resolve("rtx 4090")[0].name
+    ('H100-80GB', 'RTX-4090')
+    """
+    key = normal_name(name) if isinstance(name, str) else ""
+    if key in DEVICES:
+        return DEVICES[key], ""
+    if key in ALIASES:
+        canonical, note = ALIASES[key]
+        return DEVICES[canonical.lower()], note
+    known = [*DEVICES, *ALIASES]
+    close = difflib.get_close_matches(key, known, n=3, cutoff=0.6)
+    hint = (
+        f"; did you mean {' or '.join(resolve(c)[0].name for c in dict.fromkeys(close))}?"
+        if close
+        else ""
     )
-}
-"""The accelerators ``--device`` knows, by lower-case name."""
+    raise ConfigError(
+        f"device: no device called {_check.shown(name)}{hint} (--device list shows the "
+        f"{len(DEVICES)} known, or give --device-memory SIZE)"
+    )
 
 
 def device(name: object) -> Device:
-    """The device called ``name`` (case-insensitive).
+    """The device called ``name`` (case-insensitive; aliases such as ``H100`` too).
 
-    >>> device("RTX-4090").memory // 2**30
-    24
+    >>> device("RTX-4090").memory // 2**20
+    24564
     """
-    if not isinstance(name, str) or name.strip().lower() not in DEVICES:
-        names = ", ".join(d.name for d in DEVICES.values())
-        raise ConfigError(
-            f"device: `device` must be one of {names}. Received: device={shown(name)}."
-        )
-    return DEVICES[name.strip().lower()]
+    return resolve(name)[0]
 
 
 @dataclass(frozen=True)
@@ -119,7 +68,9 @@ class Fit:
 
     ``margin`` is ``memory - peak`` (negative: short by that much);
     ``largest_context`` and ``largest_batch`` the largest that fit with the
-    other held (None when not searched, 0 when nothing fits);
+    other held (None when not searched, 0 when nothing fits); the context is
+    never beyond the model's declared ``positions`` limit, and
+    ``context_bound`` says which bound it met: ``"memory"`` or ``"positions"``;
     ``seconds_per_token`` a lower bound on a decode step's time: the bytes it
     reads (every weight and the whole cache, once) over the bandwidth.
     """
@@ -131,6 +82,10 @@ class Fit:
     largest_context: int | None
     largest_batch: int | None
     bytes_per_step: int
+    positions: Positions | None = None
+    context_bound: str | None = None
+    key: str = "fit"
+    """The plan's name under ``"plans"`` in a report's JSON."""
 
     @property
     def fits(self) -> bool:
@@ -147,6 +102,55 @@ class Fit:
         """A lower bound on the time of one decode step (None without a bandwidth)."""
         return None if not self.bandwidth else self.bytes_per_step / self.bandwidth
 
+    def footer_lines(self) -> list[tuple[str, str]]:
+        """``(label, value)`` lines: the peak, its terms and the device's answer."""
+        p = self.peak
+        lines = [
+            (
+                "Inference plan",
+                f"{p.phase}, {p.context:,} tokens × {p.batch}, weights {p.weights_format}, "
+                f"activations {p.dtype}, cache {p.kv_dtype}, {p.attention}, logits {p.logits_mode}",
+            ),
+            ("  Peak", f"{iec_bytes(p.total)} at the {p.stage} stage"),
+        ]
+        lines += [(f"    {name}", iec_bytes(size)) for name, size in p.stage_terms]
+        verdict = "fits" if self.fits else "does NOT fit"
+        margin = f"{'-' if self.margin < 0 else ''}{iec_bytes(abs(self.margin))}"
+        lines.append((f"  {self.device}", f"{iec_bytes(self.memory)}: {verdict}, margin {margin}"))
+        if self.largest_context is not None and self.largest_batch is not None:
+            bound = self.context_bound or "memory"
+            if bound == "positions" and self.positions is not None:
+                bound = f"the model's positions, {self.positions.source}"
+            lines.append(
+                (
+                    "  Largest context",
+                    f"{self.largest_context:,} at batch {p.batch} (bound: {bound})",
+                )
+            )
+            lines.append(("  Largest batch", f"{self.largest_batch:,} at {p.context:,} tokens"))
+        return lines
+
+    def __repr__(self) -> str:
+        """One readable line: ``Fit(RTX-4090: fits, peak 13.15 GiB of 23.99 GiB, …)``."""
+        verdict = "fits" if self.fits else "does NOT fit"
+        return (
+            f"Fit({self.device}: {verdict}, peak {iec_bytes(self.peak.total)} of "
+            f"{iec_bytes(self.memory)}, largest context {self.largest_context}, "
+            f"largest batch {self.largest_batch})"
+        )
+
+    def __str__(self) -> str:
+        """The footer lines as text (what ``print(fit(...))`` shows)."""
+        from paramcalc.plan.show import text
+
+        return text(self.footer_lines())
+
+    def _repr_html_(self) -> str:
+        """The footer lines as an escaped HTML table (Jupyter)."""
+        from paramcalc.plan.show import html
+
+        return html(self.footer_lines())
+
     def to_dict(self) -> dict[str, object]:
         """Plain JSON-able data (field names documented in docs/inference-memory.md)."""
         return {
@@ -156,6 +160,9 @@ class Fit:
             "fits": self.fits,
             "margin": self.margin,
             "largest_context": self.largest_context,
+            "largest_context_bound": self.context_bound,
+            "positions_limit": None if self.positions is None else self.positions.limit,
+            "positions_source": None if self.positions is None else self.positions.source,
             "largest_batch": self.largest_batch,
             "bytes_per_decode_step": self.bytes_per_step,
             "seconds_per_token_lower_bound": self.seconds_per_token,
@@ -227,10 +234,14 @@ def fit(
     peak = inference_memory(net, context, batch, **options)
     dtype = options.get("kv_dtype") or options.get("dtype", "bf16")
     step = peak.weights + kv_cache_bytes(net, context, batch, dtype)
-    largest_context = largest_batch = None
+    largest_context = largest_batch = bound = None
+    positions = declared(net)
     if search:
         largest_context = largest_fitting(net, memory, context, batch, "context", **options)
         largest_batch = largest_fitting(net, memory, context, batch, "batch", **options)
+        bound = "memory"
+        if positions is not None and largest_context > positions.limit:
+            largest_context, bound = positions.limit, "positions"
     return Fit(
         device="custom" if chosen is None else chosen.name,
         memory=memory,
@@ -239,4 +250,6 @@ def fit(
         largest_context=largest_context,
         largest_batch=largest_batch,
         bytes_per_step=step,
+        positions=positions,
+        context_bound=bound,
     )

@@ -11,8 +11,8 @@ tracing of tensor lifetimes (``tests/golden/plan/``).
 
 >>> from paramcalc.zoo.language import llama
 >>> llama31_8b = llama(vocab_size=128256, intermediate_size=14336, num_key_value_heads=8)
->>> peak = inference_memory(llama31_8b, 4096, workspace=32 * 2**20, round_to=512)
->>> peak.stage, peak.total  # measured on an H200: 17,715,210,240 B (2,048 B more)
+>>> peak = inference_memory(llama31_8b, 4096, workspace=32 * 2**20, round_to=512, logits="all")
+>>> peak.stage, peak.total  # a plain forward, measured on an H200: 17,715,210,240 B (2,048 more)
 ('logits', 17715208192)
 """
 
@@ -226,7 +226,7 @@ def inference_memory(
     kv_dtype: object | None = None,
     phase: str = "prefill",
     attention: str | None = None,
-    logits: str = "all",
+    logits: str = "last",
     logits_dtype: object | None = None,
     workspace: int = 0,
     round_to: int = 1,
@@ -241,8 +241,9 @@ def inference_memory(
     by default the family's: eager for Gemma 2 and gpt-oss, whose
     transformers 5.23 classes do not support sdpa (``_supports_sdpa = False``),
     sdpa otherwise.
-    ``logits="all"`` keeps every position's logits (a plain forward),
-    ``"last"`` only the last (``generate``: ``logits_to_keep=1``);
+    ``logits="last"`` (the default: generation, as ``generate`` runs it with
+    ``logits_to_keep=1``) keeps the last position's logits, ``"all"`` every
+    position's (a plain forward, ``model(ids)``);
     ``logits_dtype="fp32"`` adds the fp32 copy generation loops make.
     ``workspace`` adds the matmul library's workspace and ``round_to`` rounds
     every tensor up (the CUDA caching allocator: 512), as a device's

@@ -32,6 +32,7 @@ from paramcalc._check import shown
 from paramcalc.containers import ModuleDict
 from paramcalc.errors import ConfigError, ConfigTypeError, ParamcalcWarning
 from paramcalc.graph import Repeat, Tied
+from paramcalc.hf.positions import declare, declared
 from paramcalc.layer import Composite, Layer, _Tally
 from paramcalc.layers.embedding import Embedding
 from paramcalc.plan.adapters import (
@@ -461,7 +462,7 @@ def lora(
     root = PeftModel({"base_model": LoraModel({"model": adapted})})
     object.__setattr__(root, "settings", settings)
     object.__setattr__(root, "targeted", tuple(builder.targeted))
-    return root
+    return declare(root, declared(net))  # the adapted model takes the sequences the base takes
 
 
 def _retie(net: Layer, moves: dict[str, str]) -> Layer:

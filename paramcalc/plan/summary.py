@@ -75,6 +75,18 @@ class TrainingSummary:
             "lora": self.lora,
         }
 
+    def __str__(self) -> str:
+        """The footer lines as text (what ``print(plan_training(...))`` shows)."""
+        from paramcalc.plan.show import text
+
+        return text(self.footer_lines())
+
+    def _repr_html_(self) -> str:
+        """The footer lines as an escaped HTML table (Jupyter)."""
+        from paramcalc.plan.show import html
+
+        return html(self.footer_lines())
+
     def footer_lines(self) -> list[tuple[str, str]]:
         """``(label, value)`` lines for a report's footer."""
         m = self.memory
@@ -88,8 +100,13 @@ class TrainingSummary:
             )
         ]
         if self.lora:
-            lines.append(
-                ("  Adapters", f"{self.lora}: {count(m.trainable)} trainable of {count(m.params)}")
+            share = 100 * m.trainable / m.params if m.params else 0.0
+            lines.append(  # as PEFT's print_trainable_parameters() prints it
+                (
+                    "  Adapters",
+                    f"{self.lora}: trainable params: {m.trainable:,} || all params: "
+                    f"{m.params:,} || trainable%: {share:.4f}",
+                )
             )
         parts = [
             ("weights", m.weights),

@@ -23,6 +23,7 @@ from typing import Any
 from paramcalc._check import shown
 from paramcalc.errors import ConfigError
 from paramcalc.layer import Layer
+from paramcalc.plan.cli import parse_tokens
 
 # the planners' choices, repeated here so that building the parser loads no planner
 # (tests/test_train_cli.py checks that they agree)
@@ -51,23 +52,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="adapters as PEFT adds them: r=16,alpha=32,all-linear or "
         "r=8,q_proj+v_proj (also: dora, rslora, lora_bias, bias=all, save=lm_head)",
     )
-    group.add_argument(
-        "--precision", choices=PRECISIONS, default="bf16-mixed", help="default: bf16-mixed"
-    )
+    group.add_argument("--precision", choices=PRECISIONS, help="default: bf16-mixed")
     group.add_argument("--zero", type=int, choices=(0, 1, 2, 3), help="DeepSpeed ZeRO stage")
     group.add_argument(
         "--fsdp", choices=("full", "hybrid", "grad_op"), help="PyTorch FSDP sharding strategy"
     )
-    group.add_argument("--devices", type=int, default=1, metavar="N", help="devices (default 1)")
+    group.add_argument(
+        "--devices", type=int, metavar="N", help="devices (default 1); more than 1 with --train"
+    )
     group.add_argument("--devices-per-node", type=int, metavar="N", help="for --fsdp hybrid")
-    group.add_argument("--seq", type=int, metavar="N", help="tokens per sequence (required)")
-    group.add_argument("--micro-batch", type=int, default=1, metavar="N", help="default 1")
-    group.add_argument("--checkpointing", choices=CHECKPOINTING, default="none")
+    group.add_argument(
+        "--seq", type=parse_tokens, metavar="N", help="tokens per sequence (required): 2048, 2k"
+    )
+    group.add_argument("--micro-batch", type=parse_tokens, metavar="N", help="default 1")
+    group.add_argument("--checkpointing", choices=CHECKPOINTING, help="default: none")
     group.add_argument(
         "--base-format", choices=BASE_FORMATS, help="quantized frozen base (QLoRA: nf4-dq)"
     )
     group.add_argument("--tokens", type=token_budget, metavar="N", help="token budget for the time")
-    group.add_argument("--mfu", type=float, default=0.4, help="model FLOPs utilisation (0.4)")
+    group.add_argument("--mfu", type=float, help="model FLOPs utilisation (default 0.4)")
 
 
 MAX_TOKENS = 2**63 - 1
@@ -110,12 +113,22 @@ def parse_lora(spec: str) -> dict[str, Any]:
     Bare words are target modules (``q_proj+v_proj`` or ``q_proj,v_proj``;
     ``all-linear``) or flags (``dora``, ``rslora``, ``lora_bias``).
     """
+    if not spec.strip(" ,"):
+        raise ConfigError(
+            "--lora: empty; give the rank and, optionally, the target modules "
+            "(r=16, r=16,all-linear or r=16,q_proj+v_proj)."
+        )
     options: dict[str, Any] = {}
     targets: list[str] = []
     for item in (part.strip() for part in spec.split(",")):
         if not item:
             continue
         name, sep, value = item.partition("=")
+        if not sep and item.isdigit():
+            raise ConfigError(
+                f"--lora: a bare number is not a module name; the rank is r={item}. "
+                f"Received: {spec[:60]!r}."
+            )
         if not sep:
             if item in _FLAGS:
                 options[_FLAGS[item]] = True
@@ -170,15 +183,37 @@ def _lora_number(name: str, value: str, *, whole: bool) -> int | float:
     return number
 
 
-def apply(network: Layer, options: argparse.Namespace) -> tuple[Layer, list[Any]]:
-    """The network to report (adapted if ``--lora``) and the plans for its footer."""
+def apply(
+    network: Layer, options: argparse.Namespace, model_type: str | None = None
+) -> tuple[Layer, list[Any]]:
+    """The network to report (adapted if ``--lora``) and the plans for its footer.
+
+    ``--lora`` without target modules takes PEFT's default for ``model_type``
+    (:mod:`paramcalc.plan.peft_targets`), and ``options.lora_note`` says so.
+    """
     if not options.train and options.lora is None:
         return network, []
     from paramcalc.plan.lora import lora
     from paramcalc.plan.summary import plan_training
 
     if options.lora is not None:
-        network = lora(network, **parse_lora(options.lora))
+        keywords = parse_lora(options.lora)
+        if "target_modules" not in keywords:
+            from paramcalc.plan.peft_targets import PEFT_VERSION, default_targets
+
+            targets = None if model_type is None else default_targets(model_type)
+            if targets is None:
+                raise ConfigError(
+                    f"--lora without target modules takes PEFT's default for the model_type, "
+                    f"and PEFT {PEFT_VERSION} has none for {model_type or 'this model'}: "
+                    "give them (r=16,q_proj+v_proj or r=16,all-linear)."
+                )
+            keywords["target_modules"] = list(targets)
+            options.lora_note = (
+                f"--lora targets {', '.join(targets)}: PEFT {PEFT_VERSION}'s default for "
+                f"model_type {model_type} (TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING)"
+            )
+        network = lora(network, **keywords)
     if not options.train:
         return network, []
     if options.seq is None:
@@ -190,22 +225,23 @@ def apply(network: Layer, options: argparse.Namespace) -> tuple[Layer, list[Any]
         sharding = {"full": "fsdp", "hybrid": "fsdp_hybrid", "grad_op": "fsdp_grad_op"}[
             options.fsdp
         ]
-    if sharding == "none" and options.devices > 1:
+    devices = options.devices or 1
+    if sharding == "none" and devices > 1:
         sharding = "ddp"
     tokens = options.tokens
     summary = plan_training(
         network,
         seq_len=options.seq,
-        micro_batch=options.micro_batch,
+        micro_batch=options.micro_batch or 1,
         device=options.device,
         tokens=tokens,
-        mfu=options.mfu,
-        devices=options.devices,
+        mfu=0.4 if options.mfu is None else options.mfu,
+        devices=devices,
         sharding=sharding,
         devices_per_node=options.devices_per_node,
         optimizer=options.optimizer,
-        precision=options.precision,
-        checkpointing=options.checkpointing,
+        precision=options.precision or "bf16-mixed",
+        checkpointing=options.checkpointing or "none",
         base_format=options.base_format,
     )
     return network, [summary]

@@ -25,6 +25,7 @@ from paramcalc.hf.blocks import DecoderAttention, named
 from paramcalc.hf.classic import gpt2_network
 from paramcalc.hf.config import HFConfig
 from paramcalc.hf.decoder import Decoder, build
+from paramcalc.hf.positions import Positions, declare
 from paramcalc.layer import Layer
 from paramcalc.zoo import _nn as pc
 from paramcalc.zoo._common import (
@@ -150,7 +151,7 @@ def gpt2(
     _positive("gpt2", n_embd=width, n_head=heads, n_inner=inner)
     _check.boolean("gpt2", "tie_word_embeddings", tie_word_embeddings)
     _heads("gpt2", width, heads, heads, None)
-    return gpt2_network(
+    network = gpt2_network(
         HFConfig({}, "gpt2"),
         vocab=vocab_size,
         positions=n_positions,
@@ -161,6 +162,7 @@ def gpt2(
         eps=layer_norm_epsilon,
         tie=tie_word_embeddings,
     )
+    return declare(network, Positions(n_positions, f"n_positions {n_positions:,}"))
 
 
 def llama(
@@ -179,13 +181,15 @@ def llama(
     tie_word_embeddings: bool = False,
     family: str = "Llama",
     sliding_window: int | None = None,
+    max_position_embeddings: int | None = None,
 ) -> Layer:
     """A Llama-style decoder (``LlamaForCausalLM``); the defaults are Llama-2-7B's.
 
     ``qkv_bias`` (default: ``attention_bias``) gives Qwen2's biased q/k/v
     projections with an unbiased output projection; ``family`` names the
     classes (``"Mistral"``, ``"Qwen2"``). ``sliding_window`` makes every
-    layer a sliding one (Mistral-7B-v0.1's 4096).
+    layer a sliding one (Mistral-7B-v0.1's 4096). ``max_position_embeddings``,
+    when given, is declared as the positions limit (the planners' bound).
 
     >>> llama().params()
     6738415616
@@ -228,7 +232,11 @@ def llama(
         kinds=() if sliding_window is None else ("sliding_attention",) * num_hidden_layers,
         window=sliding_window,
     )
-    return build(spec)
+    limit = max_position_embeddings
+    if limit is not None:
+        _positive("llama", max_position_embeddings=limit)
+    positions = None if limit is None else Positions(limit, f"max_position_embeddings {limit:,}")
+    return declare(build(spec), positions)
 
 
 def mistral(
@@ -243,6 +251,7 @@ def mistral(
     rms_norm_eps: float = 1e-5,
     tie_word_embeddings: bool = False,
     sliding_window: int | None = None,
+    max_position_embeddings: int | None = None,
 ) -> Layer:
     """``MistralForCausalLM``; the defaults are Mistral-7B's (grouped-query attention).
 
@@ -264,6 +273,7 @@ def mistral(
         tie_word_embeddings=tie_word_embeddings,
         family="Mistral",
         sliding_window=sliding_window,
+        max_position_embeddings=max_position_embeddings,
     )
 
 
