@@ -27,6 +27,7 @@ __all__ = [
     "Conv1D",
     "FirstToken",
     "GatedMLP",
+    "LogitSoftcap",
     "Net",
     "Permute",
     "Pooled",
@@ -342,6 +343,24 @@ class GatedMLP(Net):
         if gate is not None and up is not None and gate != up:
             raise ShapeError(f"multiplies the gate {gate} by the up projection {up}")
         return visit("down_proj", self.module("down_proj"), gate)
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class LogitSoftcap(Layer):
+    """``tanh(logits / cap) · cap``: Gemma 2/3's ``final_logit_softcapping``, no tensor.
+
+    ``transformers`` applies it after ``lm_head`` when the config's value is
+    not null: three element-wise operations a logit. A planner reads it from
+    the network (it makes logits-sized temporaries).
+
+    >>> LogitSoftcap(30.0).output_shape((7, 256)), LogitSoftcap(30.0).elementwise_flops((7, 256))
+    ((7, 256), 5376)
+    """
+
+    cap: float = 30.0
+
+    def count_elementwise(self, shape: Shape, output: Shape) -> int:
+        return 3 * numel(output)
 
 
 class FirstToken(Layer):
