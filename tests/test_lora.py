@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 
 import pytest
 
@@ -89,6 +90,68 @@ class TestDeepModels:
         ]
         assert (adapted.trainable_params(), adapted.params()) == (16, 3 * 20 + 16)
         assert adapted.output_shape((4,)) == (4,)
+
+
+FIXTURES = "tests/fixtures/hf/"
+
+
+def _hf(name: str) -> pc.Layer:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ParamcalcWarning)
+        return pc.from_hf_config(f"{FIXTURES}{name}.json")
+
+
+class TestOutputLayer:
+    """PEFT 0.21.2's figures (tests/conformance/test_lora.py checks them live, issue 23)."""
+
+    @pytest.mark.parametrize(
+        ("name", "output", "trainable"),
+        [
+            ("whisper-tiny", "proj_out", 270_336),
+            ("distilbert-base-uncased", "vocab_projector", 337_920),
+            ("roberta-base", "lm_head.decoder", 669_696),
+            ("bert-base-uncased", "cls.predictions.decoder", 669_696),
+        ],
+    )
+    def test_all_linear_leaves_out_the_output_layer(
+        self, name: str, output: str, trainable: int
+    ) -> None:
+        """``all-linear`` adapts every Linear but ``get_output_embeddings()``, at r=4."""
+        adapted = pc.lora(_hf(name), r=4, target_modules="all-linear")
+        assert adapted.trainable_params() == trainable
+        names = [name for name, _, grad in named_requires_grad(adapted) if grad]
+        assert not any(f".{output}.lora_" in name for name in names)
+
+    def test_other_networks_have_no_output_layer(self) -> None:
+        """PEFT looks at a PreTrainedModel's output layer only: a plain network has none."""
+        net = pc.Sequential({"body": pc.Linear(4, 4), "lm_head": pc.Linear(4, 8)})
+        assert pc.lora(net, r=2, target_modules="all-linear").trainable_params() == 16 + 24
+
+    def test_bias_all_trains_a_module_own_bias(self) -> None:
+        """BERT's ``cls.predictions.bias`` (a module's own tensor) is a ``*.bias`` too:
+        r=4 all-linear, bias="all": 803,898 (773,376 without it)."""
+        adapted = pc.lora(_hf("bert-base-uncased"), r=4, target_modules="all-linear", bias="all")
+        assert adapted.trainable_params() == 803_898
+        flags = {name: grad for name, _, grad in named_requires_grad(adapted)}
+        assert flags["base_model.model.cls.predictions.bias"]
+
+    def test_empty_layers_to_transform_is_every_layer(self) -> None:
+        """PEFT treats ``layers_to_transform=[]`` as unset: Llama-2-7B's 32 q_proj, r=4."""
+        net = _hf("llama-2-7b")
+        empty = pc.lora(net, r=4, target_modules=["q_proj"], layers_to_transform=[])
+        assert empty.trainable_params() == 1_048_576 == 32 * 4 * (4096 + 4096)
+
+
+class TestLayersToTransform:
+    """``layers_to_transform`` costs what its list costs, not what the depth is (issue 23)."""
+
+    def test_a_million_entries(self) -> None:
+        """10⁶ listed layers of a 32-layer model: each module looks an index up in a set."""
+        net = _hf("llama-2-7b")
+        start = time.perf_counter()
+        adapted = pc.lora(net, r=4, target_modules=["q_proj"], layers_to_transform=range(10**6))
+        assert time.perf_counter() - start < 1.0
+        assert adapted.trainable_params() == 1_048_576
 
 
 class TestRefusals:

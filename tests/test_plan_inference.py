@@ -57,8 +57,8 @@ class TestMeasuredH200:
 
 def _net(row: dict[str, Any]) -> Layer:
     family, config = row["family"], row["config"]
-    if family in ("Gemma2", "GptOss"):
-        model_type = {"Gemma2": "gemma2", "GptOss": "gpt_oss"}[family]
+    if family in ("Gemma2", "Gemma3", "GptOss"):
+        model_type = {"Gemma2": "gemma2", "Gemma3": "gemma3_text", "GptOss": "gpt_oss"}[family]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ParamcalcWarning)
             return from_hf_config({"model_type": model_type, **config})
@@ -146,6 +146,60 @@ class TestConventions:
         net = llama(**LLAMA31_8B)
         assert inference_memory(net, 4096) == inference_memory(net, 4096, logits="last")
         assert inference_memory(net, 4096).total < inference_memory(net, 4096, logits="all").total
+
+
+FIXTURES = Path(__file__).parent / "fixtures" / "hf"
+
+
+def _fixture(name: str, **changes: Any) -> Layer:
+    config = json.loads((FIXTURES / name).read_text())
+    config.update(changes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ParamcalcWarning)
+        return from_hf_config(config)
+
+
+class TestLogits:
+    def test_gpt_oss_logits_are_the_logits(self) -> None:
+        """gpt-oss-20b peaks in eager attention; ``logits`` is still the logits tensor:
+        with ``logits="last"``, 201,088 vocabulary entries · 2 B = 402,176 B (issue 23)."""
+        peak = inference_memory(_fixture("gpt-oss-20b.json"), 4096, logits="last")
+        assert peak.stage == "attention"
+        assert dict(peak.stage_terms)["logits with sinks, shifted"] == 4_296_015_872
+        assert peak.logits == 402_176
+
+    @pytest.mark.parametrize(
+        ("fixture", "cap", "capped"),
+        [
+            ("gemma-2-2b.json", 30.0, True),
+            ("gemma-2-2b.json", None, False),
+            ("gemma-3-1b-it.json", None, False),
+            ("gemma-3-1b-it.json", 30.0, True),
+        ],
+    )
+    def test_softcapping_follows_the_config(self, fixture: str, cap: Any, capped: bool) -> None:
+        """transformers soft-caps (``logits / cap``, ``tanh``, ``· cap``) only when
+        ``final_logit_softcapping`` is not null, for Gemma 2 and Gemma 3 alike
+        (``modeling_gemma2.py``, ``modeling_gemma3.py``): a logits-sized copy then."""
+        net = _fixture(fixture, final_logit_softcapping=cap)
+        peak = inference_memory(net, 16, logits="last")
+        vocab = json.loads((FIXTURES / fixture).read_text())["vocab_size"]
+        assert peak.logits == (2 if capped else 1) * 2 * vocab
+
+    def test_gemma2_default_caps(self) -> None:
+        """Absent, Gemma 2's key is 30.0 (``Gemma2Config``), Gemma 3's null."""
+        config = json.loads((FIXTURES / "gemma-2-2b.json").read_text())
+        del config["final_logit_softcapping"]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ParamcalcWarning)
+            net = from_hf_config(config)
+        assert inference_memory(net, 16, logits="last").logits == 2 * 2 * config["vocab_size"]
+
+    @pytest.mark.parametrize("cap", [0, -1.0, "30", True, float("inf")])
+    def test_bad_cap(self, cap: Any) -> None:
+        """A cap that is not a positive finite number is refused, naming the key."""
+        with pytest.raises(ConfigError, match="final_logit_softcapping"):
+            _fixture("gemma-2-2b.json", final_logit_softcapping=cap)
 
 
 class TestRefusals:

@@ -45,6 +45,35 @@ class TestAnchors:
         expected = 13 * per_token * 4095 + 13 * per_token * 32768
         assert kv_cache_bytes(net, 32768) == expected
 
+    def test_falcon_40b(self) -> None:
+        """1,966,080 B a token: transformers 5.23 caches keys and values broadcast to all
+        128 query heads under ``new_decoder_architecture`` (60 layers · 2 · 128 · 64 · 2 B)."""
+        assert kv_cache_bytes(_hf("falcon-40b.json"), 1) == 1_966_080
+
+    def test_falcon_7b(self) -> None:
+        """Multi-query Falcon-7B: one key/value head, 32 layers · 2 · 64 · 2 B = 8,192 B."""
+        assert kv_cache_bytes(_hf("falcon-7b.json"), 1) == 8_192
+
+    def test_window_of_one_keeps_the_prefill(self) -> None:
+        """``sliding_window: 1``: transformers' ``[-w+1:]`` is ``[0:]``, the whole prefill.
+
+        A tiny Mistral (2 layers, 2 kv heads of 16) after 10 tokens: 2,560 B in bf16,
+        as transformers 5.23's cache holds (tests/conformance/test_kv_cache_hf.py).
+        """
+        config = {
+            "model_type": "mistral",
+            "vocab_size": 128,
+            "hidden_size": 64,
+            "intermediate_size": 64,
+            "num_hidden_layers": 2,
+            "num_attention_heads": 4,
+            "num_key_value_heads": 2,
+            "head_dim": 16,
+        }
+        for window, expected in ((1, 2_560), (2, 256), (3, 512)):
+            net = from_hf_config({**config, "sliding_window": window})
+            assert kv_cache_bytes(net, 10) == expected
+
     def test_mistral_window(self) -> None:
         """Mistral-7B-v0.1 (window 4096): the cache stops growing at 4,095 positions."""
         net = mistral(sliding_window=4096)

@@ -96,6 +96,36 @@ def test_total_counts_the_adapted_model(config: Path, capsys: pytest.CaptureFixt
         (["--train", "--seq", "16", "--zero", "3"], "devices > 1"),
         (["--lora", "r=x,q_proj"], "whole number"),
         (["--lora", "r=4,nothing"], "not found"),
+        (
+            [
+                "--train",
+                "--seq",
+                "16",
+                "--tokens",
+                "1e9",
+                "--device",
+                "H100-80GB",
+                "--mfu",
+                "1e-300",
+            ],
+            "mfu",
+        ),
+        (
+            [
+                "--train",
+                "--seq",
+                "16",
+                "--tokens",
+                "1e9",
+                "--device",
+                "H100-80GB",
+                "--mfu",
+                "1e-300",
+                "-f",
+                "json",
+            ],
+            "past any calendar",
+        ),
     ],
 )
 def test_errors(

@@ -100,9 +100,17 @@ class LastToken(Layer):
 
 
 def _cached(tokens: int, window: int | None) -> int:
-    """Tokens a cache layer keeps after a prefill: ``DynamicSlidingWindowLayer`` keeps ``W - 1``."""
+    """Tokens a cache layer keeps after a prefill: ``DynamicSlidingWindowLayer`` keeps ``W - 1``.
+
+    It slices ``[-W + 1:]``, so a window of 1 (``[0:]``) keeps the whole prefill.
+
+    >>> _cached(10, 4), _cached(10, 1), _cached(10, None)
+    (3, 10, 10)
+    """
     _check.positive("cache_shapes", "tokens", tokens)
-    return tokens if window is None else min(tokens, window - 1)
+    if window is None or window == 1:
+        return tokens
+    return min(tokens, window - 1)
 
 
 @dataclass(frozen=True, init=False, repr=False, eq=False)

@@ -354,8 +354,8 @@ def build_falcon(config: HFConfig) -> Layer:
     norms = config.maybe("num_ln_in_parallel_attn")
     if norms is None and new:
         norms = 2
-    if new:
-        qkv, kv_heads = (2 * kv + heads) * head_dim, kv
+    if new:  # FalconAttention broadcasts keys and values to every query head, then caches them
+        qkv, kv_heads = (2 * kv + heads) * head_dim, heads
     elif multi:
         qkv, kv_heads = width + 2 * head_dim, 1
     else:

@@ -13,11 +13,14 @@ reads the keys its ``configuration_*.py`` adds and says what they change.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
+from paramcalc._check import shown
+from paramcalc.errors import ConfigError
 from paramcalc.hf.config import HFConfig
 from paramcalc.hf.decoder import from_config, given, layer_types
-from paramcalc.hf.heads import generic
+from paramcalc.hf.heads import Head, generic
 from paramcalc.layer import Layer
 
 __all__ = [
@@ -125,6 +128,28 @@ def _gemma_keys(config: HFConfig) -> None:
     )
 
 
+def _softcap(config: HFConfig, default: float | None) -> float | None:
+    """``final_logit_softcapping``: absent, the config class's default; null, no capping."""
+    key = "final_logit_softcapping"
+    if key not in config.data:
+        config.ignore(key)
+        return default
+    value = config.maybe(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
+        raise ConfigError(
+            f"from_hf_config: {config.where}: `{key}` must be a positive finite number or "
+            f"null. Received: {key}={shown(value)}."
+        )
+    return float(value)
+
+
+def _capped(family: str, cap: float | None) -> dict[str, Head]:
+    """The causal head of ``family`` with its logits soft-capped at ``cap`` (None: not)."""
+    return {f"{family}ForCausalLM": Head("causal", "lm_head", softcap=cap)}
+
+
 def build_gemma(config: HFConfig) -> Layer:
     """``Gemma…``: the head tied by default (embeddings scaled by √hidden: no tensor)."""
     _gemma_keys(config)
@@ -163,7 +188,10 @@ def build_gemma2(config: HFConfig) -> Layer:
         norms="sandwich",
         window=window,
         kinds=kinds,
-        head_classes=generic("Gemma2", _LLAMA_HEADS),
+        head_classes={
+            **generic("Gemma2", _LLAMA_HEADS),
+            **_capped("Gemma2", _softcap(config, 30.0)),
+        },
     )
 
 
@@ -202,7 +230,7 @@ def build_gemma3_text(config: HFConfig, *, default: str = "") -> Layer:
         )
     heads = {
         "Gemma3TextModel": generic("Gemma3", ("Model",))["Gemma3Model"],
-        **generic("Gemma3", ("ForCausalLM",)),
+        **_capped("Gemma3", _softcap(config, None)),
         "Gemma3TextForSequenceClassification": generic("X", ("ForSequenceClassification",))[
             "XForSequenceClassification"
         ],

@@ -236,7 +236,9 @@ def _bert_heads(config: HFConfig, family: str, known: tuple[str, ...]) -> Layer:
                 cls["seq_relationship"] = pc.Linear(width, 2)
             kind = "BertPreTrainingHeads" if suffix == "ForPreTraining" else "BertOnlyMLMHead"
             modules["cls"] = model(kind, cls, ["predictions"])
-        return model(name, modules)
+        # get_output_embeddings(): the prediction head's decoder
+        output = "lm_head.decoder" if family == "Roberta" else "cls.predictions.decoder"
+        return model(name, modules, output=output)
     if suffix == "ForNextSentencePrediction":
         modules["cls"] = model("BertOnlyNSPHead", {"seq_relationship": pc.Linear(width, 2)})
         return model(name, modules)
@@ -346,6 +348,7 @@ def build_distilbert(config: HFConfig) -> Layer:
                 "vocab_layer_norm",
                 "vocab_projector",
             ],
+            output="vocab_projector",
         )
     if suffix == "ForTokenClassification":
         modules["classifier"] = pc.Linear(width, num_labels(config))

@@ -27,7 +27,7 @@ from paramcalc.hf.blocks import LastToken, named
 from paramcalc.hf.config import HFConfig
 from paramcalc.layer import Layer
 from paramcalc.zoo import _nn as pc
-from paramcalc.zoo._common import FirstToken, Net, Step
+from paramcalc.zoo._common import FirstToken, LogitSoftcap, Net, Step
 
 __all__ = ["GENERIC", "Base", "Head", "attach", "generic"]
 
@@ -41,7 +41,8 @@ class Head:
     ``pool`` is how a sequence classifier picks its token: ``"last"``
     (decoders: the last non-padding token) or ``"first"``. ``prefix``
     overrides the attribute holding the base model (Llama's question
-    answering keeps ``transformer``, "for BC").
+    answering keeps ``transformer``, "for BC"). ``softcap`` is a causal
+    head's ``final_logit_softcapping`` (Gemma 2/3), applied after ``lm_head``.
     """
 
     kind: str
@@ -50,6 +51,7 @@ class Head:
     dropout: bool = False
     pool: str = "last"
     prefix: str = ""
+    softcap: float | None = None
 
 
 GENERIC: Mapping[str, Head] = {
@@ -145,6 +147,8 @@ def attach(
             layer = layer.tied_to(f"{prefix}.{base.table}")
         modules[head.module] = layer
         steps.append(head.module)
+        if head.softcap is not None:
+            steps.append(("softcap()", LogitSoftcap(head.softcap)))
     elif head.kind == "sequence":
         modules[head.module] = pc.Linear(base.hidden, labels, bias=head.bias)
         pool = LastToken() if head.pool == "last" else FirstToken()

@@ -80,14 +80,17 @@ def model(
     steps: Iterable[Step] | None = None,
     *,
     base: type[Net] = Net,
+    output: str | None = None,
 ) -> Net:
     """A network of class ``name`` (``"BertForMaskedLM"``), a subclass of ``base``.
+
+    ``output`` is the path of its output embeddings (see :meth:`Net.output_embeddings`).
 
     >>> from paramcalc import Linear
     >>> type(model("BertForMaskedLM", {"fc": Linear(2, 2)})).__name__
     'BertForMaskedLM'
     """
-    return named(name, base)(modules, steps)
+    return named(name, base)(modules, steps, output=output)
 
 
 @dataclass(frozen=True, init=False, repr=False, eq=False)

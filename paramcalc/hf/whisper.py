@@ -171,8 +171,10 @@ def build_whisper(config: HFConfig) -> Layer:
         config.ignore("encoder_layers", "encoder_attention_heads", "encoder_ffn_dim")
         config.ignore("num_mel_bins", "max_source_positions")
         wrapper = model("WhisperDecoderWrapper", {"decoder": decoder})
-        return model("WhisperForCausalLM", {"model": wrapper, "proj_out": tied})
+        return model("WhisperForCausalLM", {"model": wrapper, "proj_out": tied}, output="proj_out")
     whisper = model("WhisperModel", {"encoder": encoder, "decoder": decoder}, base=WhisperSeq2Seq)
     if suffix == "Model":
         return whisper
-    return model("WhisperForConditionalGeneration", {"model": whisper, "proj_out": tied})
+    return model(
+        "WhisperForConditionalGeneration", {"model": whisper, "proj_out": tied}, output="proj_out"
+    )

@@ -20,10 +20,12 @@ import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import ClassVar
 
 from paramcalc.containers import ModuleDict
+from paramcalc.errors import ConfigError
 from paramcalc.graph import Repeat, Tied
-from paramcalc.layer import Composite, Counts, Layer, Visit
+from paramcalc.layer import Composite, Counts, Layer, Visit, _Tally
 from paramcalc.layers.embedding import Embedding
 from paramcalc.layers.linear import Linear
 from paramcalc.params import Parameter, ParameterDict
@@ -31,6 +33,7 @@ from paramcalc.shapes import Shape, numel
 from paramcalc.zoo._common import Conv1D, Net
 
 __all__ = [
+    "Copies",
     "LoraEmbedding",
     "LoraLinear",
     "LoraModel",
@@ -292,11 +295,87 @@ def stack_runs(layer: Layer) -> tuple[tuple[Layer, int], ...] | None:
     return None
 
 
+@dataclass(frozen=True, init=False, repr=False, eq=False)
+class Copies(Composite):
+    """Copies of a repeated block that PEFT adapted differently (``layers_to_transform``).
+
+    Named and counted as the ``Repeat`` it replaces (``0.…``, ``1.…``), held
+    as ``runs`` of ``(block, count)``: ``count`` equal copies in a row, so its
+    cost follows the runs, not the depth.
+    """
+
+    distinct_copies: ClassVar[bool] = True
+
+    runs: tuple[tuple[Layer, int], ...] = ()
+    prefix: str = ""
+
+    def __init__(self, runs: list[tuple[Layer, int]], prefix: str) -> None:
+        object.__setattr__(self, "runs", tuple(runs))
+        object.__setattr__(self, "prefix", prefix)
+        object.__setattr__(self, "trainable", True)
+
+    def children(self) -> Iterator[tuple[str, Layer]]:
+        index = 0
+        for block, count in self.runs:
+            for _ in range(count):
+                yield f"{self.prefix}{index}", block
+                index += 1
+
+    def forward_shapes(self, visit: Visit, shape: Shape | None) -> Shape | None:
+        start = 0
+        for block, count in self.runs:
+            shape = visit(self.prefix, block, shape, copies=count, first=start)
+            start += count
+        return shape
+
+    def rebuild(self, children: list[Layer]) -> Copies:
+        runs: list[tuple[Layer, int]] = []
+        start = 0
+        for _, count in self.runs:
+            first = children[start]
+            if any(child is not first for child in children[start : start + count]):
+                raise ConfigError(
+                    "lora: the copies of a repeated layer are identical; freeze or "
+                    "unfreeze all of them or none."
+                )
+            runs.append((first, count))
+            start += count
+        return Copies(runs, self.prefix)
+
+    def _named(self, which: str, prefix: str, seen: set[int]) -> Iterator[tuple[str, Shape]]:
+        if id(self) in seen:
+            return
+        seen.add(id(self))
+        for name, block in self.children():
+            yield from ModuleDict({name: block})._named(which, prefix, set())
+
+    def _tally(self, tally: _Tally) -> None:
+        if id(self) in tally.seen:
+            return
+        tally.seen.add(id(self))
+        for block, count in self.runs:
+            counts = block._counts
+            tally.params += count * counts.params
+            tally.trainable += count * counts.trainable
+            tally.buffers += count * counts.buffers
+
+    def _sum(self, what: str, seen: set[int]) -> int:
+        if id(self) in seen:
+            return 0
+        seen.add(id(self))
+        return sum(count * block._sum(what, set()) for block, count in self.runs)
+
+    def params_per_use(self) -> int:
+        return sum(count * block.params_per_use() for block, count in self.runs)
+
+
 def restack(layer: Layer, runs: list[tuple[Layer, int]]) -> Layer:
     """A stack like ``layer`` with new runs (a ``Repeat`` takes one)."""
     if isinstance(layer, Repeat):
         ((block, count),) = runs
         return Repeat(block, count, prefix=layer.prefix)
+    if isinstance(layer, Copies):
+        return Copies(runs, layer.prefix)
     rebuilt: Layer = type(layer)(runs)  # type: ignore[call-arg,arg-type]
     return rebuilt
 

@@ -23,6 +23,7 @@ forward of each checkpointed block (full) or of attention (selective).
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
 from paramcalc import _check
@@ -34,6 +35,9 @@ from paramcalc.plan.activations import _weight_trained
 from paramcalc.shapes import Shape
 
 __all__ = ["TrainingCompute", "training_flops", "training_time"]
+
+MAX_SECONDS = 3.2e22
+"""About 10¹⁵ years: a longer training time is refused, not printed as ``inf``."""
 
 
 @dataclass(frozen=True)
@@ -188,4 +192,13 @@ def training_time(
     _check.real("training_time", "mfu", mfu)
     if not 0 < mfu <= 1:
         raise ConfigError(f"training_time: `mfu` must be in (0, 1]. Received: mfu={shown(mfu)}.")
-    return compute.per_token * tokens / (bf16_flops(device) * devices * mfu)
+    try:
+        seconds = compute.per_token * tokens / (bf16_flops(device) * devices * mfu)
+    except OverflowError:
+        seconds = math.inf
+    if not math.isfinite(seconds) or seconds > MAX_SECONDS:
+        raise ConfigError(
+            "training_time: the time is past any calendar (over 10¹⁵ years); check `mfu` and "
+            f"`tokens`. Received: mfu={shown(mfu)}, tokens={tokens}."
+        )
+    return seconds

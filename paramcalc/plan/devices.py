@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from paramcalc import _check
+from paramcalc._check import MAX_INT
 from paramcalc.errors import ConfigError, ConfigTypeError
 from paramcalc.hf.positions import Positions, declared
 from paramcalc.layer import Layer
@@ -175,7 +176,9 @@ def largest_fitting(
 ) -> int:
     """The largest ``context`` (or ``batch``) whose peak fits ``memory`` bytes; 0 if none.
 
-    Doubles, then halves the step: a few dozen plans, whatever the answer.
+    Doubles, then halves the step: at most twice the bit length of
+    ``memory`` plans (a token or a sequence costs at least its 8-byte input id,
+    so no answer exceeds ``memory``), whatever the answer.
     """
 
     def peak(value: int) -> int:
@@ -186,8 +189,10 @@ def largest_fitting(
     if peak(1) > memory:
         return 0
     low, high = 1, 2
-    while high <= 2**30 and peak(high) <= memory:
+    bound = min(memory, MAX_INT)
+    while high <= bound and peak(high) <= memory:
         low, high = high, high * 2
+    high = min(high, bound + 1)
     while high - low > 1:
         middle = (low + high) // 2
         if peak(middle) <= memory:

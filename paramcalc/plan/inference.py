@@ -31,7 +31,8 @@ from paramcalc.layers.embedding import Embedding
 from paramcalc.layers.linear import Linear
 from paramcalc.plan.kv_cache import kv_cache, runs
 from paramcalc.plan.weights import weight_bytes
-from paramcalc.zoo._common import Conv1D, GatedMLP
+from paramcalc.walk import Walk
+from paramcalc.zoo._common import Conv1D, GatedMLP, LogitSoftcap
 
 __all__ = ["Inference", "inference_memory"]
 
@@ -47,7 +48,8 @@ class Inference:
     - ``kv_cache``: the cache's tensors after the pass (its bytes at the peak
       may differ: ``stage_terms`` shows them);
     - ``activations``: every other byte alive at the peak (logits included);
-    - ``logits``: the logits tensor(s) alive at the final stage;
+    - ``logits``: the logits tensor(s) alive at the final stage (the logits,
+      a soft-capped copy, an upcast copy), wherever the peak is;
     - ``workspace``: the matmul library's workspace (cuBLAS: 32 MiB on Hopper);
     - ``stage``: where the peak happens (``"logits"``, ``"mlp"``,
       ``"attention"``, ``"attention matmul"``, ``"cache update"``, ``"norm"``);
@@ -109,7 +111,7 @@ class _Dims:
     layers: int
     windowed: bool  # some layer's cache keeps a window: sdpa gets a materialized mask
     hybrid: bool  # sliding and full layers: eager makes a mask for each
-    softcap: bool  # Gemma 2's final logit soft-capping: logits / cap, tanh, · cap
+    softcap: bool  # final_logit_softcapping (Gemma 2/3): logits / cap, tanh, · cap
     latent: int  # qk_head_dim + v_head_dim of latent attention (0: none)
     experts: tuple[int, int, int] | None  # routed experts: (count, top_k, intermediate)
     sinks: bool  # gpt-oss: eager softmax in the model dtype over the scores and a sink
@@ -143,8 +145,9 @@ def _dims(net: Layer) -> _Dims:
             "paramcalc.plan.kv_cache(..., encoder_tokens=N))."
         )
     hidden = embeddings[0][1].embedding_dim
-    out = net.output_shape((1,))
-    vocab = out[-1]
+    walk = Walk(record=True)  # the forward's steps: functional ones (soft-capping) too
+    out = walk.visit("", net, (1,))
+    vocab = out[-1] if out else 0
     attn_paths = [path for path, _ in attention]
     attn = attention[-1][1]
     heads = getattr(attn, "num_heads", 0)
@@ -190,7 +193,7 @@ def _dims(net: Layer) -> _Dims:
         layers=max(layers, 1),
         windowed=windowed,
         hybrid=hybrid,
-        softcap=type(net).__name__.startswith("Gemma2"),
+        softcap=any(isinstance(step.layer, LogitSoftcap) for step in walk.rows),
         latent=latent,
         experts=experts,
         sinks="sinks" in dict(getattr(attn, "modules", ())),
@@ -396,7 +399,7 @@ def inference_memory(
         )
     terms = tuple((name, b) for name, b in stages[stage] if b)
     cache_terms = sum(b for name, b in terms if name.startswith("kv cache"))
-    logit_terms = sum(b for name, b in terms if name.startswith("logits"))
+    logit_terms = sum(b for name, b in final if name.startswith("logits"))  # whatever the peak
     total = sum(b for _, b in terms)
     return Inference(
         phase=phase,

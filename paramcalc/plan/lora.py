@@ -21,21 +21,21 @@ figures of PEFT's ``print_trainable_parameters()``. The rules are read from
 
 from __future__ import annotations
 
+import bisect
 import re
 import warnings
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import ClassVar
 
 from paramcalc import _check
 from paramcalc._check import shown
-from paramcalc.containers import ModuleDict
 from paramcalc.errors import ConfigError, ConfigTypeError, ParamcalcWarning
 from paramcalc.graph import Repeat, Tied
 from paramcalc.hf.positions import declare, declared
-from paramcalc.layer import Composite, Layer, _Tally
+from paramcalc.layer import Composite, Layer
 from paramcalc.layers.embedding import Embedding
 from paramcalc.plan.adapters import (
+    Copies,
     LoraEmbedding,
     LoraLinear,
     LoraModel,
@@ -48,12 +48,9 @@ from paramcalc.plan.adapters import (
     stack_runs,
 )
 from paramcalc.plan.patterns import literal, user_regex
-from paramcalc.shapes import Shape
+from paramcalc.zoo._common import Net
 
-__all__ = ["OUTPUT_EMBEDDINGS", "LoraSettings", "lora"]
-
-OUTPUT_EMBEDDINGS = ("lm_head", "embed_out", "cls.predictions.decoder")
-"""Paths of the output layer ``"all-linear"`` leaves out (``get_output_embeddings()``)."""
+__all__ = ["LoraSettings", "lora", "output_embeddings"]
 
 _BIAS = ("none", "all", "lora_only")
 
@@ -73,15 +70,30 @@ class LoraSettings:
     exclude_modules: tuple[str, ...] | str
     rank_pattern: tuple[tuple[str, int], ...]
     alpha_pattern: tuple[tuple[str, float], ...]
-    layers_to_transform: tuple[int, ...] | None
+    layers_to_transform: frozenset[int] | None
+
+
+def output_embeddings(net: Layer) -> str | None:
+    """The path of the network's output layer, as ``get_output_embeddings()`` finds it.
+
+    A ``transformers`` model (a builder's :class:`~paramcalc.zoo._common.Net`)
+    declares it; any other network has none, as PEFT looks only at a
+    ``PreTrainedModel``'s.
+
+    >>> from paramcalc.hf import from_hf_config
+    >>> output_embeddings(from_hf_config("tests/fixtures/hf/whisper-tiny.json"))
+    'proj_out'
+    """
+    return net.output_embeddings() if isinstance(net, Net) else None
 
 
 class _Rules:
     """The matching rules of one config, evaluated on module paths (``model.layers.0.mlp``)."""
 
-    def __init__(self, settings: LoraSettings, all_linear: bool) -> None:
+    def __init__(self, settings: LoraSettings, all_linear: bool, output: str | None) -> None:
         self.s = settings
         self.all_linear = all_linear
+        self.output = output
         self.saved = [
             re.compile(rf"(^|.*\.){literal(m)}($|\..*)") for m in settings.modules_to_save
         ]
@@ -102,7 +114,7 @@ class _Rules:
         if any(pattern.match(key) for pattern in self.saved):
             return "excluded"
         if self.all_linear:  # every Linear/Conv1D but the output layer
-            found = features(node) is not None and key not in OUTPUT_EMBEDDINGS
+            found = features(node) is not None and key != self.output
         elif isinstance(s.target_modules, str):
             found = re.fullmatch(s.target_modules, key) is not None
         elif key in s.target_modules:
@@ -127,8 +139,12 @@ class _Rules:
                 break
         return r, alpha
 
-    def index_sensitive(self) -> bool:
-        """Whether a copy's index can change a decision (so each copy must be looked at)."""
+    def index_sensitive(self) -> str:
+        """How a copy's index can change a decision.
+
+        ``""``: it cannot; ``"layers"``: through ``layers_to_transform`` only;
+        ``"any"``: each copy must be looked at.
+        """
         s = self.s
         words: list[str] = [*s.modules_to_save, *(p for p, _ in s.rank_pattern)]
         words += [p for p, _ in s.alpha_pattern]
@@ -136,9 +152,9 @@ class _Rules:
         if not self.all_linear:
             targets = s.target_modules
             words += list(targets) if not isinstance(targets, str) else ["("]
-        return s.layers_to_transform is not None or any(
-            re.search(r"[^A-Za-z_.]", word) for word in words
-        )
+        if any(re.search(r"[^A-Za-z_.]", word) for word in words):
+            return "any"
+        return "" if s.layers_to_transform is None else "layers"
 
 
 class _Builder:
@@ -173,17 +189,28 @@ class _Builder:
                     for name, child in node.children()
                 ]
             )
-        return self._frozen(node)
+        return self._frozen(node, path.rpartition(".")[2])
 
-    def _frozen(self, node: Layer) -> Layer:
-        """The base network's layers: frozen, biases trained under ``bias="all"``."""
+    def _frozen(self, node: Layer, name: str = "") -> Layer:
+        """The base network's layers: frozen, biases trained under ``bias="all"``.
+
+        ``name`` is the node's name in its parent: PEFT trains every parameter
+        whose full name is ``bias`` or ends with ``.bias``, a module's own
+        ``bias`` tensor too (BERT's ``cls.predictions.bias``).
+        """
         runs = stack_runs(node)
         if runs is not None:
             return restack(node, [(self._frozen(block), n) for block, n in runs])
         if isinstance(node, Composite):
-            return node.rebuild([self._frozen(child) for _, child in node.children()])
+            return node.rebuild([self._frozen(child, key) for key, child in node.children()])
         if self.rules.s.bias == "all":
-            trained = {t for t, _ in node.parameter_shapes() if t == "bias" or t.endswith(".bias")}
+            trained = {
+                t
+                for t, _ in node.parameter_shapes()
+                if t == "bias" or t.endswith(".bias") or (not t and name == "bias")
+            }
+            if trained == {""}:  # a bare tensor registered as `bias`: all of it
+                return retrain(node, True)
             if trained:
                 return PartlyTrainable(retrain(node, False), frozenset(trained), trainable=False)
         return retrain(node, False)
@@ -215,28 +242,51 @@ class _Builder:
         )
 
     def _stack(self, node: Layer, path: str, copies: int) -> Layer:
-        """A stack of copies: each run adapted once, or copy by copy when names matter."""
+        """A stack of copies: each run adapted once, by segments or copy by copy.
+
+        Only ``layers_to_transform`` depends on the index: the copies it names
+        are built one by one and each gap between them once, so the cost
+        follows the list, not the depth. A pattern that could match an index
+        (a regex, a name with digits) looks at every copy.
+        """
         prefix = getattr(node, "prefix", "")
 
         def at(index: int) -> str:
             return f"{path}.{prefix}{index}" if path else f"{prefix}{index}"
 
         runs = stack_runs(node) or ()
+        mode = self.rules.index_sensitive()
+        chosen = sorted(self.rules.s.layers_to_transform or ()) if mode == "layers" else []
         built: list[tuple[Layer, int]] = []
         start = 0
         for block, count in runs:
-            if not self.rules.index_sensitive():
+            end = start + count
+            if mode == "":
                 built.append((self.build(block, at(start), copies * count), count))
+            elif mode == "layers":
+                position = start
+                first = bisect.bisect_left(chosen, start)
+                for index in chosen[first : bisect.bisect_left(chosen, end)]:
+                    if index > position:  # the copies between two listed ones
+                        gap = index - position
+                        built.append((self.build(block, at(position), copies * gap), gap))
+                    built.append((self.build(block, at(index), copies), 1))
+                    position = index + 1
+                if position < end:
+                    gap = end - position
+                    built.append((self.build(block, at(position), copies * gap), gap))
             else:
-                blocks = [self.build(block, at(start + i), copies) for i in range(count)]
-                if all(other == blocks[0] for other in blocks[1:]):
-                    built.append((blocks[0], count))
-                else:
-                    built += [(one, 1) for one in blocks]
-            start += count
-        if isinstance(node, Repeat) and len(built) > 1:
-            return _Copies([block for block, n in built for _ in range(n)], prefix)
-        return restack(node, built)
+                built += [(self.build(block, at(index), copies), 1) for index in range(start, end)]
+            start = end
+        merged: list[tuple[Layer, int]] = []
+        for block, count in built:
+            if merged and merged[-1][0] == block:
+                merged[-1] = (merged[-1][0], merged[-1][1] + count)
+            else:
+                merged.append((block, count))
+        if isinstance(node, Repeat) and len(merged) > 1:
+            return Copies(merged, prefix)
+        return restack(node, merged)
 
     def _check_no_inner_match(self, node: Layer, path: str) -> None:
         if not isinstance(node, Composite):
@@ -252,48 +302,6 @@ class _Builder:
             if stack_runs(child) is not None:
                 continue
             self._check_no_inner_match(child, inner)
-
-
-@dataclass(frozen=True, init=False, repr=False, eq=False)
-class _Copies(Composite):
-    """Copies of a repeated block that PEFT adapted differently (an index-dependent pattern).
-
-    Named and counted as the ``Repeat`` it replaces (``0.…``, ``1.…``); each
-    copy is its own block.
-    """
-
-    distinct_copies: ClassVar[bool] = True
-
-    blocks: tuple[Layer, ...] = ()
-    prefix: str = ""
-
-    def __init__(self, blocks: list[Layer], prefix: str) -> None:
-        object.__setattr__(self, "blocks", tuple(blocks))
-        object.__setattr__(self, "prefix", prefix)
-        object.__setattr__(self, "trainable", True)
-
-    def children(self) -> Iterator[tuple[str, Layer]]:
-        return ((f"{self.prefix}{index}", block) for index, block in enumerate(self.blocks))
-
-    def rebuild(self, children: list[Layer]) -> _Copies:
-        return _Copies(children, self.prefix)
-
-    def _named(self, which: str, prefix: str, seen: set[int]) -> Iterator[tuple[str, Shape]]:
-        if id(self) in seen:
-            return
-        seen.add(id(self))
-        for name, block in self.children():
-            yield from ModuleDict({name: block})._named(which, prefix, set())
-
-    def _tally(self, tally: _Tally) -> None:
-        if id(self) in tally.seen:
-            return
-        tally.seen.add(id(self))
-        for block in self.blocks:
-            counts = block._counts
-            tally.params += counts.params
-            tally.trainable += counts.trainable
-            tally.buffers += counts.buffers
 
 
 def _names(kind: str, value: object) -> tuple[str, ...] | str:
@@ -396,14 +404,15 @@ def lora(
             "lora: `layers_to_transform` cannot be used when `target_modules` is a str "
             f"(PEFT's rule). Received: target_modules={shown(targets)}."
         )
-    layers: tuple[int, ...] | None = None
+    layers: frozenset[int] | None = None
     if layers_to_transform is not None:
         raw = (
             (layers_to_transform,)
             if isinstance(layers_to_transform, int)
             else tuple(layers_to_transform)
         )
-        layers = tuple(_check.integer("lora", "layers_to_transform", i, minimum=0) for i in raw)
+        checked = (_check.integer("lora", "layers_to_transform", i, minimum=0) for i in raw)
+        layers = frozenset(checked) or None  # PEFT: an empty list is no restriction
     saved = () if modules_to_save is None else _names("modules_to_save", modules_to_save)
     if isinstance(saved, str):
         saved = (saved,)
@@ -424,7 +433,7 @@ def lora(
         layers_to_transform=layers,
     )
     all_linear = isinstance(targets, str) and targets.lower() == "all-linear"
-    rules = _Rules(settings, all_linear)
+    rules = _Rules(settings, all_linear, output_embeddings(net))
     builder = _Builder(rules)
     adapted = builder.build(net, "")
     if not builder.targeted:
@@ -459,7 +468,8 @@ def lora(
             stacklevel=2,
         )
     adapted = _retie(adapted, builder.moves)
-    root = PeftModel({"base_model": LoraModel({"model": adapted})})
+    output = rules.output and f"base_model.model.{rules.output}"
+    root = PeftModel({"base_model": LoraModel({"model": adapted})}, output=output or "")
     object.__setattr__(root, "settings", settings)
     object.__setattr__(root, "targeted", tuple(builder.targeted))
     return declare(root, declared(net))  # the adapted model takes the sequences the base takes

@@ -30,7 +30,7 @@ from paramcalc.footprint import transformer_activation_bytes
 from paramcalc.layer import Composite, Layer
 from paramcalc.plan.activations import SavedActivations, saved_activations
 from paramcalc.plan.adapters import PartlyTrainable, PeftModel, features, stack_runs
-from paramcalc.plan.lora import OUTPUT_EMBEDDINGS
+from paramcalc.plan.lora import output_embeddings
 from paramcalc.plan.weights import linear_tensors
 from paramcalc.shapes import Shape, numel
 
@@ -369,6 +369,7 @@ def training_plan(
         shard = 1
     width, state_width, master = PRECISIONS[precision]
     peft = isinstance(net, PeftModel)
+    output = output_embeddings(net)  # PEFT's: under base_model.model
     weights = master_weights = gradients = state = trainable = params = 0
     for path, leaf, shape, flag, copies in _tensors(net):
         n = numel(shape) * copies
@@ -382,7 +383,7 @@ def training_plan(
             state += copies * optimizer_state_bytes(
                 optimizer, shape, 4 if peft or master else state_width
             )
-        elif base_format is not None and _quantized(path, leaf, shape):
+        elif base_format is not None and _quantized(path, leaf, shape, output):
             fan_in, fan_out = features(leaf) or (0, 0)
             weights += copies * base_weight_bytes(fan_in, fan_out, base_format)
         else:
@@ -452,10 +453,13 @@ def _korthikanti(
     return transformer_activation_bytes(seq, batch, hidden, saved.heads, saved.blocks)
 
 
-def _quantized(path: str, leaf: Layer, shape: Shape) -> bool:
-    """Whether bitsandbytes quantizes it: Linear weights, not the output layer (``lm_head``)."""
-    bare = path.removeprefix("base_model.model.").removesuffix(".base_layer")
-    return features(leaf) is not None and len(shape) == 2 and bare not in OUTPUT_EMBEDDINGS
+def _quantized(path: str, leaf: Layer, shape: Shape, output: str | None) -> bool:
+    """Whether bitsandbytes quantizes it: Linear weights, not the output layer ``output``."""
+    return (
+        features(leaf) is not None
+        and len(shape) == 2
+        and path.removesuffix(".base_layer") != output
+    )
 
 
 def _unit_params(net: Layer) -> int:

@@ -28,6 +28,7 @@ __all__ = [
     "Conv1D",
     "FirstToken",
     "GatedMLP",
+    "LogitSoftcap",
     "Net",
     "Permute",
     "Pooled",
@@ -57,9 +58,18 @@ class Net(Composite):
 
     modules: tuple[tuple[str, Layer], ...] = field(default=())
     steps: tuple[Step, ...] = field(default=())
+    output: str | None = None
 
-    def __init__(self, modules: Mapping[str, Layer], steps: Iterable[Step] | None = None) -> None:
+    def __init__(
+        self,
+        modules: Mapping[str, Layer],
+        steps: Iterable[Step] | None = None,
+        *,
+        output: str | None = None,
+    ) -> None:
         kind = type(self).__name__
+        if output is not None:
+            object.__setattr__(self, "output", output)
         entries = tuple(_check_entry(kind, name, layer) for name, layer in modules.items())
         names = {name for name, _ in entries}
         order = tuple(name for name, _ in entries) if steps is None else tuple(steps)
@@ -75,6 +85,23 @@ class Net(Composite):
     def module(self, name: str) -> Layer:
         """The registered module called ``name``."""
         return dict(self.modules)[name]
+
+    def output_embeddings(self) -> str | None:
+        """The path of ``transformers``' ``get_output_embeddings()`` module, or None.
+
+        A builder declares it (``output=``: ``"proj_out"``, ``"cls.predictions.decoder"``;
+        ``""`` for none); undeclared, ``PreTrainedModel``'s default: ``lm_head``
+        when the network holds one. PEFT's ``"all-linear"`` leaves it out.
+
+        >>> from paramcalc import Linear
+        >>> Net({"lm_head": Linear(2, 3)}).output_embeddings()
+        'lm_head'
+        >>> Net({"proj_out": Linear(2, 3)}, output="proj_out").output_embeddings()
+        'proj_out'
+        """
+        if self.output is not None:
+            return self.output or None
+        return "lm_head" if any(name == "lm_head" for name, _ in self.modules) else None
 
     def forward_shapes(self, visit: Visit, shape: Shape | None) -> Shape | None:
         modules = dict(self.modules)
@@ -358,6 +385,24 @@ class GatedMLP(Net):
         if gate is not None and up is not None and gate != up:
             raise ShapeError(f"multiplies the gate {gate} by the up projection {up}")
         return visit("down_proj", self.module("down_proj"), gate)
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class LogitSoftcap(Layer):
+    """``tanh(logits / cap) · cap``: Gemma 2/3's ``final_logit_softcapping``, no tensor.
+
+    ``transformers`` applies it after ``lm_head`` when the config's value is
+    not null: three element-wise operations a logit. A planner reads it from
+    the network (it makes logits-sized temporaries).
+
+    >>> LogitSoftcap(30.0).output_shape((7, 256)), LogitSoftcap(30.0).elementwise_flops((7, 256))
+    ((7, 256), 5376)
+    """
+
+    cap: float = 30.0
+
+    def count_elementwise(self, shape: Shape, output: Shape) -> int:
+        return 3 * numel(output)
 
 
 class FirstToken(Layer):

@@ -102,3 +102,54 @@ def test_cache_bytes(torch: Any, transformers: Any, fixture: str) -> None:
         for t in (layer.keys, layer.values)
     )
     assert kv_cache(net, TOKENS, 2, "bf16").bytes == expected
+
+
+def _prefill_bytes(torch: Any, config: dict[str, Any], tokens: int, batch: int) -> int:
+    """Bytes of the keys and values transformers caches after a bf16 prefill."""
+    auto = importlib.import_module("transformers")
+    data = {key: value for key, value in config.items() if key != "model_type"}
+    hf_config = auto.AutoConfig.for_model(config["model_type"], **data)
+    torch.manual_seed(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = auto.AutoModelForCausalLM.from_config(hf_config).to(torch.bfloat16).eval()
+    with torch.no_grad():
+        out = model(input_ids=torch.randint(0, 128, (batch, tokens)), use_cache=True)
+    return sum(
+        t.numel() * t.element_size()
+        for layer in out.past_key_values.layers
+        for t in (layer.keys, layer.values)
+    )
+
+
+FALCON = {
+    "falcon-40b.json": "new_decoder_architecture: keys and values broadcast to every query head",
+    "falcon-7b.json": "multi_query: one key/value head",
+    "falcon-rw-1b.json": "multi-head",
+}
+
+
+@pytest.mark.parametrize("fixture", list(FALCON), ids=lambda f: f.removesuffix(".json"))
+def test_falcon_cache_bytes(torch: Any, transformers: Any, fixture: str) -> None:
+    """Falcon's cache as transformers 5.23 fills it (``FalconAttention.forward``), narrowed."""
+    config = json.loads((FIXTURES / fixture).read_text())
+    config.update(hidden_size=128, vocab_size=128, num_hidden_layers=2, bos_token_id=0)
+    config.update(eos_token_id=0, num_attention_heads=16)
+    if config.get("new_decoder_architecture"):
+        config["num_kv_heads"] = 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        net = from_hf_config(config)
+    assert kv_cache(net, TOKENS, 2, "bf16").bytes == _prefill_bytes(torch, config, TOKENS, 2)
+
+
+@pytest.mark.parametrize("window", [1, 2, 3])
+def test_tiny_windows(torch: Any, transformers: Any, window: int) -> None:
+    """``DynamicSlidingWindowLayer`` keeps ``[-w+1:]``: a window of 1 keeps the whole prefill."""
+    config = _narrow(json.loads((FIXTURES / "mistral-7b.json").read_text()))
+    config.update(sliding_window=window, num_hidden_layers=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        net = from_hf_config(config)
+    expected = _prefill_bytes(torch, config, 10, 1)
+    assert kv_cache(net, 10, 1, "bf16").bytes == expected

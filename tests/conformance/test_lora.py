@@ -213,3 +213,42 @@ def test_moe_warns() -> None:
     config = json.loads((FIXTURES / "mixtral-8x7b.json").read_text())
     with pytest.warns(ParamcalcWarning, match="mixture-of-experts"):
         pc.lora(pc.from_hf_config(shrink(config)), target_modules="all-linear")
+
+
+HEADED: list[tuple[str, dict[str, Any]]] = [
+    ("whisper-tiny", {"r": 4, "target_modules": "all-linear"}),
+    ("distilbert-base-uncased", {"r": 4, "target_modules": "all-linear"}),
+    ("roberta-base", {"r": 4, "target_modules": "all-linear"}),
+    ("bert-base-uncased", {"r": 4, "target_modules": "all-linear"}),
+    ("bert-base-uncased", {"r": 8, "target_modules": ["query", "value"], "bias": "all"}),
+    ("t5-small", {"r": 4, "target_modules": "all-linear"}),
+    ("llama-2-7b", {"r": 4, "target_modules": ["q_proj"], "layers_to_transform": []}),
+    ("llama-2-7b", {"r": 4, "target_modules": ["v_proj"], "layers_to_transform": [1, 3]}),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "options"), HEADED, ids=[f"{n}-{i}" for i, (n, _) in enumerate(HEADED)]
+)
+def test_output_layers_biases_and_layers(hf: Any, name: str, options: dict[str, Any]) -> None:
+    """Full-size configs (issue 23): "all-linear" leaves out ``get_output_embeddings()``
+    (Whisper's ``proj_out``, DistilBERT's ``vocab_projector``, RoBERTa's
+    ``lm_head.decoder``); ``bias="all"`` trains a module's own ``bias`` (BERT's
+    ``cls.predictions.bias``); an empty ``layers_to_transform`` restricts nothing."""
+    transformers, peft = hf
+    import torch
+
+    config = json.loads((FIXTURES / f"{name}.json").read_text())
+    if name.startswith("llama"):
+        config["num_hidden_layers"] = 4
+    data = {key: value for key, value in config.items() if key != "model_type"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        hf_config = transformers.AutoConfig.for_model(config["model_type"], **data)
+        with torch.device("meta"):
+            model = getattr(transformers, config["architectures"][0])(hf_config)
+        theirs_model = peft.get_peft_model(model, peft.LoraConfig(**options))
+        ours = pc.lora(pc.from_hf_config(config), **options)
+    theirs = [(n, tuple(p.shape), p.requires_grad) for n, p in theirs_model.named_parameters()]
+    assert list(named_requires_grad(ours)) == theirs
+    assert (ours.trainable_params(), ours.params()) == theirs_model.get_nb_trainable_parameters()

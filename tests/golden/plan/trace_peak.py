@@ -207,6 +207,45 @@ CASES: list[dict[str, Any]] = [
 ]
 
 
+CASES += [
+    {  # final_logit_softcapping null: transformers does not soft-cap (issue 23)
+        "name": "gemma2-no-softcap",
+        "family": "Gemma2",
+        "tokens": 200,
+        "attention": "eager",
+        "config": {
+            "vocab_size": 4096,
+            "hidden_size": 64,
+            "intermediate_size": 128,
+            "num_hidden_layers": 2,
+            "num_attention_heads": 4,
+            "num_key_value_heads": 2,
+            "head_dim": 32,
+            "sliding_window": 64,
+            "final_logit_softcapping": None,
+        },
+    },
+    {  # Gemma 3 soft-caps too when the config sets it (issue 23)
+        "name": "gemma3-softcap",
+        "family": "Gemma3",
+        "classes": ["Gemma3TextConfig", "Gemma3ForCausalLM"],
+        "tokens": 200,
+        "attention": "sdpa",
+        "config": {
+            "vocab_size": 4096,
+            "hidden_size": 64,
+            "intermediate_size": 128,
+            "num_hidden_layers": 2,
+            "num_attention_heads": 4,
+            "num_key_value_heads": 2,
+            "head_dim": 32,
+            "sliding_window": 64,
+            "final_logit_softcapping": 30.0,
+        },
+    },
+]
+
+
 def trace(torch: Any, model: Any, kwargs: dict[str, Any], decode: bool) -> tuple[int, int, int]:
     """(peak rise, scratch at the peak, end rise) of the allocations during ``model(**kwargs)``.
 
@@ -279,11 +318,12 @@ def run(case: dict[str, Any]) -> dict[str, Any]:
     if True:
         torch.manual_seed(0)
         family = case["family"]
-        config = getattr(transformers, f"{family}Config")(
+        head = "LMHeadModel" if family == "GPT2" else "ForCausalLM"
+        config_class, model_class = case.get("classes", (f"{family}Config", f"{family}{head}"))
+        config = getattr(transformers, config_class)(
             **case["config"], attn_implementation=case["attention"]
         )
-        head = "LMHeadModel" if family == "GPT2" else "ForCausalLM"
-        model = getattr(transformers, f"{family}{head}")(config).to(torch.bfloat16).eval()
+        model = getattr(transformers, model_class)(config).to(torch.bfloat16).eval()
         shape = (case.get("batch", 1), case["tokens"])
         ids = torch.randint(0, case["config"]["vocab_size"], shape)
         kwargs: dict[str, Any] = {"input_ids": ids, "use_cache": True}
@@ -307,7 +347,7 @@ def main() -> None:
         print(json.dumps(run(CASES[int(sys.argv[2])])))
         return
     rows = []
-    for index in range(len(CASES)):
+    for index in range(len(CASES)):  # `--case N` prints one row: append a new case's alone
         done = subprocess.run(
             [sys.executable, __file__, "--case", str(index)],
             capture_output=True,
