@@ -460,7 +460,6 @@ def _run(options: argparse.Namespace, stdout: TextIO | None) -> int:
             path = gguf_file(options.model, options.kind)
             if path is not None:  # a .gguf header: the network its metadata describes
                 name, text, kind, shape, batch = path, "", "gguf", None, None
-                refuse_ignored(options, kind)
                 network, notes, header = load(path)
             else:
                 try:
@@ -481,7 +480,7 @@ def _run(options: argparse.Namespace, stdout: TextIO | None) -> int:
                 shape = (options.seq,)  # the training plan's token ids
             report = _report(network, options, shape, batch, kind == "printed")
             report = report.with_plans(*plans)
-        if inference_asked(options) and options.fits:
+        if options.fits and inference_asked(options):
             return _fits_answer(network, options, stdout)
         output = _render(report, options, stdout)
         from paramcalc.gguf.cli import llama_asked

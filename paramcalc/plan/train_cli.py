@@ -115,7 +115,7 @@ def parse_lora(spec: str) -> dict[str, Any]:
     """
     if not spec.strip(" ,"):
         raise ConfigError(
-            "--lora: empty; give the rank and, optionally, the target modules "
+            "--lora: empty; give the rank and, optionally, `target_modules` "
             "(r=16, r=16,all-linear or r=16,q_proj+v_proj)."
         )
     options: dict[str, Any] = {}

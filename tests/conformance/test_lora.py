@@ -163,7 +163,7 @@ def test_refuses_what_peft_refuses(
 
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "hf"
-MOE = ("mixtral", "qwen2_moe", "qwen3_moe", "deepseek_v3", "gpt_oss")
+MOE = ("mixtral", "qwen2_moe", "qwen3_moe", "deepseek_v3", "gpt_oss", "olmoe")
 """Left out: PEFT 0.21.2 adapts transformers 5's fused experts through ``target_parameters``
 and sees some routers as non-Linear modules; ``paramcalc.lora`` warns on these."""
 DECODERS = sorted(
