@@ -268,6 +268,9 @@ class Experts(Layer):
     ``gate_up_proj`` ``(E, H, 2·I)``, ``gate_up_proj_bias`` ``(E, 2·I)``,
     ``down_proj`` ``(E, I, H)``, ``down_proj_bias`` ``(E, H)``. A token runs
     through ``top_k`` of the ``E`` experts: the others are :meth:`inactive_params`.
+    ``routing_dtype`` is the dtype of the router's top-k weights: ``"model"``
+    (the activations', Qwen-MoE) or ``"fp32"`` (DeepSeek-V3's router runs in
+    fp32): the weighted expert outputs take it (the inference planner's term).
     """
 
     num_experts: int
@@ -275,12 +278,14 @@ class Experts(Layer):
     intermediate_size: int
     top_k: int = 1
     layout: str = "fused"
+    routing_dtype: str = "model"
 
     def __post_init__(self) -> None:
         super().__post_init__()
         for name in ("num_experts", "hidden_size", "intermediate_size", "top_k"):
             _check.positive("Experts", name, getattr(self, name))
         _check.one_of("Experts", "layout", self.layout, ("fused", "gpt_oss"))
+        _check.one_of("Experts", "routing_dtype", self.routing_dtype, ("model", "fp32"))
         if self.top_k > self.num_experts:
             raise ConfigError(
                 "Experts: `top_k` (experts per token) must be at most `num_experts`. "

@@ -290,7 +290,8 @@ def build_deepseek_v3(config: HFConfig) -> Layer:
     )
     block = named("DeepseekV3MoE", Parallel)(
         {
-            "experts": Experts(experts, hidden, moe_inner, top_k=top_k),
+            # DeepseekV3TopkRouter scores in fp32: the top-k weights are fp32
+            "experts": Experts(experts, hidden, moe_inner, top_k=top_k, routing_dtype="fp32"),
             "gate": pc.Linear(hidden, experts, bias=False),
             "shared_experts": dense_mlp(spec, moe_inner * shared),
         }

@@ -19,7 +19,7 @@ tracing of tensor lifetimes (``tests/golden/plan/``).
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from paramcalc import _check
@@ -112,8 +112,10 @@ class _Dims:
     windowed: bool  # some layer's cache keeps a window: sdpa gets a materialized mask
     hybrid: bool  # sliding and full layers: eager makes a mask for each
     softcap: bool  # final_logit_softcapping (Gemma 2/3): logits / cap, tanh, · cap
-    latent: int  # qk_head_dim + v_head_dim of latent attention (0: none)
+    latent: tuple[int, int, int, int] | None  # latent attention: (qk, v, kv_lora, rope) head dims
     experts: tuple[int, int, int] | None  # routed experts: (count, top_k, intermediate)
+    routing: str  # the dtype of the routing weights ("model": the activations')
+    expert_bias: bool  # biased experts gather a bias row for each routed token
     sinks: bool  # gpt-oss: eager softmax in the model dtype over the scores and a sink
 
 
@@ -152,19 +154,27 @@ def _dims(net: Layer) -> _Dims:
     attn = attention[-1][1]
     heads = getattr(attn, "num_heads", 0)
     head_dim = getattr(attn, "head_dim", 0) or getattr(attn, "qk_head_dim", 0)
-    latent = 0  # DeepSeek's latent attention expands the cache to every head's keys and values
+    latent = None  # DeepSeek's latent attention expands the cache to every head's keys and values
     if hasattr(attn, "kv_lora_rank"):
-        latent = getattr(attn, "qk_head_dim", 0) + getattr(attn, "v_head_dim", 0)
+        qk, v, rank, rope = (
+            int(getattr(attn, name, 0))
+            for name in ("qk_head_dim", "v_head_dim", "kv_lora_rank", "qk_rope_head_dim")
+        )
+        latent = (qk, v, rank, rope)
     if not heads or not head_dim:
         (_, shape), *_ = attn.cache_shapes(1)
         heads, head_dim = shape[0], shape[-1]
     widths: list[int] = []
     gated = tanh_gelu = False
     experts: tuple[int, int, int] | None = None
+    routing, expert_bias = "model", False
     for path, node in nodes:
         if all(hasattr(node, a) for a in ("num_experts", "top_k", "intermediate_size")):
             found = (node.num_experts, node.top_k, node.intermediate_size)  # type: ignore[attr-defined]
             experts = found if experts is None else max(experts, found)
+            if getattr(node, "routing_dtype", "model") == "fp32":
+                routing = "fp32"
+            expert_bias |= any(name.endswith("_bias") for name, _ in node.parameter_shapes())
         if path == "" or not path.count(".") or any(path.startswith(a) for a in attn_paths):
             continue
         if isinstance(node, GatedMLP):
@@ -196,8 +206,38 @@ def _dims(net: Layer) -> _Dims:
         softcap=any(isinstance(step.layer, LogitSoftcap) for step in walk.rows),
         latent=latent,
         experts=experts,
+        routing=routing,
+        expert_bias=expert_bias,
         sinks="sinks" in dict(getattr(attn, "modules", ())),
     )
+
+
+def _grouped_experts(
+    dims: _Dims, tokens: int, size: Callable[..., int], act: str
+) -> list[tuple[str, int]]:
+    """The routed experts' live set in ``grouped_mm_experts_forward`` (transformers 5.23's default).
+
+    Every (token, expert) pair is gathered, projected and weighted at once:
+    at the reordering of the weighted outputs, the gathered inputs, the
+    experts' outputs and two weighted copies (in the routing weights' dtype)
+    are alive; the up projection's stage, when wider, instead.
+    """
+    count, top_k, inner = dims.experts or (1, 1, 1)
+    pairs = tokens * top_k
+    route = act if dims.routing == "model" else dims.routing
+    gathered = size(pairs * dims.hidden)
+    up = size(pairs * 2 * inner) + 2 * size(pairs * inner)  # gate_up output, act(gate), product
+    reorder = size(pairs * dims.hidden) + 2 * size(pairs * dims.hidden, route)
+    if dims.expert_bias:  # down_proj_bias[expert_ids]: a bias row for each pair
+        reorder += size(pairs * dims.hidden)
+    return [
+        ("router logits", size(tokens * count, route)),
+        ("top-k weights, indices", size(tokens * top_k, route) + size(tokens * top_k, "int64")),
+        ("sorted ids, order, inverse (int64)", 3 * size(pairs, "int64")),
+        ("sorted weights, histogram input", size(pairs, route) + size(pairs, "fp32")),
+        ("gathered hidden states", gathered),
+        ("experts (all pairs at once)", max(up, reorder)),
+    ]
 
 
 def _storage(net: Layer, tokens: int, batch: int, dtype: str) -> tuple[int, int, int]:
@@ -319,9 +359,27 @@ def inference_memory(
     ]
     if before:  # the cache's torch.cat: the old tensor lives until the new one replaces it
         stages["cache update"] = [*attn_base, ("old cache tensor", before)]
-    if dims.latent:  # expand_kv: every head's keys and values, rebuilt from the latent
-        attn_base.append(("expanded keys, values", size(seen * dims.heads * dims.latent)))
-    if attention == "sdpa":
+    out_bytes = q_bytes
+    if dims.latent is not None:  # DeepseekV3Attention.forward and expand_kv (docs: latent)
+        qk, v_dim, rank, rope = dims.latent
+        heads = dims.heads
+        attn_base += [
+            ("rotated query part", size(tokens * heads * rope)),
+            ("query (nope, rope concatenated)", size(tokens * heads * qk)),
+            ("compressed kv (latent, rope key)", size(tokens * (rank + rope))),
+            ("kv_b_proj output (keys, values)", size(seen * heads * (qk - rope + v_dim))),
+            ("keys (nope, rope concatenated)", size(seen * heads * qk)),
+        ]
+        out_bytes = size(tokens * heads * v_dim)
+    if attention == "sdpa" and dims.latent is not None:
+        # the output takes the concatenated query's (batch, heads, tokens) layout:
+        # transpose(1, 2).contiguous() copies it (traced on CPU)
+        stages["attention"] = [
+            *attn_base,
+            ("attention output", out_bytes),
+            ("attention output, transposed copy", out_bytes),
+        ]
+    elif attention == "sdpa":
         stages["attention"] = [
             *attn_base,
             ("attention output", q_bytes),
@@ -360,17 +418,7 @@ def inference_memory(
         (f"mlp intermediates ({dims.mlp_live})", max(dims.mlp_live * wide, wide + hidden)),
     ]
     if dims.experts is not None:
-        count, top_k, inner = dims.experts
-        routed = -(-tokens * top_k // count)  # the tokens of one expert, routing balanced
-        stages["mlp"][-1] = (
-            "experts (one at a time)",
-            max(dims.mlp_live * wide, 4 * size(routed * inner)),
-        )
-        stages["mlp"] += [
-            ("router logits, probabilities (fp32)", 2 * size(tokens * count, "fp32")),
-            ("expert mask (int64)", size(tokens * top_k * (count + 1), "int64")),
-            ("routed output", hidden),
-        ]
+        stages["mlp"][-1:] = _grouped_experts(dims, tokens, size, act)
     stages["norm"] = [
         *fixed,
         ("kv cache", storage),
@@ -391,9 +439,9 @@ def inference_memory(
     if stage == "mlp" and dims.experts is not None:
         warnings.warn(
             ParamcalcWarning(
-                "inference_memory: the peak is in the experts' stage, whose activations "
-                "assume balanced routing (top_k·tokens/experts tokens an expert); an "
-                "unbalanced batch needs more."
+                "inference_memory: the peak is in the experts' stage, planned as "
+                "transformers' default experts_implementation='grouped_mm' (every "
+                "token-expert pair at once); 'eager' runs one expert at a time and needs less."
             ),
             stacklevel=2,
         )

@@ -246,6 +246,60 @@ CASES += [
 ]
 
 
+# DeepSeek-V3's latent attention (issue 19): value and query/key head dims equal
+# (16 + 16 = 32), so that the CPU's flash kernel runs (different head dims fall
+# back to the math kernel, which a GPU's memory-efficient kernel does not)
+_MLA: dict[str, Any] = {
+    "vocab_size": 64,
+    "hidden_size": 64,
+    "intermediate_size": 32,
+    "moe_intermediate_size": 32,
+    "num_hidden_layers": 2,
+    "first_k_dense_replace": 2,
+    "num_attention_heads": 16,
+    "num_key_value_heads": 16,
+    "q_lora_rank": 48,
+    "kv_lora_rank": 32,
+    "qk_nope_head_dim": 16,
+    "qk_rope_head_dim": 16,
+    "v_head_dim": 32,
+    "n_routed_experts": 8,
+    "num_experts_per_tok": 4,
+    "n_group": 1,
+    "topk_group": 1,
+    "n_shared_experts": 1,
+}
+CASES += [
+    {
+        "name": "deepseek-mla",
+        "family": "DeepseekV3",
+        "tokens": 256,
+        "attention": "sdpa",
+        "config": _MLA,
+    },
+    {
+        "name": "deepseek-mla-long",
+        "family": "DeepseekV3",
+        "tokens": 512,
+        "attention": "sdpa",
+        "config": _MLA,
+    },
+    {  # one dense layer, one of grouped_mm experts (transformers' default): the peak in the experts
+        "name": "deepseek-moe",
+        "family": "DeepseekV3",
+        "tokens": 256,
+        "attention": "sdpa",
+        "config": {
+            **_MLA,
+            "first_k_dense_replace": 1,
+            "num_attention_heads": 4,
+            "num_key_value_heads": 4,
+            "intermediate_size": 96,
+        },
+    },
+]
+
+
 def trace(torch: Any, model: Any, kwargs: dict[str, Any], decode: bool) -> tuple[int, int, int]:
     """(peak rise, scratch at the peak, end rise) of the allocations during ``model(**kwargs)``.
 
