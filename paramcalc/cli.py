@@ -482,6 +482,8 @@ def _run(options: argparse.Namespace, stdout: TextIO | None) -> int:
             report = report.with_plans(*plans)
         if options.fits and inference_asked(options):
             return _fits_answer(network, options, stdout)
+        if inference_asked(options):  # the footer answers the question asked (issue 19)
+            report = report.asking("inference")
         output = _render(report, options, stdout)
         from paramcalc.gguf.cli import llama_asked
 

@@ -177,6 +177,22 @@ class Report:
 
         return replace(self, plans=self.plans + plans)
 
+    question: str = field(default="summary", repr=False, compare=False)
+    """What the report answers: ``"summary"`` (the totals, inference and training
+    memory), ``"inference"`` (the CLI's ``--context``: no training line in the footer)."""
+
+    def asking(self, question: str) -> Report:
+        """A copy answering ``question`` (``"summary"`` or ``"inference"``).
+
+        >>> from paramcalc import Linear
+        >>> Linear(4, 2).report((4,)).asking("inference").question
+        'inference'
+        """
+        from dataclasses import replace
+
+        _check.one_of("report", "question", question, ("summary", "inference"))
+        return replace(self, question=question)
+
     @property
     def active(self) -> int | None:
         """Parameters one token runs through, for a mixture of experts; None for any other network.

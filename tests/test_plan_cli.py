@@ -48,3 +48,20 @@ def test_unknown_device(capsys: pytest.CaptureFixture[str]) -> None:
 def test_bad_context(capsys: pytest.CaptureFixture[str]) -> None:
     """A context that is not a count is a usage error."""
     assert main([*ZOO, "--context", "lots"]) == 2
+
+
+@pytest.mark.parametrize("fmt", [[], ["-f", "markdown"]], ids=["text", "markdown"])
+def test_footer_answers_the_question(capsys: pytest.CaptureFixture[str], fmt: list[str]) -> None:
+    """--context asks about inference: no training line in the footer; without it, unchanged."""
+    from pathlib import Path
+
+    config = str(Path(__file__).parent / "fixtures" / "hf" / "llama-2-7b.json")
+    assert main([config, "--depth", "0", "--ascii", *fmt, "--context", "4k"]) == 0
+    asked = capsys.readouterr().out
+    assert "Inference (prefill, 4,096 tokens" in asked
+    assert "Training" not in asked
+    assert "Parameter memory" in asked
+    assert main([config, "--depth", "0", "--ascii", *fmt]) == 0
+    plain = capsys.readouterr().out
+    assert "Training states (adamw, fp32)" in plain
+    assert "107,814,649,856 B" in plain  # 16 B a parameter: weights, gradients, two AdamW moments

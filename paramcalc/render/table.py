@@ -329,7 +329,8 @@ def _bytes(value: int) -> str:
 def _memory_lines(report: Report) -> list[tuple[str, str]]:
     """Storage and the live-set peaks of inference and training (see docs/memory.md).
 
-    A report with a training plan sizes training there: no second figure here.
+    A report with a training plan sizes training there: no second figure here;
+    a report answering an inference question (``report.question``) shows none.
     """
     memory = report.memory
     if memory is None:
@@ -348,8 +349,8 @@ def _memory_lines(report: Report) -> list[tuple[str, str]]:
     if memory.inference is not None:
         where = f" (no-grad forward, peak at {memory.inference_at})"
         lines.append(("Inference peak", _bytes(memory.inference) + where))
-    if any(plan.key == "training" for plan in report.plans):
-        return lines  # the training plan below sizes training: no second, simpler figure
+    if report.question == "inference" or any(plan.key == "training" for plan in report.plans):
+        return lines  # an inference question, or the training plan below sizes training
     label = f"Training peak ({memory.optimizer}, {precision})"
     if memory.training is None:
         parts = [("weights", memory.parameters), ("master weights", memory.master_weights)]
