@@ -482,12 +482,14 @@ def _run(options: argparse.Namespace, stdout: TextIO | None) -> int:
             report = report.with_plans(*plans)
         if options.fits and inference_asked(options):
             return _fits_answer(network, options, stdout)
-        if inference_asked(options):  # the footer answers the question asked (issue 19)
-            report = report.asking("inference")
-        output = _render(report, options, stdout)
         from paramcalc.gguf.cli import llama_asked
 
-        if llama_asked(options, header):  # a .gguf file, --ngl, a preset: llama.cpp's memory
+        llama = llama_asked(options, header)  # a .gguf file, --ngl, a preset: llama.cpp's memory
+        # the footer answers the question asked (issue 19): --context asks about inference
+        if options.context if llama else inference_asked(options):
+            report = report.asking("inference")
+        output = _render(report, options, stdout)
+        if llama:
             from paramcalc.gguf.cli import render as render_gguf
 
             output = render_gguf(network, options, output, options.format, header, text)
