@@ -70,6 +70,10 @@ GOLDEN = [
     ("helium-defaults.json", "HeliumForCausalLM", 2_172_643_840),  # config class defaults
     ("bitnet-defaults.json", "BitNetForCausalLM", 2_741_155_840),  # config class defaults
     ("olmoe-1b-7b-0924.json", "OlmoeForCausalLM", 6_919_161_856),  # "6.9B"
+    # paramcalc.hf.eleuther (transformers 5.23's totals of the config class defaults)
+    ("gptj-defaults.json", "GPTJForCausalLM", 6_050_882_784),
+    ("codegen-defaults.json", "CodeGenForCausalLM", 6_050_882_784),
+    ("gpt-neo-defaults.json", "GPTNeoForCausalLM", 1_315_575_808),
 ]
 
 

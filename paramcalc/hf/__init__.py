@@ -22,7 +22,8 @@ function per ``model_type``, registered in :data:`MODEL_TYPES` and imported
 only when that type is asked for: ``dense`` (Llama-shaped decoders),
 ``llamalike`` (Llama-shaped families described as data, one row each),
 ``moe`` (mixtures of experts), ``classic`` (GPT-2, GPT-BigCode, GPT-NeoX,
-OPT, Falcon, Phi). They share ``decoder`` (the Llama-shaped builder),
+OPT, Falcon, Phi), ``eleuther`` (GPT-J, CodeGen, GPT-Neo). They share
+``decoder`` (the Llama-shaped builder),
 ``blocks`` (attention, experts, layer stacks) and ``heads`` (the head
 ``architectures[0]`` names). See ``docs/hf.md``.
 """
@@ -93,6 +94,9 @@ MODEL_TYPES: Mapping[str, str] = {
     "siglip_vision_model": "paramcalc.hf.vision:build_siglip_vision_model",
     "whisper": "paramcalc.hf.whisper:build_whisper",
     "gemma3": "paramcalc.hf.gemma3:build_gemma3",
+    "gptj": "paramcalc.hf.eleuther:build_gptj",
+    "codegen": "paramcalc.hf.eleuther:build_codegen",
+    "gpt_neo": "paramcalc.hf.eleuther:build_gpt_neo",
 }
 """The supported ``model_type`` values and the builder of each (``module:function``)."""
 
@@ -160,6 +164,9 @@ _GPT2_ALIASES = {
 ALIASES: Mapping[str, Mapping[str, str]] = {
     "gpt2": _GPT2_ALIASES,
     "gpt_bigcode": _GPT2_ALIASES,
+    "gptj": _GPT2_ALIASES,
+    "codegen": _GPT2_ALIASES,
+    "gpt_neo": {"num_attention_heads": "num_heads", "num_hidden_layers": "num_layers"},
     "distilbert": {
         "hidden_size": "dim",
         "num_attention_heads": "n_heads",

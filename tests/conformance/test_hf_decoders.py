@@ -67,6 +67,9 @@ DECODERS = {
     "helium-defaults.json": "helium",
     "bitnet-defaults.json": "bitnet",
     "olmoe-1b-7b-0924.json": "olmoe",
+    "gptj-defaults.json": "gptj",
+    "codegen-defaults.json": "codegen",
+    "gpt-neo-defaults.json": "gpt_neo",
 }
 """Fixture -> the ``transformers.models`` package holding its classes."""
 
@@ -90,6 +93,9 @@ def _config(file: str) -> dict[str, Any]:
     for key in ("num_experts", "num_local_experts", "n_routed_experts"):
         if small.get(key, 0) > 16:
             small[key] = 16
+    if "attention_types" in small:  # GPT-Neo's layer kinds must number num_layers
+        small["attention_types"] = [[["global", "local"], small["num_layers"] // 2]]
+        small["attention_layers"] = ["global", "local"] * (small["num_layers"] // 2)
     if "n_group" in small:  # DeepSeek's groups must divide the experts
         small["n_group"], small["topk_group"] = 4, 2
     return small
