@@ -74,6 +74,8 @@ GOLDEN = [
     ("gptj-defaults.json", "GPTJForCausalLM", 6_050_882_784),
     ("codegen-defaults.json", "CodeGenForCausalLM", 6_050_882_784),
     ("gpt-neo-defaults.json", "GPTNeoForCausalLM", 1_315_575_808),
+    ("bloom-560m.json", "BloomForCausalLM", 559_214_592),  # "559M" (bloom-560m's card)
+    ("persimmon-defaults.json", "PersimmonForCausalLM", 9_397_175_296),  # config class defaults
 ]
 
 

@@ -22,7 +22,8 @@ function per ``model_type``, registered in :data:`MODEL_TYPES` and imported
 only when that type is asked for: ``dense`` (Llama-shaped decoders),
 ``llamalike`` (Llama-shaped families described as data, one row each),
 ``moe`` (mixtures of experts), ``classic`` (GPT-2, GPT-BigCode, GPT-NeoX,
-OPT, Falcon, Phi), ``eleuther`` (GPT-J, CodeGen, GPT-Neo). They share
+OPT, Falcon, Phi), ``eleuther`` (GPT-J, CodeGen, GPT-Neo), ``packed`` (BLOOM,
+Persimmon). They share
 ``decoder`` (the Llama-shaped builder),
 ``blocks`` (attention, experts, layer stacks) and ``heads`` (the head
 ``architectures[0]`` names). See ``docs/hf.md``.
@@ -97,6 +98,8 @@ MODEL_TYPES: Mapping[str, str] = {
     "gptj": "paramcalc.hf.eleuther:build_gptj",
     "codegen": "paramcalc.hf.eleuther:build_codegen",
     "gpt_neo": "paramcalc.hf.eleuther:build_gpt_neo",
+    "bloom": "paramcalc.hf.packed:build_bloom",
+    "persimmon": "paramcalc.hf.packed:build_persimmon",
 }
 """The supported ``model_type`` values and the builder of each (``module:function``)."""
 
@@ -167,6 +170,12 @@ ALIASES: Mapping[str, Mapping[str, str]] = {
     "gptj": _GPT2_ALIASES,
     "codegen": _GPT2_ALIASES,
     "gpt_neo": {"num_attention_heads": "num_heads", "num_hidden_layers": "num_layers"},
+    # BloomConfig's `n_embed` (published BLOOM configs) wins over `hidden_size`, as there
+    "bloom": {
+        "n_embed": "hidden_size",
+        "num_attention_heads": "n_head",
+        "num_hidden_layers": "n_layer",
+    },
     "distilbert": {
         "hidden_size": "dim",
         "num_attention_heads": "n_heads",

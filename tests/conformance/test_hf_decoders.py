@@ -70,6 +70,8 @@ DECODERS = {
     "gptj-defaults.json": "gptj",
     "codegen-defaults.json": "codegen",
     "gpt-neo-defaults.json": "gpt_neo",
+    "bloom-560m.json": "bloom",
+    "persimmon-defaults.json": "persimmon",
 }
 """Fixture -> the ``transformers.models`` package holding its classes."""
 
@@ -195,6 +197,10 @@ def test_gpt2_cross_attention() -> None:
         ("gpt-oss-20b.json", {"attention_bias": False}),
         ("pythia-160m.json", {"attention_bias": False}),
         ("gemma-3-1b-it.json", {"tie_word_embeddings": False}),
+        ("bloom-560m.json", {"n_embed": 128}),
+        ("persimmon-defaults.json", {"qk_layernorm": False}),
+        ("gptj-defaults.json", {"n_inner": 96, "tie_word_embeddings": True}),
+        ("gpt-neo-defaults.json", {"intermediate_size": 96}),
     ],
 )
 def test_variants(file: str, changes: dict[str, Any]) -> None:

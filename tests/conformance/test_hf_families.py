@@ -33,6 +33,13 @@ TINY: dict[str, dict[str, Any]] = {
         "n_positions": 128,
         "n_ctx": 128,
     },
+    "bloom": {"hidden_size": 64, "n_head": 4, "n_layer": 3},
+    "persimmon": {
+        "hidden_size": 64,
+        "num_attention_heads": 4,
+        "num_hidden_layers": 3,
+        "intermediate_size": 96,
+    },
     "gpt_neo": {
         "hidden_size": 64,
         "num_heads": 4,
