@@ -76,6 +76,7 @@ GOLDEN = [
     ("gpt-neo-defaults.json", "GPTNeoForCausalLM", 1_315_575_808),
     ("bloom-560m.json", "BloomForCausalLM", 559_214_592),  # "559M" (bloom-560m's card)
     ("persimmon-defaults.json", "PersimmonForCausalLM", 9_397_175_296),  # config class defaults
+    ("xglm-defaults.json", "XGLMForCausalLM", 564_463_616),  # config class defaults: "564M"
 ]
 
 

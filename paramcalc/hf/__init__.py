@@ -23,7 +23,7 @@ only when that type is asked for: ``dense`` (Llama-shaped decoders),
 ``llamalike`` (Llama-shaped families described as data, one row each),
 ``moe`` (mixtures of experts), ``classic`` (GPT-2, GPT-BigCode, GPT-NeoX,
 OPT, Falcon, Phi), ``eleuther`` (GPT-J, CodeGen, GPT-Neo), ``packed`` (BLOOM,
-Persimmon). They share
+Persimmon), ``xglm``. They share
 ``decoder`` (the Llama-shaped builder),
 ``blocks`` (attention, experts, layer stacks) and ``heads`` (the head
 ``architectures[0]`` names). See ``docs/hf.md``.
@@ -100,6 +100,7 @@ MODEL_TYPES: Mapping[str, str] = {
     "gpt_neo": "paramcalc.hf.eleuther:build_gpt_neo",
     "bloom": "paramcalc.hf.packed:build_bloom",
     "persimmon": "paramcalc.hf.packed:build_persimmon",
+    "xglm": "paramcalc.hf.xglm:build_xglm",
 }
 """The supported ``model_type`` values and the builder of each (``module:function``)."""
 
@@ -170,6 +171,11 @@ ALIASES: Mapping[str, Mapping[str, str]] = {
     "gptj": _GPT2_ALIASES,
     "codegen": _GPT2_ALIASES,
     "gpt_neo": {"num_attention_heads": "num_heads", "num_hidden_layers": "num_layers"},
+    "xglm": {
+        "num_attention_heads": "attention_heads",
+        "hidden_size": "d_model",
+        "num_hidden_layers": "num_layers",
+    },
     # BloomConfig's `n_embed` (published BLOOM configs) wins over `hidden_size`, as there
     "bloom": {
         "n_embed": "hidden_size",

@@ -72,6 +72,7 @@ DECODERS = {
     "gpt-neo-defaults.json": "gpt_neo",
     "bloom-560m.json": "bloom",
     "persimmon-defaults.json": "persimmon",
+    "xglm-defaults.json": "xglm",
 }
 """Fixture -> the ``transformers.models`` package holding its classes."""
 
@@ -199,6 +200,7 @@ def test_gpt2_cross_attention() -> None:
         ("gemma-3-1b-it.json", {"tie_word_embeddings": False}),
         ("bloom-560m.json", {"n_embed": 128}),
         ("persimmon-defaults.json", {"qk_layernorm": False}),
+        ("xglm-defaults.json", {"add_cross_attention": True}),
         ("gptj-defaults.json", {"n_inner": 96, "tie_word_embeddings": True}),
         ("gpt-neo-defaults.json", {"intermediate_size": 96}),
     ],

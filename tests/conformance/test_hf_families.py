@@ -40,6 +40,7 @@ TINY: dict[str, dict[str, Any]] = {
         "num_hidden_layers": 3,
         "intermediate_size": 96,
     },
+    "xglm": {"d_model": 64, "attention_heads": 4, "num_layers": 3, "ffn_dim": 96},
     "gpt_neo": {
         "hidden_size": 64,
         "num_heads": 4,
