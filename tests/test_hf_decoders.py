@@ -77,6 +77,7 @@ GOLDEN = [
     ("bloom-560m.json", "BloomForCausalLM", 559_214_592),  # "559M" (bloom-560m's card)
     ("persimmon-defaults.json", "PersimmonForCausalLM", 9_397_175_296),  # config class defaults
     ("xglm-defaults.json", "XGLMForCausalLM", 564_463_616),  # config class defaults: "564M"
+    ("mpt-defaults.json", "MptForCausalLM", 1_311_213_568),  # config class defaults
 ]
 
 

@@ -23,7 +23,7 @@ only when that type is asked for: ``dense`` (Llama-shaped decoders),
 ``llamalike`` (Llama-shaped families described as data, one row each),
 ``moe`` (mixtures of experts), ``classic`` (GPT-2, GPT-BigCode, GPT-NeoX,
 OPT, Falcon, Phi), ``eleuther`` (GPT-J, CodeGen, GPT-Neo), ``packed`` (BLOOM,
-Persimmon), ``xglm``. They share
+Persimmon, MPT), ``xglm``. They share
 ``decoder`` (the Llama-shaped builder),
 ``blocks`` (attention, experts, layer stacks) and ``heads`` (the head
 ``architectures[0]`` names). See ``docs/hf.md``.
@@ -101,6 +101,7 @@ MODEL_TYPES: Mapping[str, str] = {
     "bloom": "paramcalc.hf.packed:build_bloom",
     "persimmon": "paramcalc.hf.packed:build_persimmon",
     "xglm": "paramcalc.hf.xglm:build_xglm",
+    "mpt": "paramcalc.hf.packed:build_mpt",
 }
 """The supported ``model_type`` values and the builder of each (``module:function``)."""
 
@@ -175,6 +176,11 @@ ALIASES: Mapping[str, Mapping[str, str]] = {
         "num_attention_heads": "attention_heads",
         "hidden_size": "d_model",
         "num_hidden_layers": "num_layers",
+    },
+    "mpt": {
+        "num_attention_heads": "n_heads",
+        "hidden_size": "d_model",
+        "num_hidden_layers": "n_layers",
     },
     # BloomConfig's `n_embed` (published BLOOM configs) wins over `hidden_size`, as there
     "bloom": {

@@ -1,9 +1,11 @@
-"""Decoders with one packed, biased ``query_key_value`` and LayerNorms: BLOOM and Persimmon.
+"""Decoders with one packed q/k/v projection and LayerNorms: BLOOM, Persimmon and MPT.
 
 BLOOM (ALiBi, no position tensor) normalises its token table
 (``word_embeddings_layernorm``) and always sizes its MLP ``4 * hidden_size``;
 Persimmon adds per-head q/k LayerNorms (``qk_layernorm``) and a ReLU² MLP of
-``intermediate_size``.
+``intermediate_size``; MPT (ALiBi) has no bias anywhere, its LayerNorms
+included, and in ``transformers`` always ``4 * d_model`` wide MLPs and
+multi-head attention.
 
 >>> from paramcalc.hf import from_hf_config
 >>> from_hf_config({"model_type": "bloom", "vocab_size": 250880, "hidden_size": 1024,
@@ -21,7 +23,7 @@ from paramcalc.layer import Layer
 from paramcalc.zoo import _nn as pc
 from paramcalc.zoo._common import Net, ResidualNet
 
-__all__ = ["build_bloom", "build_persimmon"]
+__all__ = ["build_bloom", "build_mpt", "build_persimmon"]
 
 _MEGATRON = (  # training switches of the published BLOOM configs: no tensor
     "attention_softmax_in_fp32",
@@ -152,3 +154,89 @@ def build_persimmon(config: HFConfig) -> Layer:
     suffixes = ("Model", "ForCausalLM", "ForSequenceClassification", "ForTokenClassification")
     base = Base(model, "model", width, vocab, "embed_tokens.weight")
     return attach(config, generic("Persimmon", suffixes), base, tie_default=False)
+
+
+_MPT_FIXED = (  # MptConfig keys the transformers 5.23 model does not read: no tensor changes
+    "expansion_ratio",  # MptMLP is always 4 * d_model wide
+    "no_bias",  # no bias either way
+    "learned_pos_emb",  # no position table (ALiBi)
+    "norm_type",
+    "embedding_fraction",
+    "logit_scale",
+    "init_device",
+    "max_seq_len",
+    "resid_pdrop",
+    "emb_pdrop",
+    "layer_norm_epsilon",
+    "init_config",
+    "fc_type",
+    "ffn_config",
+    "verbose",
+)
+
+
+def build_mpt(config: HFConfig) -> Layer:
+    """``Mpt…``: ``Wqkv`` and ``out_proj``, ``up_proj``/``down_proj``, weight-only LayerNorms.
+
+    ``attn_config``'s keys (``attn_type``, ``qk_ln``, ``clip_qkv``, ``alibi`` …)
+    change no tensor of ``transformers``' MPT, which always builds multi-head attention.
+    """
+    config.ignore(*_MPT_FIXED)
+    attn = config.sub("attn_config", optional=True)
+    attn.ignore(*attn.data)
+    width, heads = _shape_mpt(config)
+    vocab = config.size("vocab_size", 50368)
+    attention = named("MptAttention", DecoderAttention)(
+        {
+            "Wqkv": pc.Linear(width, 3 * width, bias=False),
+            "out_proj": pc.Linear(width, width, bias=False),
+        },
+        ["Wqkv"],
+        ["out_proj"],
+        num_heads=heads,
+        num_kv_heads=heads,
+        head_dim=width // heads,
+    )
+    mlp = named("MptMLP", Net)(
+        {
+            "up_proj": pc.Linear(width, 4 * width, bias=False),
+            "act": pc.GELU(),
+            "down_proj": pc.Linear(4 * width, width, bias=False),
+        }
+    )
+    block = named("MptBlock", ResidualNet)(
+        {
+            "norm_1": pc.LayerNorm(width, bias=False),
+            "attn": attention,
+            "norm_2": pc.LayerNorm(width, bias=False),
+            "ffn": mlp,
+        },
+        [["norm_1", "attn"], ["norm_2", "ffn"]],
+    )
+    model = named("MptModel", Net)(
+        {
+            "wte": pc.Embedding(vocab, width),
+            "blocks": stack([(block, config.size("n_layers", 24))]),
+            "norm_f": pc.LayerNorm(width, bias=False),
+        }
+    )
+    heads_map = {
+        "MptModel": GENERIC["Model"],
+        "MptForCausalLM": GENERIC["ForCausalLM"],
+        "MptForSequenceClassification": GENERIC["ForSequenceClassification"],
+        "MptForTokenClassification": Head("token", "classifier", bias=True, dropout=True),
+        "MptForQuestionAnswering": GENERIC["ForQuestionAnswering"],
+    }
+    base = Base(model, "transformer", width, vocab, "wte.weight")
+    return attach(config, heads_map, base, tie_default=True)
+
+
+def _shape_mpt(config: HFConfig) -> tuple[int, int]:
+    width = config.size("d_model", 2048)
+    heads = config.size("n_heads", 16)
+    if width % heads:
+        raise ConfigError(
+            f"from_hf_config: {config.where}: `d_model` must be divisible by `n_heads`. "
+            f"Received: d_model={width}, n_heads={heads}."
+        )
+    return width, heads

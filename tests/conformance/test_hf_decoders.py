@@ -73,6 +73,7 @@ DECODERS = {
     "bloom-560m.json": "bloom",
     "persimmon-defaults.json": "persimmon",
     "xglm-defaults.json": "xglm",
+    "mpt-defaults.json": "mpt",
 }
 """Fixture -> the ``transformers.models`` package holding its classes."""
 

@@ -41,6 +41,7 @@ TINY: dict[str, dict[str, Any]] = {
         "intermediate_size": 96,
     },
     "xglm": {"d_model": 64, "attention_heads": 4, "num_layers": 3, "ffn_dim": 96},
+    "mpt": {"d_model": 64, "n_heads": 4, "n_layers": 3},
     "gpt_neo": {
         "hidden_size": 64,
         "num_heads": 4,
