@@ -78,6 +78,8 @@ GOLDEN = [
     ("persimmon-defaults.json", "PersimmonForCausalLM", 9_397_175_296),  # config class defaults
     ("xglm-defaults.json", "XGLMForCausalLM", 564_463_616),  # config class defaults: "564M"
     ("mpt-defaults.json", "MptForCausalLM", 1_311_213_568),  # config class defaults
+    # paramcalc.hf.moe_families
+    ("phimoe-defaults.json", "PhimoeForCausalLM", 41_872_793_600),  # defaults, unbiased
 ]
 
 

@@ -23,7 +23,7 @@ only when that type is asked for: ``dense`` (Llama-shaped decoders),
 ``llamalike`` (Llama-shaped families described as data, one row each),
 ``moe`` (mixtures of experts), ``classic`` (GPT-2, GPT-BigCode, GPT-NeoX,
 OPT, Falcon, Phi), ``eleuther`` (GPT-J, CodeGen, GPT-Neo), ``packed`` (BLOOM,
-Persimmon, MPT), ``xglm``. They share
+Persimmon, MPT), ``xglm``, ``moe_families`` (PhiMoE). They share
 ``decoder`` (the Llama-shaped builder),
 ``blocks`` (attention, experts, layer stacks) and ``heads`` (the head
 ``architectures[0]`` names). See ``docs/hf.md``.
@@ -102,6 +102,7 @@ MODEL_TYPES: Mapping[str, str] = {
     "persimmon": "paramcalc.hf.packed:build_persimmon",
     "xglm": "paramcalc.hf.xglm:build_xglm",
     "mpt": "paramcalc.hf.packed:build_mpt",
+    "phimoe": "paramcalc.hf.moe_families:build_phimoe",
 }
 """The supported ``model_type`` values and the builder of each (``module:function``)."""
 

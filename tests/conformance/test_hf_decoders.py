@@ -74,6 +74,7 @@ DECODERS = {
     "persimmon-defaults.json": "persimmon",
     "xglm-defaults.json": "xglm",
     "mpt-defaults.json": "mpt",
+    "phimoe-defaults.json": "phimoe",
 }
 """Fixture -> the ``transformers.models`` package holding its classes."""
 
@@ -202,6 +203,7 @@ def test_gpt2_cross_attention() -> None:
         ("bloom-560m.json", {"n_embed": 128}),
         ("persimmon-defaults.json", {"qk_layernorm": False}),
         ("xglm-defaults.json", {"add_cross_attention": True}),
+        ("phimoe-defaults.json", {"attention_bias": True, "lm_head_bias": True}),
         ("gptj-defaults.json", {"n_inner": 96, "tie_word_embeddings": True}),
         ("gpt-neo-defaults.json", {"intermediate_size": 96}),
     ],

@@ -67,6 +67,7 @@ CASES = [
         "helium",
         "bitnet",
         "olmoe",
+        "phimoe",
     }
 ]
 

@@ -1,0 +1,68 @@
+"""More mixtures of experts on the Llama-shaped decoder: PhiMoE.
+
+Each is :func:`paramcalc.hf.decoder.from_config` with its own MoE block
+(a router, fused :class:`~paramcalc.hf.blocks.Experts`), as in
+:mod:`paramcalc.hf.moe`; ``active_params()`` counts what one token runs through.
+
+>>> from paramcalc.hf import from_hf_config
+>>> net = from_hf_config({"model_type": "phimoe", "vocab_size": 32064, "hidden_size": 4096,
+...     "intermediate_size": 6400, "num_hidden_layers": 32, "num_attention_heads": 32,
+...     "num_key_value_heads": 8, "num_local_experts": 16, "num_experts_per_tok": 2,
+...     "attention_bias": True, "lm_head_bias": True})
+>>> net.params(), net.active_params()  # Phi-3.5-MoE: 41.9B, 6.6B active
+(41873153344, 6640999744)
+"""
+
+from __future__ import annotations
+
+from paramcalc.errors import ConfigError
+from paramcalc.hf.blocks import Experts, Parallel, named
+from paramcalc.hf.config import HFConfig
+from paramcalc.hf.decoder import from_config, given
+from paramcalc.hf.heads import GENERIC, Head
+from paramcalc.layer import Layer
+from paramcalc.zoo import _nn as pc
+
+__all__ = ["build_phimoe"]
+
+
+def _experts(config: HFConfig, key: str, default: int, top_default: int) -> tuple[int, int]:
+    experts = config.size(key, default)
+    top_k = config.size("num_experts_per_tok", top_default)
+    if top_k > experts:
+        raise ConfigError(
+            f"from_hf_config: {config.where}: `num_experts_per_tok` must be at most `{key}`. "
+            f"Received: num_experts_per_tok={top_k}, {key}={experts}."
+        )
+    return experts, top_k
+
+
+def build_phimoe(config: HFConfig) -> Layer:
+    """``Phimoe…`` (Phi-3.5-MoE): LayerNorms, ``router`` and 16 experts, top 2, ``lm_head_bias``."""
+    config.ignore("router_jitter_noise", "input_jitter_noise", "router_aux_loss_coef")
+    hidden = config.size("hidden_size")
+    experts, top_k = _experts(config, "num_local_experts", 16, 2)
+    block = named("PhimoeSparseMoeBlock", Parallel)(
+        {
+            "router": pc.Linear(hidden, experts, bias=False),
+            "experts": Experts(experts, hidden, config.size("intermediate_size"), top_k=top_k),
+        }
+    )
+    bias = config.option("attention_bias", False)
+    heads = {
+        "PhimoeModel": GENERIC["Model"],
+        "PhimoeForCausalLM": Head("causal", "lm_head", bias=config.option("lm_head_bias", False)),
+        "PhimoeForSequenceClassification": GENERIC["ForSequenceClassification"],
+    }
+    return from_config(
+        config,
+        "Phimoe",
+        kv_default=8,
+        norm="layer",
+        eps=config.option("rms_norm_eps", 1e-5),
+        qkv_bias=bias,
+        o_bias=bias,
+        window=given(config, "sliding_window", None),
+        mlp=lambda index: block,
+        head_classes=heads,
+    )
