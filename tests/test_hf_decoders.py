@@ -80,6 +80,7 @@ GOLDEN = [
     ("mpt-defaults.json", "MptForCausalLM", 1_311_213_568),  # config class defaults
     # paramcalc.hf.moe_families
     ("phimoe-defaults.json", "PhimoeForCausalLM", 41_872_793_600),  # defaults, unbiased
+    ("granitemoe-defaults.json", "GraniteMoeForCausalLM", 37_039_116_288),  # config class defaults
 ]
 
 

@@ -23,7 +23,8 @@ only when that type is asked for: ``dense`` (Llama-shaped decoders),
 ``llamalike`` (Llama-shaped families described as data, one row each),
 ``moe`` (mixtures of experts), ``classic`` (GPT-2, GPT-BigCode, GPT-NeoX,
 OPT, Falcon, Phi), ``eleuther`` (GPT-J, CodeGen, GPT-Neo), ``packed`` (BLOOM,
-Persimmon, MPT), ``xglm``, ``moe_families`` (PhiMoE). They share
+Persimmon, MPT), ``xglm``, ``moe_families`` (PhiMoE,
+GraniteMoE). They share
 ``decoder`` (the Llama-shaped builder),
 ``blocks`` (attention, experts, layer stacks) and ``heads`` (the head
 ``architectures[0]`` names). See ``docs/hf.md``.
@@ -103,6 +104,7 @@ MODEL_TYPES: Mapping[str, str] = {
     "xglm": "paramcalc.hf.xglm:build_xglm",
     "mpt": "paramcalc.hf.packed:build_mpt",
     "phimoe": "paramcalc.hf.moe_families:build_phimoe",
+    "granitemoe": "paramcalc.hf.moe_families:build_granitemoe",
 }
 """The supported ``model_type`` values and the builder of each (``module:function``)."""
 

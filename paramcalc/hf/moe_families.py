@@ -1,4 +1,4 @@
-"""More mixtures of experts on the Llama-shaped decoder: PhiMoE.
+"""More mixtures of experts: PhiMoE (on the Llama-shaped decoder) and GraniteMoE.
 
 Each is :func:`paramcalc.hf.decoder.from_config` with its own MoE block
 (a router, fused :class:`~paramcalc.hf.blocks.Experts`), as in
@@ -16,14 +16,15 @@ Each is :func:`paramcalc.hf.decoder.from_config` with its own MoE block
 from __future__ import annotations
 
 from paramcalc.errors import ConfigError
-from paramcalc.hf.blocks import Experts, Parallel, named
+from paramcalc.hf.blocks import DecoderAttention, Experts, Parallel, named, stack
 from paramcalc.hf.config import HFConfig
-from paramcalc.hf.decoder import from_config, given
-from paramcalc.hf.heads import GENERIC, Head
+from paramcalc.hf.decoder import NO_TENSOR, attention_shape, from_config, given, rms
+from paramcalc.hf.heads import GENERIC, Base, Head, attach
 from paramcalc.layer import Layer
 from paramcalc.zoo import _nn as pc
+from paramcalc.zoo._common import Net, ResidualNet
 
-__all__ = ["build_phimoe"]
+__all__ = ["build_granitemoe", "build_phimoe"]
 
 
 def _experts(config: HFConfig, key: str, default: int, top_default: int) -> tuple[int, int]:
@@ -65,4 +66,64 @@ def build_phimoe(config: HFConfig) -> Layer:
         window=given(config, "sliding_window", None),
         mlp=lambda index: block,
         head_classes=heads,
+    )
+
+
+def build_granitemoe(config: HFConfig) -> Layer:
+    """``GraniteMoe…``: Llama attention, then the norms, then ``block_sparse_moe``.
+
+    Its layer registers ``block_sparse_moe`` (a ``router`` and fused experts)
+    after both norms, so the layer is built here rather than by the shared decoder.
+    """
+    config.ignore(*NO_TENSOR, "embedding_multiplier", "logits_scaling", "residual_multiplier")
+    config.ignore("attention_multiplier")
+    hidden, heads, kv, head_dim = attention_shape(config)
+    vocab = config.size("vocab_size", 32000)
+    eps = config.option("rms_norm_eps", 1e-6)
+    experts, top_k = _experts(config, "num_local_experts", 8, 2)
+    bias = config.option("attention_bias", False)
+    attention = named("GraniteMoeAttention", DecoderAttention)(
+        {
+            "q_proj": pc.Linear(hidden, heads * head_dim, bias=bias),
+            "k_proj": pc.Linear(hidden, kv * head_dim, bias=bias),
+            "v_proj": pc.Linear(hidden, kv * head_dim, bias=bias),
+            "o_proj": pc.Linear(heads * head_dim, hidden, bias=bias),
+        },
+        ["q_proj", "k_proj", "v_proj"],
+        ["o_proj"],
+        num_heads=heads,
+        num_kv_heads=kv,
+        head_dim=head_dim,
+    )
+    moe = named("GraniteMoeMoE", Parallel)(
+        {
+            "router": pc.Linear(hidden, experts, bias=False),
+            "experts": Experts(experts, hidden, config.size("intermediate_size"), top_k=top_k),
+        }
+    )
+    layer = named("GraniteMoeDecoderLayer", ResidualNet)(
+        {
+            "self_attn": attention,
+            "input_layernorm": rms(hidden, eps),
+            "post_attention_layernorm": rms(hidden, eps),
+            "block_sparse_moe": moe,
+        },
+        [["input_layernorm", "self_attn"], ["post_attention_layernorm", "block_sparse_moe"]],
+    )
+    model = named("GraniteMoeModel", Net)(
+        {
+            "embed_tokens": pc.Embedding(vocab, hidden),
+            "layers": stack([(layer, config.size("num_hidden_layers", 32))]),
+            "norm": rms(hidden, eps),
+        }
+    )
+    heads_map = {
+        "GraniteMoeModel": GENERIC["Model"],
+        "GraniteMoeForCausalLM": GENERIC["ForCausalLM"],
+    }
+    return attach(
+        config,
+        heads_map,
+        Base(model, "model", hidden, vocab, "embed_tokens.weight"),
+        tie_default=False,
     )

@@ -75,6 +75,7 @@ DECODERS = {
     "xglm-defaults.json": "xglm",
     "mpt-defaults.json": "mpt",
     "phimoe-defaults.json": "phimoe",
+    "granitemoe-defaults.json": "granitemoe",
 }
 """Fixture -> the ``transformers.models`` package holding its classes."""
 
@@ -204,6 +205,7 @@ def test_gpt2_cross_attention() -> None:
         ("persimmon-defaults.json", {"qk_layernorm": False}),
         ("xglm-defaults.json", {"add_cross_attention": True}),
         ("phimoe-defaults.json", {"attention_bias": True, "lm_head_bias": True}),
+        ("granitemoe-defaults.json", {"num_key_value_heads": 8, "head_dim": 64}),
         ("gptj-defaults.json", {"n_inner": 96, "tie_word_embeddings": True}),
         ("gpt-neo-defaults.json", {"intermediate_size": 96}),
     ],

@@ -68,6 +68,7 @@ CASES = [
         "bitnet",
         "olmoe",
         "phimoe",
+        "granitemoe",
     }
 ]
 
