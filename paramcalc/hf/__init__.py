@@ -24,7 +24,7 @@ only when that type is asked for: ``dense`` (Llama-shaped decoders),
 ``moe`` (mixtures of experts), ``classic`` (GPT-2, GPT-BigCode, GPT-NeoX,
 OPT, Falcon, Phi), ``eleuther`` (GPT-J, CodeGen, GPT-Neo), ``packed`` (BLOOM,
 Persimmon, MPT), ``xglm``, ``moe_families`` (PhiMoE,
-GraniteMoE). They share
+GraniteMoE, GLM-4-MoE). They share
 ``decoder`` (the Llama-shaped builder),
 ``blocks`` (attention, experts, layer stacks) and ``heads`` (the head
 ``architectures[0]`` names). See ``docs/hf.md``.
@@ -105,6 +105,7 @@ MODEL_TYPES: Mapping[str, str] = {
     "mpt": "paramcalc.hf.packed:build_mpt",
     "phimoe": "paramcalc.hf.moe_families:build_phimoe",
     "granitemoe": "paramcalc.hf.moe_families:build_granitemoe",
+    "glm4_moe": "paramcalc.hf.moe_families:build_glm4_moe",
 }
 """The supported ``model_type`` values and the builder of each (``module:function``)."""
 

@@ -1,4 +1,4 @@
-"""More mixtures of experts: PhiMoE (on the Llama-shaped decoder) and GraniteMoE.
+"""More mixtures of experts: PhiMoE and GLM-4-MoE (on the Llama-shaped decoder), GraniteMoE.
 
 Each is :func:`paramcalc.hf.decoder.from_config` with its own MoE block
 (a router, fused :class:`~paramcalc.hf.blocks.Experts`), as in
@@ -18,13 +18,21 @@ from __future__ import annotations
 from paramcalc.errors import ConfigError
 from paramcalc.hf.blocks import DecoderAttention, Experts, Parallel, named, stack
 from paramcalc.hf.config import HFConfig
-from paramcalc.hf.decoder import NO_TENSOR, attention_shape, from_config, given, rms
+from paramcalc.hf.decoder import (
+    NO_TENSOR,
+    Decoder,
+    attention_shape,
+    dense_mlp,
+    from_config,
+    given,
+    rms,
+)
 from paramcalc.hf.heads import GENERIC, Base, Head, attach
 from paramcalc.layer import Layer
 from paramcalc.zoo import _nn as pc
 from paramcalc.zoo._common import Net, ResidualNet
 
-__all__ = ["build_granitemoe", "build_phimoe"]
+__all__ = ["build_glm4_moe", "build_granitemoe", "build_phimoe"]
 
 
 def _experts(config: HFConfig, key: str, default: int, top_default: int) -> tuple[int, int]:
@@ -126,4 +134,58 @@ def build_granitemoe(config: HFConfig) -> Layer:
         heads_map,
         Base(model, "model", hidden, vocab, "embed_tokens.weight"),
         tie_default=False,
+    )
+
+
+def build_glm4_moe(config: HFConfig) -> Layer:
+    """``Glm4Moe…`` (GLM-4.5): dense first layers, then ``experts``, ``gate``, ``shared_experts``.
+
+    q/k/v take ``attention_bias``, ``o_proj`` none; ``use_qk_norm`` adds per-head
+    q/k RMSNorms. ``head_dim`` defaults to ``hidden_size // num_attention_heads``
+    rounded down, as ``Glm4MoeAttention`` computes it; the multi-token-prediction
+    layers (``num_nextn_predict_layers``) build no tensor in these classes.
+    """
+    config.ignore("num_nextn_predict_layers", "num_mtp_layers", "routed_scaling_factor")
+    config.ignore("n_group", "topk_group", "norm_topk_prob")
+    hidden = config.size("hidden_size")
+    heads = config.size("num_attention_heads")
+    layers = config.size("num_hidden_layers")
+    keys = ("num_local_experts", "n_routed_experts")  # the alias wins, as in Glm4MoeConfig
+    key = next((key for key in keys if key in config), keys[1])
+    config.ignore(*keys)
+    experts, top_k = _experts(config, key, 128, 8)
+    first_dense = config.size("first_k_dense_replace", 1, minimum=0)
+    moe_inner = config.size("moe_intermediate_size", 1408)
+    shared = config.size("n_shared_experts", 1)
+    spec = Decoder(
+        "Glm4Moe",
+        vocab=0,
+        hidden=hidden,
+        intermediate=config.size("intermediate_size"),
+        layers=layers,
+        heads=1,
+        kv_heads=1,
+        head_dim=1,
+    )
+    block = named("Glm4MoeMoE", Parallel)(
+        {
+            "experts": Experts(experts, hidden, moe_inner, top_k=top_k),
+            "gate": pc.Linear(hidden, experts, bias=False),
+            "shared_experts": dense_mlp(spec, moe_inner * shared),
+        }
+    )
+    dense = dense_mlp(spec)
+    return from_config(
+        config,
+        "Glm4Moe",
+        kv_default=8,
+        head_dim_default=hidden // heads,
+        eps=config.option("rms_norm_eps", 1e-5),
+        qkv_bias=config.option("attention_bias", False),
+        qk_norm="head" if config.option("use_qk_norm", False) else "",
+        mlp=lambda index: block if index >= first_dense else dense,
+        head_classes={
+            "Glm4MoeModel": GENERIC["Model"],
+            "Glm4MoeForCausalLM": GENERIC["ForCausalLM"],
+        },
     )

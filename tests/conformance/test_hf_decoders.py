@@ -76,6 +76,7 @@ DECODERS = {
     "mpt-defaults.json": "mpt",
     "phimoe-defaults.json": "phimoe",
     "granitemoe-defaults.json": "granitemoe",
+    "glm4-moe-defaults.json": "glm4_moe",
 }
 """Fixture -> the ``transformers.models`` package holding its classes."""
 
@@ -206,6 +207,8 @@ def test_gpt2_cross_attention() -> None:
         ("xglm-defaults.json", {"add_cross_attention": True}),
         ("phimoe-defaults.json", {"attention_bias": True, "lm_head_bias": True}),
         ("granitemoe-defaults.json", {"num_key_value_heads": 8, "head_dim": 64}),
+        ("glm4-moe-defaults.json", {"use_qk_norm": True, "attention_bias": True, "head_dim": 128}),
+        ("glm4-moe-defaults.json", {"num_local_experts": 8, "first_k_dense_replace": 2}),
         ("gptj-defaults.json", {"n_inner": 96, "tie_word_embeddings": True}),
         ("gpt-neo-defaults.json", {"intermediate_size": 96}),
     ],

@@ -69,6 +69,7 @@ CASES = [
         "olmoe",
         "phimoe",
         "granitemoe",
+        "glm4_moe",
     }
 ]
 
