@@ -82,6 +82,7 @@ GOLDEN = [
     ("phimoe-defaults.json", "PhimoeForCausalLM", 41_872_793_600),  # defaults, unbiased
     ("granitemoe-defaults.json", "GraniteMoeForCausalLM", 37_039_116_288),  # config class defaults
     ("glm4-moe-defaults.json", "Glm4MoeForCausalLM", 103_481_200_640),  # config class defaults
+    ("dbrx-instruct.json", "DbrxForCausalLM", 131_596_523_520),  # "132B", 36B active
 ]
 
 

@@ -24,7 +24,7 @@ only when that type is asked for: ``dense`` (Llama-shaped decoders),
 ``moe`` (mixtures of experts), ``classic`` (GPT-2, GPT-BigCode, GPT-NeoX,
 OPT, Falcon, Phi), ``eleuther`` (GPT-J, CodeGen, GPT-Neo), ``packed`` (BLOOM,
 Persimmon, MPT), ``xglm``, ``moe_families`` (PhiMoE,
-GraniteMoE, GLM-4-MoE). They share
+GraniteMoE, GLM-4-MoE), ``dbrx``. They share
 ``decoder`` (the Llama-shaped builder),
 ``blocks`` (attention, experts, layer stacks) and ``heads`` (the head
 ``architectures[0]`` names). See ``docs/hf.md``.
@@ -106,6 +106,7 @@ MODEL_TYPES: Mapping[str, str] = {
     "phimoe": "paramcalc.hf.moe_families:build_phimoe",
     "granitemoe": "paramcalc.hf.moe_families:build_granitemoe",
     "glm4_moe": "paramcalc.hf.moe_families:build_glm4_moe",
+    "dbrx": "paramcalc.hf.dbrx:build_dbrx",
 }
 """The supported ``model_type`` values and the builder of each (``module:function``)."""
 
@@ -185,6 +186,12 @@ ALIASES: Mapping[str, Mapping[str, str]] = {
         "num_attention_heads": "n_heads",
         "hidden_size": "d_model",
         "num_hidden_layers": "n_layers",
+    },
+    "dbrx": {
+        "num_attention_heads": "n_heads",
+        "hidden_size": "d_model",
+        "num_hidden_layers": "n_layers",
+        "max_position_embeddings": "max_seq_len",
     },
     # BloomConfig's `n_embed` (published BLOOM configs) wins over `hidden_size`, as there
     "bloom": {

@@ -77,6 +77,7 @@ DECODERS = {
     "phimoe-defaults.json": "phimoe",
     "granitemoe-defaults.json": "granitemoe",
     "glm4-moe-defaults.json": "glm4_moe",
+    "dbrx-instruct.json": "dbrx",
 }
 """Fixture -> the ``transformers.models`` package holding its classes."""
 

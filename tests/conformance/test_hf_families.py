@@ -42,6 +42,13 @@ TINY: dict[str, dict[str, Any]] = {
     },
     "xglm": {"d_model": 64, "attention_heads": 4, "num_layers": 3, "ffn_dim": 96},
     "mpt": {"d_model": 64, "n_heads": 4, "n_layers": 3},
+    "dbrx": {
+        "d_model": 64,
+        "n_heads": 4,
+        "n_layers": 3,
+        "attn_config": {"kv_n_heads": 2, "rope_theta": 10000, "clip_qkv": 8},  # both needed to run
+        "ffn_config": {"ffn_hidden_size": 32, "moe_num_experts": 4, "moe_top_k": 2},
+    },
     "gpt_neo": {
         "hidden_size": 64,
         "num_heads": 4,
