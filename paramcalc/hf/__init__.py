@@ -24,7 +24,7 @@ only when that type is asked for: ``dense`` (Llama-shaped decoders),
 ``moe`` (mixtures of experts), ``classic`` (GPT-2, GPT-BigCode, GPT-NeoX,
 OPT, Falcon, Phi), ``eleuther`` (GPT-J, CodeGen, GPT-Neo), ``packed`` (BLOOM,
 Persimmon, MPT), ``xglm``, ``moe_families`` (PhiMoE,
-GraniteMoE, GLM-4-MoE), ``dbrx``. They share
+GraniteMoE, GLM-4-MoE, DeepSeek-V2), ``dbrx``. They share
 ``decoder`` (the Llama-shaped builder),
 ``blocks`` (attention, experts, layer stacks) and ``heads`` (the head
 ``architectures[0]`` names). See ``docs/hf.md``.
@@ -107,6 +107,7 @@ MODEL_TYPES: Mapping[str, str] = {
     "granitemoe": "paramcalc.hf.moe_families:build_granitemoe",
     "glm4_moe": "paramcalc.hf.moe_families:build_glm4_moe",
     "dbrx": "paramcalc.hf.dbrx:build_dbrx",
+    "deepseek_v2": "paramcalc.hf.moe_families:build_deepseek_v2",
 }
 """The supported ``model_type`` values and the builder of each (``module:function``)."""
 

@@ -1,4 +1,4 @@
-"""More mixtures of experts: PhiMoE and GLM-4-MoE (on the Llama-shaped decoder), GraniteMoE.
+"""More mixtures of experts: PhiMoE, GLM-4-MoE, DeepSeek-V2 (shared decoder), GraniteMoE.
 
 Each is :func:`paramcalc.hf.decoder.from_config` with its own MoE block
 (a router, fused :class:`~paramcalc.hf.blocks.Experts`), as in
@@ -16,7 +16,7 @@ Each is :func:`paramcalc.hf.decoder.from_config` with its own MoE block
 from __future__ import annotations
 
 from paramcalc.errors import ConfigError
-from paramcalc.hf.blocks import DecoderAttention, Experts, Parallel, named, stack
+from paramcalc.hf.blocks import DecoderAttention, Experts, LatentAttention, Parallel, named, stack
 from paramcalc.hf.config import HFConfig
 from paramcalc.hf.decoder import (
     NO_TENSOR,
@@ -27,12 +27,12 @@ from paramcalc.hf.decoder import (
     given,
     rms,
 )
-from paramcalc.hf.heads import GENERIC, Base, Head, attach
+from paramcalc.hf.heads import GENERIC, Base, Head, attach, generic
 from paramcalc.layer import Layer
 from paramcalc.zoo import _nn as pc
 from paramcalc.zoo._common import Net, ResidualNet
 
-__all__ = ["build_glm4_moe", "build_granitemoe", "build_phimoe"]
+__all__ = ["build_deepseek_v2", "build_glm4_moe", "build_granitemoe", "build_phimoe"]
 
 
 def _experts(config: HFConfig, key: str, default: int, top_default: int) -> tuple[int, int]:
@@ -188,4 +188,88 @@ def build_glm4_moe(config: HFConfig) -> Layer:
             "Glm4MoeModel": GENERIC["Model"],
             "Glm4MoeForCausalLM": GENERIC["ForCausalLM"],
         },
+    )
+
+
+def build_deepseek_v2(config: HFConfig) -> Layer:
+    """``DeepseekV2…``: DeepSeek-V3's latent attention and MoE, with ``mlp_bias``.
+
+    ``num_experts_per_tok`` has no default (None) in ``DeepseekV2Config``; it sizes
+    no tensor but the active parameters, so a config with experts must give it.
+    """
+    config.ignore("routed_scaling_factor", "n_group", "topk_group", "topk_method")
+    config.ignore("norm_topk_prob", "head_dim", "qk_head_dim", "num_key_value_heads")
+    hidden = config.size("hidden_size")
+    heads = config.size("num_attention_heads")
+    layers = config.size("num_hidden_layers")
+    keys = ("num_experts", "n_routed_experts")  # the alias wins, as in DeepseekV2Config
+    key = next((key for key in keys if key in config), keys[1])
+    config.ignore(*keys)
+    if config.maybe("num_experts_per_tok") is None:
+        raise ConfigError(
+            f"from_hf_config: a {config.where} needs `num_experts_per_tok` (the experts a token "
+            "runs through; DeepseekV2Config has no default) to count active parameters."
+        )
+    experts, top_k = _experts(config, key, 64, 1)
+    first_dense = config.size("first_k_dense_replace", 0, minimum=0)
+    moe_inner = config.size("moe_intermediate_size", 1407)
+    shared = config.size("n_shared_experts", 2)
+    q_rank = given(config, "q_lora_rank", 1536)  # absent: 1536; null: one q_proj
+    kv_rank = config.size("kv_lora_rank", 512)
+    rope = config.size("qk_rope_head_dim", 64)
+    nope = config.size("qk_nope_head_dim", 128)
+    v_dim = config.size("v_head_dim", 128)
+    eps = config.option("rms_norm_eps", 1e-6)
+    bias = config.option("attention_bias", False)
+    qk = nope + rope
+    modules: dict[str, Layer] = {}
+    if q_rank is None:
+        modules["q_proj"] = pc.Linear(hidden, heads * qk, bias=False)
+    else:
+        modules["q_a_proj"] = pc.Linear(hidden, q_rank, bias=bias)
+        modules["q_a_layernorm"] = rms(q_rank, 1e-6)
+        modules["q_b_proj"] = pc.Linear(q_rank, heads * qk, bias=False)
+    modules["kv_a_proj_with_mqa"] = pc.Linear(hidden, kv_rank + rope, bias=bias)
+    modules["kv_a_layernorm"] = rms(kv_rank, 1e-6)
+    modules["kv_b_proj"] = pc.Linear(kv_rank, heads * (nope + v_dim), bias=False)
+    modules["o_proj"] = pc.Linear(heads * v_dim, hidden, bias=bias)
+    attention = named("DeepseekV2Attention", LatentAttention)(
+        modules,
+        num_heads=heads,
+        qk_head_dim=qk,
+        v_head_dim=v_dim,
+        kv_lora_rank=kv_rank,
+        qk_rope_head_dim=rope,
+    )
+    spec = Decoder(
+        "DeepseekV2",
+        vocab=0,
+        hidden=hidden,
+        intermediate=config.size("intermediate_size"),
+        layers=layers,
+        heads=1,
+        kv_heads=1,
+        head_dim=1,
+        mlp_bias=config.option("mlp_bias", False),
+    )
+    block = named("DeepseekV2Moe", Parallel)(
+        {
+            "experts": Experts(experts, hidden, moe_inner, top_k=top_k),
+            "gate": pc.Linear(hidden, experts, bias=False),
+            "shared_experts": dense_mlp(spec, moe_inner * shared),
+        }
+    )
+    dense = dense_mlp(spec)
+    return from_config(
+        config,
+        "DeepseekV2",
+        grouped=False,
+        heads=heads,
+        kv_heads=heads,
+        head_dim=qk,
+        eps=eps,
+        kinds=("latent_attention",) * layers,
+        attention=lambda kind: attention,
+        mlp=lambda index: block if index >= first_dense else dense,
+        head_classes=generic("DeepseekV2", ("Model", "ForCausalLM", "ForSequenceClassification")),
     )

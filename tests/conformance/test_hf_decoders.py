@@ -78,6 +78,7 @@ DECODERS = {
     "granitemoe-defaults.json": "granitemoe",
     "glm4-moe-defaults.json": "glm4_moe",
     "dbrx-instruct.json": "dbrx",
+    "deepseek-v2-lite.json": "deepseek_v2",
 }
 """Fixture -> the ``transformers.models`` package holding its classes."""
 
@@ -210,6 +211,8 @@ def test_gpt2_cross_attention() -> None:
         ("granitemoe-defaults.json", {"num_key_value_heads": 8, "head_dim": 64}),
         ("glm4-moe-defaults.json", {"use_qk_norm": True, "attention_bias": True, "head_dim": 128}),
         ("glm4-moe-defaults.json", {"num_local_experts": 8, "first_k_dense_replace": 2}),
+        ("deepseek-v2-lite.json", {"q_lora_rank": 64, "attention_bias": True, "mlp_bias": True}),
+        ("deepseek-v2-lite.json", {"num_experts": 8, "first_k_dense_replace": 0}),
         ("gptj-defaults.json", {"n_inner": 96, "tie_word_embeddings": True}),
         ("gpt-neo-defaults.json", {"intermediate_size": 96}),
     ],
