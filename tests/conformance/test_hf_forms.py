@@ -74,7 +74,17 @@ CASES = [
 ]
 
 
-OWN_CACHE_TEST = {"gptj", "codegen", "gpt_neo", "bloom", "persimmon", "xglm", "mpt", "dbrx", "deepseek_v2"}
+OWN_CACHE_TEST = {
+    "gptj",
+    "codegen",
+    "gpt_neo",
+    "bloom",
+    "persimmon",
+    "xglm",
+    "mpt",
+    "dbrx",
+    "deepseek_v2",
+}
 """Families whose config keys are not Llama's: their cache bytes are checked in
 ``tests/conformance/test_hf_families.py`` (in the three forms too)."""
 FORM_CASES = CASES + [
