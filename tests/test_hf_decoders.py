@@ -84,6 +84,7 @@ GOLDEN = [
     ("glm4-moe-defaults.json", "Glm4MoeForCausalLM", 103_481_200_640),  # config class defaults
     ("dbrx-instruct.json", "DbrxForCausalLM", 131_596_523_520),  # "132B", 36B active
     ("deepseek-v2-lite.json", "DeepseekV2ForCausalLM", 15_706_484_224),  # "15.7B", 2.4B active
+    ("jetmoe-defaults.json", "JetMoeForCausalLM", 4_293_888_000),  # config class defaults
 ]
 
 

@@ -24,7 +24,7 @@ only when that type is asked for: ``dense`` (Llama-shaped decoders),
 ``moe`` (mixtures of experts), ``classic`` (GPT-2, GPT-BigCode, GPT-NeoX,
 OPT, Falcon, Phi), ``eleuther`` (GPT-J, CodeGen, GPT-Neo), ``packed`` (BLOOM,
 Persimmon, MPT), ``xglm``, ``moe_families`` (PhiMoE,
-GraniteMoE, GLM-4-MoE, DeepSeek-V2), ``dbrx``. They share
+GraniteMoE, GLM-4-MoE, DeepSeek-V2), ``dbrx``, ``jetmoe``. They share
 ``decoder`` (the Llama-shaped builder),
 ``blocks`` (attention, experts, layer stacks) and ``heads`` (the head
 ``architectures[0]`` names). See ``docs/hf.md``.
@@ -108,6 +108,7 @@ MODEL_TYPES: Mapping[str, str] = {
     "glm4_moe": "paramcalc.hf.moe_families:build_glm4_moe",
     "dbrx": "paramcalc.hf.dbrx:build_dbrx",
     "deepseek_v2": "paramcalc.hf.moe_families:build_deepseek_v2",
+    "jetmoe": "paramcalc.hf.jetmoe:build_jetmoe",
 }
 """The supported ``model_type`` values and the builder of each (``module:function``)."""
 
@@ -194,6 +195,7 @@ ALIASES: Mapping[str, Mapping[str, str]] = {
         "num_hidden_layers": "n_layers",
         "max_position_embeddings": "max_seq_len",
     },
+    "jetmoe": {"head_dim": "kv_channels"},
     # BloomConfig's `n_embed` (published BLOOM configs) wins over `hidden_size`, as there
     "bloom": {
         "n_embed": "hidden_size",

@@ -79,6 +79,7 @@ DECODERS = {
     "glm4-moe-defaults.json": "glm4_moe",
     "dbrx-instruct.json": "dbrx",
     "deepseek-v2-lite.json": "deepseek_v2",
+    "jetmoe-defaults.json": "jetmoe",
 }
 """Fixture -> the ``transformers.models`` package holding its classes."""
 

@@ -64,6 +64,15 @@ TINY: dict[str, dict[str, Any]] = {
         "qk_nope_head_dim": 6,
         "v_head_dim": 5,
     },
+    "jetmoe": {
+        "hidden_size": 64,
+        "num_key_value_heads": 2,
+        "kv_channels": 8,
+        "num_hidden_layers": 3,
+        "intermediate_size": 32,
+        "num_local_experts": 4,
+        "num_experts_per_tok": 2,
+    },
     "gpt_neo": {
         "hidden_size": 64,
         "num_heads": 4,

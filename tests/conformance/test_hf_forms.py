@@ -84,6 +84,7 @@ OWN_CACHE_TEST = {
     "mpt",
     "dbrx",
     "deepseek_v2",
+    "jetmoe",
 }
 """Families whose config keys are not Llama's: their cache bytes are checked in
 ``tests/conformance/test_hf_families.py`` (in the three forms too)."""
