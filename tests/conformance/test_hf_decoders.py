@@ -103,9 +103,6 @@ def _config(file: str) -> dict[str, Any]:
     for key in ("num_experts", "num_local_experts", "n_routed_experts"):
         if small.get(key, 0) > 16:
             small[key] = 16
-    if "attention_types" in small:  # GPT-Neo's layer kinds must number num_layers
-        small["attention_types"] = [[["global", "local"], small["num_layers"] // 2]]
-        small["attention_layers"] = ["global", "local"] * (small["num_layers"] // 2)
     if "n_group" in small:  # DeepSeek's groups must divide the experts
         small["n_group"], small["topk_group"] = 4, 2
     return small
