@@ -70,6 +70,21 @@ GOLDEN = [
     ("helium-defaults.json", "HeliumForCausalLM", 2_172_643_840),  # config class defaults
     ("bitnet-defaults.json", "BitNetForCausalLM", 2_741_155_840),  # config class defaults
     ("olmoe-1b-7b-0924.json", "OlmoeForCausalLM", 6_919_161_856),  # "6.9B"
+    # paramcalc.hf.eleuther (transformers 5.23's totals of the config class defaults)
+    ("gptj-defaults.json", "GPTJForCausalLM", 6_050_882_784),
+    ("codegen-defaults.json", "CodeGenForCausalLM", 6_050_882_784),
+    ("gpt-neo-defaults.json", "GPTNeoForCausalLM", 1_315_575_808),
+    ("bloom-560m.json", "BloomForCausalLM", 559_214_592),  # "559M" (bloom-560m's card)
+    ("persimmon-defaults.json", "PersimmonForCausalLM", 9_397_175_296),  # config class defaults
+    ("xglm-defaults.json", "XGLMForCausalLM", 564_463_616),  # config class defaults: "564M"
+    ("mpt-defaults.json", "MptForCausalLM", 1_311_213_568),  # config class defaults
+    # paramcalc.hf.moe_families
+    ("phimoe-defaults.json", "PhimoeForCausalLM", 41_872_793_600),  # defaults, unbiased
+    ("granitemoe-defaults.json", "GraniteMoeForCausalLM", 37_039_116_288),  # config class defaults
+    ("glm4-moe-defaults.json", "Glm4MoeForCausalLM", 103_481_200_640),  # config class defaults
+    ("dbrx-instruct.json", "DbrxForCausalLM", 131_596_523_520),  # "132B", 36B active
+    ("deepseek-v2-lite.json", "DeepseekV2ForCausalLM", 15_706_484_224),  # "15.7B", 2.4B active
+    ("jetmoe-defaults.json", "JetMoeForCausalLM", 4_293_888_000),  # config class defaults
 ]
 
 

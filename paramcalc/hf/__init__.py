@@ -22,7 +22,10 @@ function per ``model_type``, registered in :data:`MODEL_TYPES` and imported
 only when that type is asked for: ``dense`` (Llama-shaped decoders),
 ``llamalike`` (Llama-shaped families described as data, one row each),
 ``moe`` (mixtures of experts), ``classic`` (GPT-2, GPT-BigCode, GPT-NeoX,
-OPT, Falcon, Phi). They share ``decoder`` (the Llama-shaped builder),
+OPT, Falcon, Phi), ``eleuther`` (GPT-J, CodeGen, GPT-Neo), ``packed`` (BLOOM,
+Persimmon, MPT), ``xglm``, ``moe_families`` (PhiMoE,
+GraniteMoE, GLM-4-MoE, DeepSeek-V2), ``dbrx``, ``jetmoe``. They share
+``decoder`` (the Llama-shaped builder),
 ``blocks`` (attention, experts, layer stacks) and ``heads`` (the head
 ``architectures[0]`` names). See ``docs/hf.md``.
 """
@@ -93,6 +96,19 @@ MODEL_TYPES: Mapping[str, str] = {
     "siglip_vision_model": "paramcalc.hf.vision:build_siglip_vision_model",
     "whisper": "paramcalc.hf.whisper:build_whisper",
     "gemma3": "paramcalc.hf.gemma3:build_gemma3",
+    "gptj": "paramcalc.hf.eleuther:build_gptj",
+    "codegen": "paramcalc.hf.eleuther:build_codegen",
+    "gpt_neo": "paramcalc.hf.eleuther:build_gpt_neo",
+    "bloom": "paramcalc.hf.packed:build_bloom",
+    "persimmon": "paramcalc.hf.packed:build_persimmon",
+    "xglm": "paramcalc.hf.xglm:build_xglm",
+    "mpt": "paramcalc.hf.packed:build_mpt",
+    "phimoe": "paramcalc.hf.moe_families:build_phimoe",
+    "granitemoe": "paramcalc.hf.moe_families:build_granitemoe",
+    "glm4_moe": "paramcalc.hf.moe_families:build_glm4_moe",
+    "dbrx": "paramcalc.hf.dbrx:build_dbrx",
+    "deepseek_v2": "paramcalc.hf.moe_families:build_deepseek_v2",
+    "jetmoe": "paramcalc.hf.jetmoe:build_jetmoe",
 }
 """The supported ``model_type`` values and the builder of each (``module:function``)."""
 
@@ -160,6 +176,32 @@ _GPT2_ALIASES = {
 ALIASES: Mapping[str, Mapping[str, str]] = {
     "gpt2": _GPT2_ALIASES,
     "gpt_bigcode": _GPT2_ALIASES,
+    "gptj": _GPT2_ALIASES,
+    "codegen": _GPT2_ALIASES,
+    "gpt_neo": {"num_attention_heads": "num_heads", "num_hidden_layers": "num_layers"},
+    "xglm": {
+        "num_attention_heads": "attention_heads",
+        "hidden_size": "d_model",
+        "num_hidden_layers": "num_layers",
+    },
+    "mpt": {
+        "num_attention_heads": "n_heads",
+        "hidden_size": "d_model",
+        "num_hidden_layers": "n_layers",
+    },
+    "dbrx": {
+        "num_attention_heads": "n_heads",
+        "hidden_size": "d_model",
+        "num_hidden_layers": "n_layers",
+        "max_position_embeddings": "max_seq_len",
+    },
+    "jetmoe": {"head_dim": "kv_channels"},
+    # BloomConfig's `n_embed` (published BLOOM configs) wins over `hidden_size`, as there
+    "bloom": {
+        "n_embed": "hidden_size",
+        "num_attention_heads": "n_head",
+        "num_hidden_layers": "n_layer",
+    },
     "distilbert": {
         "hidden_size": "dim",
         "num_attention_heads": "n_heads",

@@ -24,6 +24,10 @@ def shrink(config: Mapping[str, Any], **changes: Any) -> dict[str, Any]:
     count = next((small[key] for key in SHRINK if key in small), None)
     if isinstance(small.get("layer_types"), list) and count is not None:
         small["layer_types"] = small["layer_types"][:count]
+    if "attention_types" in small and count is not None:  # GPT-Neo's kinds must number its layers
+        small["attention_types"] = [[["global", "local"], count // 2]]
+        if "attention_layers" in small:
+            small["attention_layers"] = ["global", "local"] * (count // 2)
     small.pop("quantization_config", None)
     small.update(changes)
     return small

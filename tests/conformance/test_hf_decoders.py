@@ -67,6 +67,19 @@ DECODERS = {
     "helium-defaults.json": "helium",
     "bitnet-defaults.json": "bitnet",
     "olmoe-1b-7b-0924.json": "olmoe",
+    "gptj-defaults.json": "gptj",
+    "codegen-defaults.json": "codegen",
+    "gpt-neo-defaults.json": "gpt_neo",
+    "bloom-560m.json": "bloom",
+    "persimmon-defaults.json": "persimmon",
+    "xglm-defaults.json": "xglm",
+    "mpt-defaults.json": "mpt",
+    "phimoe-defaults.json": "phimoe",
+    "granitemoe-defaults.json": "granitemoe",
+    "glm4-moe-defaults.json": "glm4_moe",
+    "dbrx-instruct.json": "dbrx",
+    "deepseek-v2-lite.json": "deepseek_v2",
+    "jetmoe-defaults.json": "jetmoe",
 }
 """Fixture -> the ``transformers.models`` package holding its classes."""
 
@@ -189,6 +202,17 @@ def test_gpt2_cross_attention() -> None:
         ("gpt-oss-20b.json", {"attention_bias": False}),
         ("pythia-160m.json", {"attention_bias": False}),
         ("gemma-3-1b-it.json", {"tie_word_embeddings": False}),
+        ("bloom-560m.json", {"n_embed": 128}),
+        ("persimmon-defaults.json", {"qk_layernorm": False}),
+        ("xglm-defaults.json", {"add_cross_attention": True}),
+        ("phimoe-defaults.json", {"attention_bias": True, "lm_head_bias": True}),
+        ("granitemoe-defaults.json", {"num_key_value_heads": 8, "head_dim": 64}),
+        ("glm4-moe-defaults.json", {"use_qk_norm": True, "attention_bias": True, "head_dim": 128}),
+        ("glm4-moe-defaults.json", {"num_local_experts": 8, "first_k_dense_replace": 2}),
+        ("deepseek-v2-lite.json", {"q_lora_rank": 64, "attention_bias": True, "mlp_bias": True}),
+        ("deepseek-v2-lite.json", {"num_experts": 8, "first_k_dense_replace": 0}),
+        ("gptj-defaults.json", {"n_inner": 96, "tie_word_embeddings": True}),
+        ("gpt-neo-defaults.json", {"intermediate_size": 96}),
     ],
 )
 def test_variants(file: str, changes: dict[str, Any]) -> None:

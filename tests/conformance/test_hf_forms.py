@@ -67,11 +67,35 @@ CASES = [
         "helium",
         "bitnet",
         "olmoe",
+        "phimoe",
+        "granitemoe",
+        "glm4_moe",
     }
 ]
 
 
-@pytest.mark.parametrize("file", CASES)
+OWN_CACHE_TEST = {
+    "gptj",
+    "codegen",
+    "gpt_neo",
+    "bloom",
+    "persimmon",
+    "xglm",
+    "mpt",
+    "dbrx",
+    "deepseek_v2",
+    "jetmoe",
+}
+"""Families whose config keys are not Llama's: their cache bytes are checked in
+``tests/conformance/test_hf_families.py`` (in the three forms too)."""
+FORM_CASES = CASES + [
+    pytest.param(file, id=file.removesuffix(".json"))
+    for file, package in DECODERS.items()
+    if package in OWN_CACHE_TEST
+]
+
+
+@pytest.mark.parametrize("file", FORM_CASES)
 def test_three_forms(file: str, tmp_path: Path) -> None:
     """Names, shapes, order and totals agree in each form, with no unknown key."""
     for form, config in _forms(_config(file), tmp_path).items():

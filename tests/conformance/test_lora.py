@@ -163,7 +163,8 @@ def test_refuses_what_peft_refuses(
 
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "hf"
-MOE = ("mixtral", "qwen2_moe", "qwen3_moe", "deepseek_v3", "gpt_oss", "olmoe")
+MOE: tuple[str, ...] = ("mixtral", "qwen2_moe", "qwen3_moe", "deepseek_v3", "gpt_oss", "olmoe")
+MOE += ("phimoe", "granitemoe", "glm4_moe", "dbrx", "deepseek_v2", "jetmoe")
 """Left out: PEFT 0.21.2 adapts transformers 5's fused experts through ``target_parameters``
 and sees some routers as non-Linear modules; ``paramcalc.lora`` warns on these."""
 DECODERS = sorted(
@@ -195,6 +196,9 @@ def test_every_decoder_family(hf: Any, name: str, options: dict[str, Any]) -> No
             config[key] = min(config[key], 2)
     if isinstance(config.get("layer_types"), list):
         config["layer_types"] = config["layer_types"][:2]
+    if "attention_types" in config:  # GPT-Neo: one global and one local layer
+        config["attention_types"] = [[["global", "local"], 1]]
+        config.pop("attention_layers", None)
     data = {key: value for key, value in config.items() if key != "model_type"}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
