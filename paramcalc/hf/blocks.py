@@ -433,10 +433,18 @@ class LayerStack(Composite):
 
         >>> from paramcalc import Linear
         >>> a, b = Linear(4, 4), Linear(4, 4, bias=False)
-        >>> [(name, n) for name, _, n in LayerStack(segments=[(((a, 2), (b, 1)), 4)]).labelled()]
-        [('{0..1}+3k, k<4', 8), ('{2..2}+3k, k<4', 4)]
+        >>> deep = LayerStack(segments=[(((a, 2), (b, 1)), 10**6)])
+        >>> [(name, n) for name, _, n in deep.labelled()]
+        [('{0..1}+3k, k<1000000', 2000000), ('{2..2}+3k, k<1000000', 1000000)]
+        >>> [name for name, _, n in LayerStack(segments=[(((a, 2), (b, 1)), 2)]).labelled()]
+        ['{0..1}', '{2..2}', '{3..4}', '{5..5}']
         """
         start = 0
+        if sum(len(period) * times for period, times in self.segments) <= _FLAT:  # run by run
+            for block, count in self.runs:
+                yield f"{{{start}..{start + count - 1}}}", block, count
+                start += count
+            return
         for period, times in self.segments:
             width = sum(count for _, count in period)
             for block, count in period:
