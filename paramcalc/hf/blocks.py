@@ -378,11 +378,7 @@ class LayerStack(Composite):
     segments: tuple[Segment, ...] = field(default=())
 
     def __init__(
-        self,
-        runs: Iterable[Run] = (),
-        *,
-        segments: Iterable[Segment] = (),
-        trainable: bool = True,
+        self, runs: Iterable[Run] = (), *, segments: Iterable[Segment] = (), trainable: bool = True
     ) -> None:
         given = [*((((block, count),), 1) for block, count in runs), *segments]
         merged: list[Segment] = []
@@ -436,8 +432,6 @@ class LayerStack(Composite):
         >>> deep = LayerStack(segments=[(((a, 2), (b, 1)), 10**6)])
         >>> [(name, n) for name, _, n in deep.labelled()]
         [('{0..1}+3k, k<1000000', 2000000), ('{2..2}+3k, k<1000000', 1000000)]
-        >>> [name for name, _, n in LayerStack(segments=[(((a, 2), (b, 1)), 2)]).labelled()]
-        ['{0..1}', '{2..2}', '{3..4}', '{5..5}']
         """
         start = 0
         if sum(len(period) * times for period, times in self.segments) <= _FLAT:  # run by run
@@ -494,14 +488,12 @@ class LayerStack(Composite):
                 index -= count
         raise IndexError(f"LayerStack index {index} is out of range")  # pragma: no cover
 
-    def _find_child(self, name: str) -> Layer | None:
+    def _find_child(self, name: str) -> Layer | None:  # never int() a hostile run of digits
         if not (name.isascii() and name.isdigit()) or len(name) > len(str(len(self))):
-            return None  # never int() a hostile run of digits
-        index = int(name)
-        return self._child_at(index) if index < len(self) else None
+            return None
+        return self._child_at(int(name)) if int(name) < len(self) else None
 
-    def formula(self) -> Formula:
-        """``Σ times·count·block``."""
+    def formula(self) -> Formula:  # Σ times·count·block
         from paramcalc.formula import Formula
 
         return Formula.of_sum(
