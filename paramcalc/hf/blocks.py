@@ -13,14 +13,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar, TypeVar
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from paramcalc import _check
+from paramcalc._once import once as _once
 from paramcalc.errors import ConfigError, ShapeError
 from paramcalc.graph import Repeat
 from paramcalc.layer import Composite, Counts, Layer, Visit, _Tally
 from paramcalc.shapes import Shape
 from paramcalc.zoo._common import Net, Step
+
+if TYPE_CHECKING:
+    from paramcalc.formula import Formula
 
 __all__ = [
     "Attend",
@@ -347,74 +351,193 @@ class PackedGatedMLP(Net):
 
 
 Run = tuple[Layer, int]
+Segment = tuple[tuple[Run, ...], int]
+
+_FLAT = 4096
+"""A stack of more runs than this lists, in ``runs``, each block once with all its copies."""
 
 
 @dataclass(frozen=True, init=False, repr=False, eq=False)
 class LayerStack(Composite):
     """A ``ModuleList`` of decoder layers, named ``0`` … ``n-1``, held as runs of equal layers.
 
-    ``runs`` are ``(block, count)``: ``count`` distinct deep copies of
-    ``block`` in a row (Gemma 3's five sliding layers then one global;
-    DeepSeek-V3's three dense layers then 58 MoE ones). Like ``Repeat``, it
-    costs the same for any count.
+    ``segments`` are ``(runs, times)``: the runs ``(block, count)`` (``count``
+    distinct deep copies of ``block`` in a row) repeated ``times`` times
+    (Gemma 3's five sliding layers then one global, over and over; DeepSeek-V3's
+    three dense layers then 58 MoE ones). Like ``Repeat``, it costs the same for
+    any count. ``runs`` lists them in order (for a stack of many short runs:
+    each block once, with all its copies).
 
     >>> from paramcalc import Linear
     >>> stack = LayerStack([(Linear(4, 4), 2), (Linear(4, 8, bias=False), 1)])
     >>> [name for name, _ in stack.named_parameters()], stack.params()
     (['0.weight', '0.bias', '1.weight', '1.bias', '2.weight'], 72)
+    >>> a, b = Linear(4, 4), Linear(4, 4, bias=False)
+    >>> deep = LayerStack(segments=[(((a, 1), (b, 1)), 10**9)])
+    >>> len(deep), deep.params(), deep.runs == ((a, 10**9), (b, 10**9))
+    (2000000000, 36000000000, True)
     """
 
     distinct_copies: ClassVar[bool] = True
 
-    runs: tuple[Run, ...] = field(default=())
+    segments: tuple[Segment, ...] = field(default=())
 
-    def __init__(self, runs: Iterable[Run], *, trainable: bool = True) -> None:
-        merged: list[Run] = []
-        for block, count in runs:
-            _check.positive("LayerStack", "count", count)
-            if merged and merged[-1][0] is block:
-                merged[-1] = (block, merged[-1][1] + count)
+    def __init__(
+        self, runs: Iterable[Run] = (), *, segments: Iterable[Segment] = (), trainable: bool = True
+    ) -> None:
+        given = [*((((block, count),), 1) for block, count in runs), *segments]
+        merged: list[Segment] = []
+        for period, times in given:
+            _check.positive("LayerStack", "times", times)
+            inner: list[Run] = []
+            for block, count in period:
+                _check.positive("LayerStack", "count", count)
+                if inner and inner[-1][0] is block:
+                    inner[-1] = (block, inner[-1][1] + count)
+                else:
+                    inner.append((block, count))
+            if len(inner) == 1:
+                inner, times = [(inner[0][0], inner[0][1] * times)], 1
+            if not inner:
+                continue
+            if times == 1 and merged and merged[-1][1] == 1:
+                last = list(merged[-1][0])
+                if last[-1][0] is inner[0][0]:
+                    last[-1] = (inner[0][0], last[-1][1] + inner[0][1])
+                    inner = inner[1:]
+                merged[-1] = ((*last, *inner), 1)
             else:
-                merged.append((block, count))
+                merged.append((tuple(inner), times))
         if not merged:
             raise ConfigError("LayerStack: give at least one layer.")
-        object.__setattr__(self, "runs", tuple(merged))
+        object.__setattr__(self, "segments", tuple(merged))
         object.__setattr__(self, "trainable", trainable)
 
+    @property
+    def runs(self) -> tuple[Run, ...]:
+        """``(block, count)`` in order; past a few thousand runs, each block once."""
+        if sum(len(period) * times for period, times in self.segments) <= _FLAT:
+            flat: list[Run] = []
+            for period, times in self.segments:
+                for _ in range(times):
+                    flat.extend(period)
+            return tuple(flat)
+        totals: dict[int, Run] = {}
+        for period, times in self.segments:
+            for block, count in period:
+                total = totals.get(id(block), (block, 0))[1]
+                totals[id(block)] = (block, total + count * times)
+        return tuple(totals.values())
+
+    def labelled(self) -> Iterator[tuple[str, Layer, int]]:
+        """``(indices, block, count)`` of each run; a periodic one once, with all its copies.
+
+        >>> from paramcalc import Linear
+        >>> a, b = Linear(4, 4), Linear(4, 4, bias=False)
+        >>> deep = LayerStack(segments=[(((a, 2), (b, 1)), 10**6)])
+        >>> [(name, n) for name, _, n in deep.labelled()]
+        [('{0..1}+3k, k<1000000', 2000000), ('{2..2}+3k, k<1000000', 1000000)]
+        """
+        start = 0
+        if sum(len(period) * times for period, times in self.segments) <= _FLAT:  # run by run
+            for block, count in self.runs:
+                yield f"{{{start}..{start + count - 1}}}", block, count
+                start += count
+            return
+        for period, times in self.segments:
+            width = sum(count for _, count in period)
+            for block, count in period:
+                label = f"{{{start}..{start + count - 1}}}"
+                yield (
+                    (label if times == 1 else f"{label}+{width}k, k<{times}"),
+                    block,
+                    count * times,
+                )
+                start += count
+            start += width * (times - 1)
+
     def __len__(self) -> int:
-        return sum(count for _, count in self.runs)
+        return sum(times * sum(count for _, count in period) for period, times in self.segments)
 
     def kinds(self) -> Iterator[tuple[int, Layer]]:
-        """``(index, layer)`` of every layer, in order."""
+        """``(index, layer)`` of every layer, in order (lazily)."""
         index = 0
-        for block, count in self.runs:
-            for _ in range(count):
-                yield index, block
-                index += 1
+        for period, times in self.segments:
+            for _ in range(times):
+                for block, count in period:
+                    for _ in range(count):
+                        yield index, block
+                        index += 1
 
     def children(self) -> Iterator[tuple[str, Layer]]:
         return ((str(index), block) for index, block in self.kinds())
 
+    @_once
+    def _nesting(self) -> int:
+        return 1 + max(block._nesting for period, _ in self.segments for block, _ in period)
+
+    def _child_at(self, index: int) -> Layer:
+        total = len(self)
+        if not -total <= index < total:
+            raise IndexError(f"LayerStack index {index} is out of range")
+        index %= total
+        for period, times in self.segments:
+            width = sum(count for _, count in period)
+            if index >= width * times:
+                index -= width * times
+                continue
+            index %= width
+            for block, count in period:
+                if index < count:
+                    return block
+                index -= count
+        raise IndexError(f"LayerStack index {index} is out of range")  # pragma: no cover
+
+    def _find_child(self, name: str) -> Layer | None:  # never int() a hostile run of digits
+        if not (name.isascii() and name.isdigit()) or len(name) > len(str(len(self))):
+            return None
+        return self._child_at(int(name)) if int(name) < len(self) else None
+
+    def formula(self) -> Formula:  # Σ times·count·block
+        from paramcalc.formula import Formula
+
+        return Formula.of_sum(
+            times * count * block.params()
+            for period, times in self.segments
+            for block, count in period
+        )
+
     def forward_shapes(self, visit: Visit, shape: Shape | None) -> Shape | None:
         start = 0
-        for block, count in self.runs:
-            shape = visit("", block, shape, copies=count, first=start)
-            start += count
+        for period, times in self.segments:
+            width = sum(count for _, count in period)
+            for block, count in period:  # the first period as it is, the others as copies
+                shape = visit("", block, shape, copies=count, first=start)
+                start += count
+            if times > 1:
+                for block, count in period:
+                    shape = visit("", block, shape, copies=count * (times - 1), first=start)
+                start += width * (times - 1)
         return shape
 
     def rebuild(self, children: list[Layer]) -> LayerStack:
-        runs: list[Run] = []
+        segments: list[Segment] = []
         start = 0
-        for _, count in self.runs:
-            first = children[start]
-            if any(child is not first for child in children[start : start + count]):
-                raise ConfigError(
-                    "LayerStack: the copies of a repeated layer are identical; freeze or "
-                    "unfreeze all of them or none."
-                )
-            runs.append((first, count))
-            start += count
-        return LayerStack(runs)
+        for period, times in self.segments:
+            rebuilt = [
+                (children[start + sum(c for _, c in period[:i])], c)
+                for i, (_, c) in enumerate(period)
+            ]
+            for _ in range(times):
+                for new, count in rebuilt:
+                    if any(child is not new for child in children[start : start + count]):
+                        raise ConfigError(
+                            "LayerStack: the copies of a repeated layer are identical; freeze "
+                            "or unfreeze all of them or none."
+                        )
+                    start += count
+            segments.append((tuple(rebuilt), times))
+        return LayerStack(segments=segments)
 
     def _named(self, which: str, prefix: str, seen: set[int]) -> Iterator[tuple[str, Shape]]:
         if id(self) in seen:
@@ -433,24 +556,36 @@ class LayerStack(Composite):
         if id(self) in tally.seen:
             return
         tally.seen.add(id(self))
-        for block, count in self.runs:
-            counts: Counts = block._counts
-            tally.params += count * counts.params
-            tally.trainable += count * counts.trainable
-            tally.buffers += count * counts.buffers
+        for period, times in self.segments:
+            for block, count in period:
+                counts: Counts = block._counts
+                tally.params += times * count * counts.params
+                tally.trainable += times * count * counts.trainable
+                tally.buffers += times * count * counts.buffers
 
     def _sum(self, what: str, seen: set[int]) -> int:
         if id(self) in seen:
             return 0
         seen.add(id(self))
-        return sum(count * block._sum(what, set()) for block, count in self.runs)
+        return sum(
+            times * count * block._sum(what, set())
+            for period, times in self.segments
+            for block, count in period
+        )
 
     def params_per_use(self) -> int:
-        return sum(count * block.params_per_use() for block, count in self.runs)
+        return sum(
+            times * count * block.params_per_use()
+            for period, times in self.segments
+            for block, count in period
+        )
 
     def __repr__(self) -> str:
-        runs = ", ".join(f"({type(block).__name__}, {count})" for block, count in self.runs)
-        return f"LayerStack([{runs}])"
+        parts = []
+        for period, times in self.segments:
+            runs = ", ".join(f"({type(block).__name__}, {count})" for block, count in period)
+            parts.append(runs if times == 1 else f"[{runs}] × {times}")
+        return f"LayerStack([{', '.join(parts)}])"
 
 
 def stack(runs: Iterable[Run]) -> Layer:

@@ -18,7 +18,7 @@ import stat
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
-from paramcalc._check import shown
+from paramcalc._check import MAX_INT, shown
 from paramcalc.errors import ConfigError, ConfigTypeError
 
 __all__ = ["MAX_CONFIG_BYTES", "HFConfig", "check_size", "load"]
@@ -102,6 +102,8 @@ class HFConfig:
             )
         if value < minimum:
             raise self._fail(key, f"must be at least {minimum}", value)
+        if value > MAX_INT:
+            raise self._fail(key, f"must be at most {MAX_INT:,} (torch's sizes are int64)", value)
         return value
 
     def option(self, key: str, default: T) -> T:

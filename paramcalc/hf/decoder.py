@@ -21,9 +21,10 @@ from typing import Any
 
 from paramcalc._check import shown
 from paramcalc.errors import ConfigError
-from paramcalc.hf.blocks import DecoderAttention, PackedGatedMLP, named, stack
+from paramcalc.hf.blocks import DecoderAttention, LayerStack, PackedGatedMLP, named, stack
 from paramcalc.hf.config import HFConfig
 from paramcalc.hf.heads import Base, Head, attach, generic
+from paramcalc.hf.layout import Layout
 from paramcalc.hf.parts import WithTables
 from paramcalc.layer import Layer, Visit
 from paramcalc.shapes import Shape
@@ -75,8 +76,6 @@ ALL_HEADS = (
     "ForTokenClassification",
     "ForQuestionAnswering",
 )
-
-MLPFor = Callable[[int], Layer]
 
 
 class SubNormGatedMLP(GatedMLP):
@@ -130,14 +129,14 @@ class Decoder:
     norms: str = "pre"
     packed: bool = False
     sinks: bool = False
-    kinds: tuple[str, ...] = ()
+    kinds: tuple[str, ...] | Layout[str] = ()
     window: int | None = None
     tie: bool = False
     head_classes: Mapping[str, Head] | None = None
     qa_prefix: str = ""
     model: str = ""
     default: str = ""
-    mlp: MLPFor | None = field(default=None, compare=False)
+    mlp: Layout[Layer] | None = field(default=None, compare=False)
     attention: Callable[[str], Layer] | None = field(default=None, compare=False)
     norm: str = "rms"
     mlp_kind: str = "gated"
@@ -317,30 +316,43 @@ def _layer(spec: Decoder, attention: Layer, mlp: Layer) -> Layer:
     return named(f"{spec.family}DecoderLayer", ResidualNet)(modules, [list(g) for g in groups])
 
 
+def kinds_of(spec: Decoder) -> Layout[str]:
+    """``spec.kinds`` as a :class:`~paramcalc.hf.layout.Layout` (default: every layer full)."""
+    if isinstance(spec.kinds, Layout):
+        return spec.kinds
+    if spec.kinds:
+        return Layout.listed(spec.kinds)
+    return Layout.constant("full_attention", spec.layers)
+
+
 def base(spec: Decoder) -> Base:
-    """The ``…Model``: token table, the layers (as runs of equal layers) and the final norm."""
-    kinds = spec.kinds or ("full_attention",) * spec.layers
+    """The ``…Model``: token table, the layers (as runs of equal layers) and the final norm.
+
+    Built from runs and periods of layer kinds, never layer by layer: any depth costs the same.
+    """
+    kinds = kinds_of(spec)
+    mlps = spec.mlp if spec.mlp is not None else Layout.constant(dense_mlp(spec), len(kinds))
     attentions: dict[str, Layer] = {}
     layers: dict[tuple[str, int], Layer] = {}
-    dense: Layer | None = None
-    runs: list[tuple[Layer, int]] = []
-    for index, kind in enumerate(kinds):
-        if spec.mlp is not None:
-            mlp = spec.mlp(index)
-        else:
-            dense = dense or dense_mlp(spec)
-            mlp = dense
+
+    def layer(pair: tuple[str, Layer]) -> Layer:
+        kind, mlp = pair
         if kind not in attentions:
             made = spec.attention(kind) if spec.attention else _attention(spec, kind)
             attentions[kind] = made
         key = (kind, id(mlp))
         if key not in layers:  # each kind of layer owns its modules: freezing one is exact
             layers[key] = _layer(spec, copy.deepcopy(attentions[kind]), copy.deepcopy(mlp))
-        runs.append((layers[key], 1))
+        return layers[key]
+
+    segments = kinds.zip(mlps).map(layer).segments()
+    stacked: Layer = LayerStack(segments=segments)
+    if len(segments) == 1 and len(segments[0][0]) == 1:
+        stacked = stack(segments[0][0])
     model = named(spec.model or f"{spec.family}Model", Net)(
         {
             "embed_tokens": pc.Embedding(spec.vocab, spec.hidden),
-            "layers": stack(runs),
+            "layers": stacked,
             "norm": norm(spec, spec.hidden),
         }
     )
@@ -411,7 +423,7 @@ def attention_shape(
     return hidden, heads, kv_heads, head_dim
 
 
-def layer_types(config: HFConfig, layers: int, window: int | None) -> tuple[str, ...]:
+def layer_types(config: HFConfig, layers: int, window: int | None) -> Layout[str]:
     """``config.layer_types`` (checked), else sliding layers wherever a window is set.
 
     As ``transformers``' cache does when the config has no ``layer_types``.
@@ -419,7 +431,9 @@ def layer_types(config: HFConfig, layers: int, window: int | None) -> tuple[str,
     given = config.maybe("layer_types")
     allowed = ("full_attention", "sliding_attention")
     if given is None:
-        return (("sliding_attention" if window is not None else "full_attention"),) * layers
+        return Layout.constant(
+            "sliding_attention" if window is not None else "full_attention", layers
+        )
     if (
         not isinstance(given, list)
         or len(given) != layers
@@ -434,7 +448,7 @@ def layer_types(config: HFConfig, layers: int, window: int | None) -> tuple[str,
             f"from_hf_config: {config.where}: `layer_types` has sliding layers but "
             "`sliding_window` is not set."
         )
-    return tuple(given)
+    return Layout.listed(given)
 
 
 def from_config(

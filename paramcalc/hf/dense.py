@@ -21,6 +21,7 @@ from paramcalc.errors import ConfigError
 from paramcalc.hf.config import HFConfig
 from paramcalc.hf.decoder import from_config, given, layer_types
 from paramcalc.hf.heads import Head, generic
+from paramcalc.hf.layout import Layout
 from paramcalc.layer import Layer
 
 __all__ = [
@@ -75,9 +76,7 @@ def build_qwen2(config: HFConfig) -> Layer:
     kinds = None
     if config.maybe("layer_types") is None and window is not None:
         start = config.size("max_window_layers", 28, minimum=0)
-        kinds = tuple(
-            "sliding_attention" if index >= start else "full_attention" for index in range(layers)
-        )
+        kinds = Layout.split(start, "full_attention", "sliding_attention", layers)
     extra: dict[str, Any] = {} if kinds is None else {"kinds": kinds}
     return from_config(
         config,
@@ -98,9 +97,7 @@ def build_qwen3(config: HFConfig) -> Layer:
     extra: dict[str, Any] = {}
     if config.maybe("layer_types") is None and window is not None:
         start = config.size("max_window_layers", 28, minimum=0)
-        extra["kinds"] = tuple(
-            "sliding_attention" if index >= start else "full_attention" for index in range(layers)
-        )
+        extra["kinds"] = Layout.split(start, "full_attention", "sliding_attention", layers)
     return from_config(
         config,
         "Qwen3",
@@ -174,9 +171,7 @@ def build_gemma2(config: HFConfig) -> Layer:
     window = _window(config, 4096)
     kinds = layer_types(config, layers, window)
     if config.maybe("layer_types") is None:
-        kinds = tuple(
-            "sliding_attention" if (index + 1) % 2 else "full_attention" for index in range(layers)
-        )
+        kinds = Layout.every(2, layers)
     return from_config(
         config,
         "Gemma2",
@@ -224,10 +219,7 @@ def build_gemma3_text(config: HFConfig, *, default: str = "") -> Layer:
     pattern = config.size("sliding_window_pattern", 6)
     kinds = layer_types(config, layers, window)
     if config.maybe("layer_types") is None:
-        kinds = tuple(
-            "sliding_attention" if (index + 1) % pattern else "full_attention"
-            for index in range(layers)
-        )
+        kinds = Layout.every(pattern, layers)
     heads = {
         "Gemma3TextModel": generic("Gemma3", ("Model",))["Gemma3Model"],
         **_capped("Gemma3", _softcap(config, None)),

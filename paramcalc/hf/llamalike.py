@@ -26,6 +26,7 @@ from paramcalc.errors import ConfigError
 from paramcalc.hf.config import HFConfig
 from paramcalc.hf.decoder import from_config, given, layer_types
 from paramcalc.hf.heads import generic
+from paramcalc.hf.layout import Layout
 from paramcalc.layer import Layer
 
 __all__ = ["FAMILIES", "Family", "build"]
@@ -71,11 +72,13 @@ def _mlp_bias(key: str = "mlp_bias") -> tuple[tuple[str, str, bool], ...]:
     return (("mlp_bias", key, False),)
 
 
-def _pattern(layers: int, every: int) -> tuple[str, ...]:
+def _pattern(layers: int, every: int) -> Layout[str]:
     """Sliding layers, each ``every``-th one full (``(i + 1) % every``)."""
-    return tuple(
-        "sliding_attention" if (index + 1) % every else "full_attention" for index in range(layers)
-    )
+    return Layout.every(every, layers)
+
+
+def _flip(kind: str) -> str:
+    return "full_attention" if kind == "sliding_attention" else "sliding_attention"
 
 
 def _cohere(config: HFConfig) -> dict[str, Any]:
@@ -127,17 +130,19 @@ def _smollm3(config: HFConfig) -> dict[str, Any]:
     if config.maybe("layer_types") is not None:
         return {"window": window, "kinds": layer_types(config, layers, window)}
     if not config.option("use_sliding_window", False) or window is None:
-        return {"window": window, "kinds": ("full_attention",) * layers}
+        return {"window": window, "kinds": Layout.constant("full_attention", layers)}
     rope = config.maybe("no_rope_layers")
     every = config.size("no_rope_layer_interval", 4)
-    if rope is None:
-        rope = [int((index + 1) % every != 0) for index in range(layers)]
+    if rope is None:  # every `every`-th layer has no rotary: full attention
+        return {"window": window, "kinds": Layout.every(every, layers).map(_flip)}
     if not isinstance(rope, list) or len(rope) < layers:
         raise ConfigError(
             f"from_hf_config: {config.where}: `no_rope_layers` must list one flag per layer "
             f"({layers}). Received: {rope!r}."
         )
-    kinds = tuple("full_attention" if rope[i] else "sliding_attention" for i in range(layers))
+    kinds = Layout.listed(
+        ["full_attention" if rope[i] else "sliding_attention" for i in range(layers)]
+    )
     return {"window": window, "kinds": kinds}
 
 

@@ -15,7 +15,6 @@ shared experts. ``active_params()`` counts what one token runs through:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from paramcalc._check import shown
@@ -25,6 +24,7 @@ from paramcalc.hf.config import HFConfig
 from paramcalc.hf.decoder import Decoder, dense_mlp, from_config, given, rms
 from paramcalc.hf.dense import _window
 from paramcalc.hf.heads import generic
+from paramcalc.hf.layout import Layout
 from paramcalc.layer import Layer
 from paramcalc.zoo import _nn as pc
 
@@ -63,7 +63,7 @@ def _top_k(config: HFConfig, experts: int, default: int) -> int:
     return top_k
 
 
-def _sparse_layers(config: HFConfig, layers: int) -> Callable[[int], bool]:
+def _sparse_layers(config: HFConfig, layers: int) -> Layout[bool]:
     """Qwen-MoE: layer ``i`` is dense in ``mlp_only_layers`` or off ``decoder_sparse_step``."""
     step = config.size("decoder_sparse_step", 1)
     only = config.maybe("mlp_only_layers") or []
@@ -74,19 +74,15 @@ def _sparse_layers(config: HFConfig, layers: int) -> Callable[[int], bool]:
             f"from_hf_config: {config.where}: `mlp_only_layers` must be a list of layer "
             f"indices. Received: {shown(only)}."
         )
-    dense = set(only)
-    return lambda index: index not in dense and (index + 1) % step == 0
+    sparse = Layout.cycle(((False, step - 1), (True, 1)), layers)
+    return sparse.replaced(only, False)
 
 
 def _qwen_kinds(config: HFConfig, layers: int, window: int | None) -> dict[str, Any]:
     if config.maybe("layer_types") is not None or window is None:
         return {}
     start = config.size("max_window_layers", 28, minimum=0)
-    return {
-        "kinds": tuple(
-            "sliding_attention" if index >= start else "full_attention" for index in range(layers)
-        )
-    }
+    return {"kinds": Layout.split(start, "full_attention", "sliding_attention", layers)}
 
 
 def build_mixtral(config: HFConfig) -> Layer:
@@ -102,7 +98,11 @@ def build_mixtral(config: HFConfig) -> Layer:
         }
     )
     return from_config(
-        config, "Mixtral", kv_default=8, window=_window(config, None), mlp=lambda index: block
+        config,
+        "Mixtral",
+        kv_default=8,
+        window=_window(config, None),
+        mlp=Layout.constant(block, config.size("num_hidden_layers")),
     )
 
 
@@ -126,7 +126,7 @@ def build_olmoe(config: HFConfig) -> Layer:
         qkv_bias=bias,
         o_bias=bias,
         qk_norm="full",
-        mlp=lambda index: block,
+        mlp=Layout.constant(block, config.size("num_hidden_layers")),
         head_classes=generic("Olmoe", ("Model", "ForCausalLM")),
     )
 
@@ -138,7 +138,7 @@ class _QwenMoe(NamedTuple):
     layers: int
     experts: int
     top_k: int
-    sparse: Callable[[int], bool]
+    sparse: Layout[bool]
     window: int | None
     spec: Decoder
 
@@ -187,7 +187,7 @@ def build_qwen2_moe(config: HFConfig) -> Layer:
         kv_default=16,
         qkv_bias=config.option("qkv_bias", True),
         window=moe.window,
-        mlp=lambda index: block if moe.sparse(index) else dense,
+        mlp=moe.sparse.map(lambda sparse: block if sparse else dense),
         **_qwen_kinds(config, moe.layers, moe.window),
     )
 
@@ -214,7 +214,7 @@ def build_qwen3_moe(config: HFConfig) -> Layer:
         o_bias=bias,
         qk_norm="head",
         window=moe.window,
-        mlp=lambda index: block if moe.sparse(index) else dense,
+        mlp=moe.sparse.map(lambda sparse: block if sparse else dense),
         **_qwen_kinds(config, moe.layers, moe.window),
     )
 
@@ -304,9 +304,9 @@ def build_deepseek_v3(config: HFConfig) -> Layer:
         heads=heads,
         kv_heads=heads,
         head_dim=qk,
-        kinds=("latent_attention",) * layers,
+        kinds=Layout.constant("latent_attention", layers),
         attention=lambda kind: attention,
-        mlp=lambda index: block if index >= first_dense else dense,
+        mlp=Layout.split(first_dense, dense, block, layers),
         head_classes=generic(
             "DeepseekV3",
             ("Model", "ForCausalLM", "ForSequenceClassification", "ForTokenClassification"),
@@ -333,9 +333,7 @@ def build_gpt_oss(config: HFConfig) -> Layer:
     layers = config.size("num_hidden_layers")
     extra: dict[str, Any] = {}
     if config.maybe("layer_types") is None:
-        extra["kinds"] = tuple(
-            "sliding_attention" if (index + 1) % 2 else "full_attention" for index in range(layers)
-        )
+        extra["kinds"] = Layout.every(2, layers)
     return from_config(
         config,
         "GptOss",
@@ -345,7 +343,7 @@ def build_gpt_oss(config: HFConfig) -> Layer:
         o_bias=bias,
         sinks=True,
         window=window,
-        mlp=lambda index: block,
+        mlp=Layout.constant(block, layers),
         head_classes=generic(
             "GptOss",
             ("Model", "ForCausalLM", "ForSequenceClassification", "ForTokenClassification"),

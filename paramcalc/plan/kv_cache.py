@@ -94,6 +94,9 @@ def runs(layer: Layer) -> list[tuple[str, Layer, int]] | None:
     """
     if isinstance(layer, Repeat):
         return [(f"{layer.prefix}{{0..{layer.n - 1}}}", layer.block, layer.n)]
+    labelled = getattr(layer, "labelled", None)
+    if getattr(layer, "distinct_copies", False) and callable(labelled):  # periods too
+        return list(labelled())
     stack = getattr(layer, "runs", None)
     if not getattr(layer, "distinct_copies", False) or not isinstance(stack, tuple):
         return None
