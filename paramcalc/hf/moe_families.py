@@ -28,6 +28,7 @@ from paramcalc.hf.decoder import (
     rms,
 )
 from paramcalc.hf.heads import GENERIC, Base, Head, attach, generic
+from paramcalc.hf.layout import Layout
 from paramcalc.layer import Layer
 from paramcalc.zoo import _nn as pc
 from paramcalc.zoo._common import Net, ResidualNet
@@ -72,7 +73,7 @@ def build_phimoe(config: HFConfig) -> Layer:
         qkv_bias=bias,
         o_bias=bias,
         window=given(config, "sliding_window", None),
-        mlp=lambda index: block,
+        mlp=Layout.constant(block, config.size("num_hidden_layers")),
         head_classes=heads,
     )
 
@@ -183,7 +184,7 @@ def build_glm4_moe(config: HFConfig) -> Layer:
         eps=config.option("rms_norm_eps", 1e-5),
         qkv_bias=config.option("attention_bias", False),
         qk_norm="head" if config.option("use_qk_norm", False) else "",
-        mlp=lambda index: block if index >= first_dense else dense,
+        mlp=Layout.split(first_dense, dense, block, layers),
         head_classes={
             "Glm4MoeModel": GENERIC["Model"],
             "Glm4MoeForCausalLM": GENERIC["ForCausalLM"],
@@ -268,8 +269,8 @@ def build_deepseek_v2(config: HFConfig) -> Layer:
         kv_heads=heads,
         head_dim=qk,
         eps=eps,
-        kinds=("latent_attention",) * layers,
+        kinds=Layout.constant("latent_attention", layers),
         attention=lambda kind: attention,
-        mlp=lambda index: block if index >= first_dense else dense,
+        mlp=Layout.split(first_dense, dense, block, layers),
         head_classes=generic("DeepseekV2", ("Model", "ForCausalLM", "ForSequenceClassification")),
     )
