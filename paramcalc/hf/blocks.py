@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar, TypeVar
 
 from paramcalc import _check
+from paramcalc.children import run_child
 from paramcalc.errors import ConfigError, ShapeError
 from paramcalc.graph import Repeat
 from paramcalc.layer import Composite, Counts, Layer, Visit, _Tally
@@ -389,6 +390,15 @@ class LayerStack(Composite):
 
     def children(self) -> Iterator[tuple[str, Layer]]:
         return ((str(index), block) for index, block in self.kinds())
+
+    def _find_child(self, name: str) -> Layer | None:
+        return run_child(self.runs, name)
+
+    def _child_at(self, index: int) -> Layer:
+        child = run_child(self.runs, index)
+        if child is None:
+            raise IndexError(f"LayerStack index {index} is out of range")
+        return child
 
     def forward_shapes(self, visit: Visit, shape: Shape | None) -> Shape | None:
         start = 0
