@@ -1,0 +1,193 @@
+"""Hypothesis properties for issue 23's wrong numbers: each number against its closed form.
+
+Where :mod:`tests.test_fuzz_hostile` checks that hostile input ends cleanly,
+these draw ordinary inputs and check the number itself: the KV cache against
+transformers' cache rules, LoRA's trainable count against PEFT's ``r·(in+out)``
+per adapted Linear, ``fit()``'s searches against the peak they bound, and every
+planned time and JSON report finite. The closed forms are written from the
+configs here, not from paramcalc's code.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from hypothesis import given, strategies as st
+
+import paramcalc as pc
+from paramcalc.errors import ParamcalcWarning
+from paramcalc.layer import Composite
+from paramcalc.plan.kv_cache import kv_cache_bytes
+from paramcalc.zoo.language import llama
+from tests.test_fuzz import FUZZ, within
+
+DTYPE_BYTES = {"bf16": 2, "float32": 4, "fp8": 1}
+
+
+def _config(config: dict[str, Any]) -> pc.Layer:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ParamcalcWarning)
+        return pc.from_hf_config(config)
+
+
+@st.composite
+def decoders(draw: st.DrawFn) -> tuple[dict[str, Any], int, int]:
+    """``(config, cached heads, sliding window or 0)``: a small llama, mistral or falcon."""
+    family = draw(st.sampled_from(["llama", "mistral", "falcon"]))
+    layers = draw(st.integers(1, 4))
+    head_dim = draw(st.sampled_from([2, 4, 8]))
+    if family == "falcon":
+        kind = draw(st.sampled_from(["new_decoder_architecture", "multi_query", "multi_head"]))
+        kv = draw(st.sampled_from([1, 2, 4]))
+        heads = kv * draw(st.integers(1, 3)) if kind == "new_decoder_architecture" else kv
+        config: dict[str, Any] = {
+            "model_type": "falcon",
+            "hidden_size": heads * head_dim,
+            "num_attention_heads": heads,
+            "num_hidden_layers": layers,
+            "vocab_size": 16,
+            "new_decoder_architecture": kind == "new_decoder_architecture",
+            "multi_query": kind == "multi_query",
+            "bos_token_id": 0,
+            "eos_token_id": 0,
+        }
+        if kind == "new_decoder_architecture":
+            config["num_kv_heads"] = kv
+        # transformers 5.23 (modeling_falcon.py): the new architecture broadcasts keys and
+        # values to every query head before caching them; multi_query caches one head
+        cached = {"new_decoder_architecture": heads, "multi_query": 1, "multi_head": heads}
+        return config, cached[kind], 0
+    kv = draw(st.sampled_from([1, 2, 4]))
+    heads = kv * draw(st.integers(1, 3))
+    config = {
+        "model_type": family,
+        "hidden_size": heads * head_dim,
+        "num_attention_heads": heads,
+        "num_key_value_heads": kv,
+        "num_hidden_layers": layers,
+        "intermediate_size": 8,
+        "vocab_size": 16,
+    }
+    if draw(st.booleans()):  # an explicit head_dim, not hidden // heads
+        config["head_dim"] = head_dim * 2
+    window = 0
+    if family == "mistral":
+        window = draw(st.one_of(st.just(0), st.integers(1, 40)))
+        config["sliding_window"] = window or None
+    return config, kv, window
+
+
+def cached_length(tokens: int, window: int) -> int:
+    """Tokens a layer keeps after a prefill: transformers' ``DynamicSlidingWindowLayer``.
+
+    It keeps ``states[:, :, -window + 1:]``: the last ``window - 1`` tokens, and
+    with a window of 1 (``[-0:]``) the whole prefill; no window keeps all.
+    """
+    if window <= 1:
+        return tokens
+    return min(tokens, window - 1)
+
+
+class TestKVCache:
+    @FUZZ
+    @given(decoders(), st.integers(1, 64), st.integers(1, 3), st.sampled_from(list(DTYPE_BYTES)))
+    def test_closed_form(
+        self, drawn: tuple[dict[str, Any], int, int], tokens: int, batch: int, dtype: str
+    ) -> None:
+        """Bytes = 2 · layers · cached heads · head_dim · kept tokens · batch · dtype bytes.
+
+        Guards issue 23 items 1 (Falcon's new_decoder_architecture cached one
+        key/value head a group, 16× short) and 5 (a window of 1 gave 0 bytes).
+        """
+        config, heads, window = drawn
+        head_dim = config.get("head_dim") or config["hidden_size"] // config["num_attention_heads"]
+        with within():
+            net = _config(config)
+            got = kv_cache_bytes(net, tokens, batch, dtype)
+        kept = cached_length(tokens, window)
+        layers = config["num_hidden_layers"]
+        expected = 2 * layers * heads * head_dim * kept * batch * DTYPE_BYTES[dtype]
+        assert got == expected, (config, tokens, batch, dtype)
+
+
+TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+
+
+def _deep(net: pc.Layer, depth: int) -> pc.Layer:
+    """``net`` (one decoder layer) with its layers a ``Repeat`` of ``depth`` copies."""
+    assert isinstance(net, Composite)
+    model = net["model"]
+    assert isinstance(model, Composite)
+    stack = model["layers"]
+    assert isinstance(stack, pc.Repeat)
+    deep = pc.Repeat(stack.block, depth)
+    layers = [deep if name == "layers" else child for name, child in model.children()]
+    return net.rebuild([model.rebuild(layers), net["lm_head"]])
+
+
+class TestLoraCounts:
+    @FUZZ
+    @given(
+        st.integers(1, 64),
+        st.lists(st.sampled_from(TARGETS), min_size=1, max_size=7, unique=True),
+        st.sampled_from([1, 2, 3, 5, 10**12]),
+        st.one_of(st.none(), st.lists(st.integers(0, 6), max_size=4, unique=True)),
+        st.sampled_from(["none", "all", "lora_only"]),
+        st.booleans(),
+        st.booleans(),
+    )
+    def test_closed_form(
+        self,
+        r: int,
+        targets: list[str],
+        depth: int,
+        picks: list[int] | None,
+        bias: str,
+        attention_bias: bool,
+        mlp_bias: bool,
+    ) -> None:
+        """Trainable = r·(in + out) per adapted Linear, plus the biases ``bias`` trains.
+
+        Guards issue 23 items 3 (``bias="all"``), 6 (``layers_to_transform=[]``
+        is every layer) and 13 (a listed layer costs the list, not the depth:
+        indices counted from the end of a 10¹²-layer stack).
+        """
+        hidden, inner, heads, kv, head_dim = 8, 12, 4, 2, 4
+        base = llama(
+            vocab_size=16,
+            hidden_size=hidden,
+            intermediate_size=inner,
+            num_hidden_layers=1,
+            num_attention_heads=heads,
+            num_key_value_heads=kv,
+            head_dim=head_dim,
+            attention_bias=attention_bias,
+            mlp_bias=mlp_bias,
+        )
+        net = _deep(base, depth)
+        chosen = None if picks is None else sorted({p if p < 3 else depth - (p - 2) for p in picks})
+        chosen = None if chosen is None else [p for p in chosen if 0 <= p < depth]
+        shapes = {  # (in, out, has a bias) of each Linear of a layer
+            "q_proj": (hidden, heads * head_dim, attention_bias),
+            "k_proj": (hidden, kv * head_dim, attention_bias),
+            "v_proj": (hidden, kv * head_dim, attention_bias),
+            "o_proj": (heads * head_dim, hidden, attention_bias),
+            "gate_proj": (hidden, inner, mlp_bias),
+            "up_proj": (hidden, inner, mlp_bias),
+            "down_proj": (inner, hidden, mlp_bias),
+        }
+        adapted_layers = depth if not chosen else len(chosen)  # [] and None: every layer
+        adapters = adapted_layers * sum(r * (shapes[t][0] + shapes[t][1]) for t in targets)
+        biases = {name: out if has else 0 for name, (_, out, has) in shapes.items()}
+        trained_biases = {
+            "none": 0,
+            "all": depth * sum(biases.values()),
+            "lora_only": adapted_layers * sum(biases[t] for t in targets),
+        }[bias]
+        with within():
+            adapted = pc.lora(
+                net, r=r, target_modules=targets, layers_to_transform=chosen, bias=bias
+            )
+            counts = adapted.trainable_params(), adapted.params()
+        assert counts == (adapters + trained_biases, net.params() + adapters)
