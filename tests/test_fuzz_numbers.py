@@ -13,14 +13,19 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 import paramcalc as pc
 from paramcalc.errors import ParamcalcWarning
 from paramcalc.layer import Composite
+from paramcalc.plan.devices import fit
+from paramcalc.plan.inference import inference_memory
 from paramcalc.plan.kv_cache import kv_cache_bytes
 from paramcalc.zoo.language import llama
-from tests.test_fuzz import FUZZ, within
+from tests.test_fuzz import EXAMPLES, FUZZ, within
+
+FEWER = settings(FUZZ, max_examples=max(10, EXAMPLES // 5))
+"""For properties whose example plans a hundred times (fit's searches): a fifth as many."""
 
 DTYPE_BYTES = {"bf16": 2, "float32": 4, "fp8": 1}
 
@@ -191,3 +196,65 @@ class TestLoraCounts:
             )
             counts = adapted.trainable_params(), adapted.params()
         assert counts == (adapters + trained_biases, net.params() + adapters)
+
+
+SMALL_LLAMA = {
+    "vocab_size": 32,
+    "hidden_size": 16,
+    "intermediate_size": 24,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 4,
+    "num_key_value_heads": 2,
+}
+
+
+class TestFit:
+    @FEWER
+    @given(
+        st.one_of(
+            st.integers(1, 2**50), st.integers(0, 50).map(lambda bits: 2**bits), st.just(2**50)
+        ),
+        st.sampled_from([None, 100, 4096, 2**40]),
+        st.sampled_from(["bf16", "fp32"]),
+        st.sampled_from(["last", "all"]),
+        st.sampled_from(["prefill", "decode"]),
+        st.integers(1, 4),
+    )
+    def test_largest_is_the_last_that_fits(
+        self,
+        memory: int,
+        limit: int | None,
+        dtype: str,
+        logits: str,
+        phase: str,
+        batch: int,
+    ) -> None:
+        """``peak(n) <= memory < peak(n + 1)`` for the largest context n and batch (or n = 0).
+
+        The context may instead stop at the model's positions limit. Guards
+        issue 23 item 8 (the searches stopped at 2³¹−1 tokens).
+        """
+        net = llama(**SMALL_LLAMA, max_position_embeddings=limit)
+        options: dict[str, Any] = {"dtype": dtype, "logits": logits, "phase": phase}
+
+        def peak(context: int, batch: int) -> int:
+            return inference_memory(net, context, batch, **options).total
+
+        with within():
+            found = fit(net, 16, batch, memory=memory, **options)
+            context, widest = found.largest_context, found.largest_batch
+            assert context is not None
+            assert widest is not None
+            if context == 0:
+                assert peak(1, batch) > memory
+            elif found.context_bound == "positions":
+                assert context == limit
+                assert peak(context, batch) <= memory
+            else:
+                assert found.context_bound == "memory"
+                assert peak(context, batch) <= memory < peak(context + 1, batch)
+                assert limit is None or context <= limit
+            if widest == 0:
+                assert peak(16, 1) > memory
+            else:
+                assert peak(16, widest) <= memory < peak(16, widest + 1)
