@@ -198,7 +198,7 @@ class TestLoraCounts:
         assert counts == (adapters + trained_biases, net.params() + adapters)
 
 
-SMALL_LLAMA = {
+SMALL_LLAMA: dict[str, Any] = {
     "vocab_size": 32,
     "hidden_size": 16,
     "intermediate_size": 24,
