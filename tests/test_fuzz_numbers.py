@@ -10,12 +10,17 @@ configs here, not from paramcalc's code.
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
 import warnings
+from pathlib import Path
 from typing import Any
 
 from hypothesis import given, settings, strategies as st
 
 import paramcalc as pc
+from paramcalc.cli import main
 from paramcalc.errors import ParamcalcWarning
 from paramcalc.layer import Composite
 from paramcalc.plan.devices import fit
@@ -258,3 +263,63 @@ class TestFit:
                 assert peak(16, 1) > memory
             else:
                 assert peak(16, widest) <= memory < peak(16, widest + 1)
+
+
+QWEN = str(Path(__file__).parent / "fixtures" / "hf" / "qwen2-0.5b.json")
+MFU = st.one_of(
+    st.sampled_from(["1e-300", "5e-324", "1e-30", "0.0001", "0.4", "1", "1.0"]),
+    st.floats(min_value=5e-324, max_value=1.0).map(repr),
+)
+TOKENS = st.one_of(
+    st.sampled_from(["1", "1k", "1e9", "1e12", "1e15", "1e18", "1e30", "9" * 40]),
+    st.integers(1, 10**30).map(str),
+)
+
+
+def _refuse(constant: str) -> float:
+    raise ValueError(f"the JSON holds {constant}, which is not JSON")
+
+
+def _finite(value: object) -> bool:
+    """True when no float anywhere in ``value`` is inf or nan."""
+    if isinstance(value, float):
+        return value == value and abs(value) != float("inf")
+    if isinstance(value, dict):
+        return all(_finite(item) for item in value.values())
+    if isinstance(value, list):
+        return all(_finite(item) for item in value)
+    return True
+
+
+class TestFiniteTimes:
+    @FEWER
+    @given(
+        MFU,
+        TOKENS,
+        st.sampled_from(["H100-80GB", "RTX-4090", "A100-40GB"]),
+        st.integers(1, 4096).map(str),
+        st.sampled_from([[], ["--context", "1k"], ["--context", "32k", "-b", "4"]]),
+    )
+    def test_json_is_json(
+        self, mfu: str, tokens: str, device: str, devices: str, extra: list[str]
+    ) -> None:
+        """A training time is finite or refused; ``-f json`` never writes Infinity or NaN.
+
+        Guards issue 23 item 9 (``--mfu 1e-300`` printed "Time: inf h" and
+        wrote ``Infinity`` into the JSON).
+        """
+        argv = [QWEN, "--train", "--seq", "64", "--device", device, "--devices", devices]
+        argv += ["--tokens", tokens, "--mfu", mfu, *extra, "-f", "json"]
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), within():
+            status = main(argv)
+        assert "Traceback" not in err.getvalue()
+        assert "internal error" not in err.getvalue(), (argv, err.getvalue())
+        if status != 0:
+            assert status in (1, 2), (argv, status)
+            assert err.getvalue().splitlines()[-1].startswith("paramcalc: error: "), argv
+            return
+        report = json.loads(out.getvalue(), parse_constant=_refuse)
+        assert _finite(report), argv
+        training = report["plans"]["training"]
+        assert 0 < training["seconds"] < float("inf"), training
