@@ -1,4 +1,4 @@
-"""The rule every container applies to a child: a plain name and a paramcalc layer."""
+"""Children by name: the rule for each child (a name, a layer) and a stack's copy by runs."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from paramcalc.errors import ConfigError, ConfigTypeError
 from paramcalc.layer import Layer
 from paramcalc.nesting import check_nesting
 
-__all__ = ["check_entry"]
+__all__ = ["check_entry", "run_child"]
 
 
 def check_entry(container: str, name: object, layer: object) -> tuple[str, Layer]:
@@ -33,3 +33,40 @@ def check_entry(container: str, name: object, layer: object) -> tuple[str, Layer
             f"Received: {name}={shown(layer)} ({type(layer).__name__})."
         )
     return name, check_nesting(container, layer)
+
+
+def run_child(
+    runs: tuple[tuple[Layer, int], ...], key: int | str, prefix: str = ""
+) -> Layer | None:
+    """The copy at ``key`` of a stack held as ``(block, count)`` runs, or None.
+
+    ``key`` is an index (negative counts from the end) or a copy's name,
+    ``prefix`` then the index as torch writes it. The cost follows the runs,
+    never the depth (``net.layers[10**12 - 1]``, ``getattr(stack, "x", None)``).
+
+    >>> from paramcalc import Linear
+    >>> runs = ((Linear(2, 2), 10**12), (Linear(2, 3), 1))
+    >>> run_child(runs, "1000000000000").out_features, run_child(runs, -2).out_features
+    (3, 2)
+    >>> run_child(runs, "07"), run_child(runs, "x"), run_child(runs, 10**12 + 1)
+    (None, None, None)
+    """
+    total = sum(count for _, count in runs)
+    if isinstance(key, str):
+        digits = key.removeprefix(prefix)
+        if not (key.startswith(prefix) and digits.isascii() and digits.isdigit()):
+            return None
+        if len(digits) > len(str(total)):  # never int() a hostile run of digits
+            return None
+        key = int(digits)
+        if str(key) != digits:  # torch names copy 7 "7", not "07"
+            return None
+    elif key < 0:
+        key += total
+    if not 0 <= key < total:
+        return None
+    for block, count in runs:
+        if key < count:
+            return block
+        key -= count
+    return None  # pragma: no cover - the runs add up to total

@@ -18,7 +18,7 @@ import paramcalc
 from paramcalc import registry, seam
 
 ROOT = Path(paramcalc.__file__).parent
-MAX_LINES = 600
+MAX_LINES = 1000  # an alarm, not a rule: a module holds one concept (issue 18)
 
 
 def _modules() -> dict[str, Path]:
@@ -152,7 +152,7 @@ def test_the_layers_run_one_way(lower: str, upper: str) -> None:
 
 
 @pytest.mark.parametrize("module", sorted(MODULES))
-def test_no_module_over_600_lines(module: str) -> None:
+def test_no_module_over_1000_lines(module: str) -> None:
     """Small modules with one job each."""
     lines = len(MODULES[module].read_text(encoding="utf-8").splitlines())
     assert lines <= MAX_LINES, f"{module} has {lines} lines"

@@ -9,6 +9,8 @@ import pytest
 
 import paramcalc as pc
 from paramcalc.errors import ConfigError, ConfigTypeError, ParamcalcWarning
+from paramcalc.hf.blocks import LayerStack
+from paramcalc.layer import Composite
 from paramcalc.plan.adapters import named_requires_grad
 from paramcalc.zoo.language import gpt2, llama
 
@@ -23,6 +25,18 @@ def llama31_8b() -> pc.Layer:
         num_attention_heads=32,
         num_key_value_heads=8,
     )
+
+
+def _composite(node: pc.Layer) -> Composite:
+    assert isinstance(node, Composite)
+    return node
+
+
+def _at(node: pc.Layer, path: str) -> pc.Layer:
+    """The layer at a dotted path (``net.model.layers`` without attribute typing)."""
+    for name in path.split("."):
+        node = _composite(node)[name]
+    return node
 
 
 class TestPublishedCounts:
@@ -152,6 +166,41 @@ class TestLayersToTransform:
         adapted = pc.lora(net, r=4, target_modules=["q_proj"], layers_to_transform=range(10**6))
         assert time.perf_counter() - start < 1.0
         assert adapted.trainable_params() == 1_048_576
+
+    @pytest.mark.parametrize("stack", ["Repeat", "LayerStack"])
+    def test_three_layers_of_a_trillion(self, stack: str) -> None:
+        """Layers 0, 7 and 10¹²−1 of a 10¹²-layer Llama-3.1-8B: well under a second.
+
+        Each adapted layer trains 106,496 (the r=8 q,v anchor 3,407,872 over
+        32 layers). Looking a copy up by name used to walk the stack
+        (``getattr(LayerStack, "prefix", "")`` scanned 10¹² children).
+        """
+        small = llama31_8b()
+        model, lm_head, layers = (_at(small, path) for path in ("model", "lm_head", "model.layers"))
+        assert isinstance(model, Composite)
+        assert isinstance(layers, pc.Repeat)
+        depth = 10**12
+        deep = (
+            pc.Repeat(layers.block, depth)
+            if stack == "Repeat"
+            else LayerStack([(layers.block, depth)])
+        )
+        swapped = [deep if name == "layers" else child for name, child in model.children()]
+        base = _composite(small).rebuild([model.rebuild(swapped), lm_head])
+        start = time.perf_counter()
+        adapted = pc.lora(
+            base, r=8, target_modules=["q_proj", "v_proj"], layers_to_transform=[0, 7, depth - 1]
+        )
+        counts = adapted.trainable_params(), adapted.params()
+        stack_ = _composite(_at(adapted, "base_model.model.model.layers"))
+        last, middle = stack_[str(depth - 1)], stack_[-2]
+        shape = adapted.output_shape((5,))
+        assert time.perf_counter() - start < 1.0
+        assert counts == (3 * 3407872 // 32, base.params() + 3 * 106_496)
+        assert shape == (5, 128256)
+        assert type(_at(last, "self_attn.q_proj")).__name__ == "LoraLinear"
+        assert type(_at(middle, "self_attn.q_proj")).__name__ == "Linear"
+        assert getattr(stack_, "prefix", "") == ""  # a missing name costs the runs, not 10¹²
 
 
 class TestRefusals:

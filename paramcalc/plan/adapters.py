@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import ClassVar
 
+from paramcalc.children import run_child
 from paramcalc.containers import ModuleDict
 from paramcalc.errors import ConfigError
 from paramcalc.graph import Repeat, Tied
@@ -320,6 +321,15 @@ class Copies(Composite):
             for _ in range(count):
                 yield f"{self.prefix}{index}", block
                 index += 1
+
+    def _find_child(self, name: str) -> Layer | None:
+        return run_child(self.runs, name, self.prefix)
+
+    def _child_at(self, index: int) -> Layer:
+        child = run_child(self.runs, index)
+        if child is None:
+            raise IndexError(f"Copies index {index} is out of range")
+        return child
 
     def forward_shapes(self, visit: Visit, shape: Shape | None) -> Shape | None:
         start = 0
