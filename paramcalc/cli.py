@@ -482,17 +482,18 @@ def _run(options: argparse.Namespace, stdout: TextIO | None) -> int:
             report = report.with_plans(*plans)
         if options.fits and inference_asked(options):
             return _fits_answer(network, options, stdout)
-        output = _render(report, options, stdout)
         from paramcalc.gguf.cli import llama_asked
 
-        if llama_asked(options, header):  # a .gguf file, --ngl, a preset: llama.cpp's memory
+        llama = llama_asked(options, header)  # a .gguf file, --ngl, a preset: llama.cpp's memory
+        if not llama and inference_asked(options):  # the inference plan: drawn in every format
+            from paramcalc.plan.cli import inference_plan
+
+            report = report.with_plans(inference_plan(network, options))
+        output = _render(report, options, stdout)
+        if llama:
             from paramcalc.gguf.cli import render as render_gguf
 
             output = render_gguf(network, options, output, options.format, header, text)
-        elif inference_asked(options):
-            from paramcalc.plan.cli import render
-
-            output = render(network, options, output, options.format)
     except UsageError:
         raise
     except GGUFUsageError as problem:
