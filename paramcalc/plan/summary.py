@@ -77,6 +77,15 @@ class TrainingSummary:
 
         return text(self.footer_lines())
 
+    def __repr__(self) -> str:
+        """One line: ``TrainingSummary(A100-80GB: fits, peak 34.79 MiB, 12.3K FLOPs a token)``."""
+        where = "no device" if self.device is None else self.device.name
+        verdict = "" if self.fits is None else (": fits" if self.fits else ": does NOT fit")
+        return (
+            f"TrainingSummary({where}{verdict}, peak {iec_bytes(self.memory.peak)}, "
+            f"{count(self.compute.per_token)} FLOPs a token)"
+        )
+
     def _repr_html_(self) -> str:
         """The footer lines as an escaped HTML table (Jupyter)."""
         from paramcalc.plan.show import html

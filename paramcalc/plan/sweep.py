@@ -105,9 +105,13 @@ class Sweep:
         """Headers and cells, drawn after a report's totals in every format."""
         return sweep_table(self.rows(), self.memory)
 
-    def __str__(self) -> str:
-        """The table as the command line prints it."""
+    def text_block(self) -> str:
+        """The table as the command line prints it (the text renderer's drawing)."""
         return "\n".join(sweep_text(self.rows(), self.memory))
+
+    def __str__(self) -> str:
+        """:meth:`text_block`."""
+        return self.text_block()
 
     def __repr__(self) -> str:
         """One line: what varies, from where to where, and the peaks."""
