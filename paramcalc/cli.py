@@ -488,15 +488,15 @@ def _run(options: argparse.Namespace, stdout: TextIO | None) -> int:
         # the footer answers the question asked (issue 19): --context asks about inference
         if options.context if llama else inference_asked(options):
             report = report.asking("inference")
+        if not llama and inference_asked(options):  # the inference plan: drawn in every format
+            from paramcalc.plan.cli import inference_plan
+
+            report = report.with_plans(inference_plan(network, options))
         output = _render(report, options, stdout)
         if llama:
             from paramcalc.gguf.cli import render as render_gguf
 
             output = render_gguf(network, options, output, options.format, header, text)
-        elif inference_asked(options):
-            from paramcalc.plan.cli import render
-
-            output = render(network, options, output, options.format)
     except UsageError:
         raise
     except GGUFUsageError as problem:

@@ -169,7 +169,9 @@ class Report:
 
     plans: tuple[Any, ...] = field(default=(), repr=False, compare=False)
     """Planner results shown with the totals (``paramcalc.plan``): each has a ``key``,
-    ``to_dict()`` (under ``"plans"`` in :meth:`to_dict`) and ``footer_lines()``."""
+    ``to_dict()`` (under ``"plans"`` in :meth:`to_dict`) and ``footer_lines()``; optionally
+    ``table()`` (headers and cells Markdown and HTML draw after the totals) and
+    ``text_block()`` (what the text renderer prints after them instead of the lines)."""
 
     def with_plans(self, *plans: Any) -> Report:
         """A copy with planner results added to the footer and the JSON (``"plans"``)."""

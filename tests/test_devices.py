@@ -142,7 +142,7 @@ class TestCommandLine:
 
         argv = ["--zoo", "gpt2", "--context", "1k", "-f", "json", "--device-memory", size]
         assert main(argv) == 0
-        assert json.loads(capsys.readouterr().out)["inference"]["fit"]["memory"] == memory
+        assert json.loads(capsys.readouterr().out)["plans"]["inference"]["fit"]["memory"] == memory
 
     @pytest.mark.parametrize(
         ("argv", "message"),

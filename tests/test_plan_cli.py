@@ -24,7 +24,7 @@ def test_fits_on_a_device(capsys: pytest.CaptureFixture[str]) -> None:
 def test_json_has_the_inference_key(capsys: pytest.CaptureFixture[str]) -> None:
     """-f json adds "inference" with its documented fields; the cache: 2·32·32·128·2 a token."""
     assert main([*ZOO, "-f", "json", "--context", "4096", "--device-memory", "24GiB"]) == 0
-    data = json.loads(capsys.readouterr().out)["inference"]
+    data = json.loads(capsys.readouterr().out)["plans"]["inference"]
     assert data["kv_cache"]["bytes"] == 4096 * 524_288
     assert data["fit"]["memory"] == 24 * 2**30
     assert set(data["peak"]) >= {"weights", "kv_cache", "activations", "logits", "total", "stage"}

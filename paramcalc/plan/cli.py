@@ -1,8 +1,9 @@
 """The command line's inference options (``--context``, ``--weights``, ``--device`` …) and output.
 
 ``paramcalc/cli.py`` adds these arguments to its parser and, when
-``--context`` is given, appends :func:`render`'s text to the report (or the
-``"inference"`` key to its JSON).
+``--context`` is given, adds :func:`inference_plan` to the report
+(``report.with_plans``): every renderer draws it (text as :func:`text`, the
+``"inference"`` key under the JSON's ``"plans"``).
 
 >>> parse_tokens("32k"), parse_tokens("1M"), parse_bytes("24GiB"), parse_bytes("80GB")
 (32768, 1048576, 25769803776, 80000000000)
@@ -13,15 +14,22 @@
 from __future__ import annotations
 
 import argparse
-import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from paramcalc._check import shown
 from paramcalc.layer import Layer
 from paramcalc.units import iec_bytes
 
-__all__ = ["add_arguments", "parse_bytes", "parse_tokens", "render", "sweep_values"]
+__all__ = [
+    "InferencePlan",
+    "add_arguments",
+    "inference_plan",
+    "parse_bytes",
+    "parse_tokens",
+    "sweep_values",
+]
 
 _SUFFIX = {"": 1, "k": 2**10, "m": 2**20}
 _BYTES = {
@@ -213,14 +221,129 @@ def plan(network: Layer, options: argparse.Namespace) -> dict[str, Any]:
     return data
 
 
-def render(network: Layer, options: argparse.Namespace, report_output: str, fmt: str) -> str:
-    """The report's output with the inference figures added (text footer or JSON key)."""
-    data = plan(network, options)
-    if fmt == "json":
-        merged = json.loads(report_output)
-        merged["inference"] = data
-        return json.dumps(merged, indent=2)
-    return report_output + "\n\n" + text(data)
+@dataclass(frozen=True)
+class InferencePlan:
+    """The command line's inference answer (:func:`plan`'s data) as a plan of a report.
+
+    Text draws it as :func:`text` after the totals; Markdown and HTML as
+    :meth:`footer_lines` and the sweep's :meth:`table`; JSON as ``data`` under
+    ``"plans"`` → ``"inference"``.
+    """
+
+    data: dict[str, Any]
+    key: str = "inference"
+
+    def to_dict(self) -> dict[str, Any]:
+        """``peak``, ``weights``, ``kv_cache``; when asked ``positions``, ``fit``, ``sweep``."""
+        return self.data
+
+    def text_block(self) -> str:
+        """The text renderer's drawing: :func:`text`."""
+        return text(self.data)
+
+    def footer_lines(self) -> list[tuple[str, str]]:
+        """``(label, value)`` lines for Markdown and HTML: the same figures as :func:`text`."""
+        return footer_lines(self.data)
+
+    def table(self) -> tuple[list[str], list[list[str]]] | None:
+        """The sweep's headers and cells (None without ``--sweep``)."""
+        if "sweep" not in self.data:
+            return None
+        from paramcalc.plan.sweep import sweep_table
+
+        fitted = self.data.get("fit")
+        return sweep_table(self.data["sweep"], fitted["memory"] if fitted else None)
+
+    def __str__(self) -> str:
+        """:func:`text`."""
+        return self.text_block()
+
+    def __repr__(self) -> str:
+        """One line: the peak and, with a device, the answer."""
+        peak = self.data["peak"]
+        fitted = self.data.get("fit")
+        answer = ""
+        if fitted:
+            answer = f", {fitted['device']}: {'fits' if fitted['fits'] else 'does NOT fit'}"
+        return (
+            f"InferencePlan({peak['context']:,} tokens × {peak['batch']}: peak "
+            f"{iec_bytes(peak['total'])}{answer})"
+        )
+
+    def _repr_html_(self) -> str:
+        """The lines (and the sweep's table), escaped (Jupyter)."""
+        from paramcalc.plan.show import html, html_table
+
+        table = self.table()
+        return html(self.footer_lines()) + ("" if table is None else html_table(*table))
+
+
+def inference_plan(network: Layer, options: argparse.Namespace) -> InferencePlan:
+    """:func:`plan` as a plan a report draws (``report.with_plans(...)``)."""
+    return InferencePlan(plan(network, options))
+
+
+def footer_lines(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """:func:`text`'s figures as ``(label, value)`` lines (Markdown and HTML draw these)."""
+    peak = data["peak"]
+    weights = data["weights"]
+    lines = [
+        (
+            "Inference",
+            f"{peak['phase']}, {peak['context']:,} tokens × {peak['batch']}, "
+            f"weights {weights['format']}, activations {peak['dtype']}, "
+            f"cache {peak['kv_dtype']}, {peak['attention']}, logits {peak['logits_mode']}",
+        ),
+        (
+            "  weights",
+            iec_bytes(peak["weights"])
+            + (
+                ""
+                if weights["format"] in ("bf16", "fp16", "fp32")
+                else f" (kept in {weights['dtype']}: {', '.join(_collapse(weights['kept']))})"
+            ),
+        ),
+        ("  KV cache", iec_bytes(data["kv_cache"]["bytes"])),
+        ("  peak", f"{iec_bytes(peak['total'])} at the {peak['stage']} stage"),
+    ]
+    lines += [(f"    {name}", iec_bytes(size)) for name, size in peak["stage_terms"].items()]
+    positions = data.get("positions")
+    if positions and peak["context"] > positions["limit"]:
+        lines.append(
+            (
+                "  positions",
+                f"beyond the model's positions limit ({positions['source']}): "
+                "it was not built for this context",
+            )
+        )
+    fitted = data.get("fit")
+    if fitted:
+        verdict = "fits" if fitted["fits"] else "does NOT fit"
+        margin = f"{'-' if fitted['margin'] < 0 else ''}{iec_bytes(abs(fitted['margin']))}"
+        lines.append(
+            (f"  {fitted['device']}", f"{iec_bytes(fitted['memory'])}: {verdict}, margin {margin}")
+        )
+        lines.append(
+            (
+                "    largest context",
+                f"{fitted['largest_context']:,} at batch {peak['batch']}{_bound(fitted)}",
+            )
+        )
+        lines.append(
+            ("    largest batch", f"{fitted['largest_batch']:,} at {peak['context']:,} tokens")
+        )
+        bound = fitted["seconds_per_token_lower_bound"]
+        if bound is not None:
+            lines.append(
+                (
+                    "    decode",
+                    f"≥ {bound * 1000:.2f} ms a step (lower bound: "
+                    f"{iec_bytes(fitted['bytes_per_decode_step'])} read at the memory bandwidth)",
+                )
+            )
+    if "sweep" in data:
+        lines.append(("  sweep", f"{len(data['sweep'])} rows (the table below)"))
+    return lines
 
 
 def _collapse(paths: list[str]) -> list[str]:
@@ -284,15 +407,8 @@ def text(data: dict[str, Any]) -> str:
                 f"{iec_bytes(fitted['bytes_per_decode_step'])} read at the memory bandwidth)"
             )
     if "sweep" in data:
+        from paramcalc.plan.sweep import sweep_text
+
         lines.append("")
-        head = f"  {'context':>9} {'batch':>5} {'kv cache':>12} {'activations':>12} {'peak':>12}"
-        named = "format" in data["sweep"][0]
-        lines.append((f"  {'weights':>8}" if named else "") + head + ("  fits" if fitted else ""))
-        for row in data["sweep"]:
-            lines.append(
-                (f"  {row['format']:>8}" if named else "")
-                + f"  {row['context']:>9,} {row['batch']:>5} {iec_bytes(row['kv_cache']):>12} "
-                f"{iec_bytes(row['activations']):>12} {iec_bytes(row['total']):>12}"
-                + (f"  {'yes' if row['total'] <= fitted['memory'] else 'no'}" if fitted else "")
-            )
+        lines += sweep_text(data["sweep"], fitted["memory"] if fitted else None)
     return "\n".join(lines)

@@ -106,15 +106,7 @@ class Fit:
     def footer_lines(self) -> list[tuple[str, str]]:
         """``(label, value)`` lines: the peak, its terms and the device's answer."""
         p = self.peak
-        lines = [
-            (
-                "Inference plan",
-                f"{p.phase}, {p.context:,} tokens × {p.batch}, weights {p.weights_format}, "
-                f"activations {p.dtype}, cache {p.kv_dtype}, {p.attention}, logits {p.logits_mode}",
-            ),
-            ("  Peak", f"{iec_bytes(p.total)} at the {p.stage} stage"),
-        ]
-        lines += [(f"    {name}", iec_bytes(size)) for name, size in p.stage_terms]
+        lines = p.footer_lines()
         verdict = "fits" if self.fits else "does NOT fit"
         margin = f"{'-' if self.margin < 0 else ''}{iec_bytes(abs(self.margin))}"
         lines.append((f"  {self.device}", f"{iec_bytes(self.memory)}: {verdict}, margin {margin}"))

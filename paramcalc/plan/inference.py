@@ -31,6 +31,7 @@ from paramcalc.layers.embedding import Embedding
 from paramcalc.layers.linear import Linear
 from paramcalc.plan.kv_cache import kv_cache, runs
 from paramcalc.plan.weights import weight_bytes
+from paramcalc.units import iec_bytes
 from paramcalc.walk import Walk
 from paramcalc.zoo._common import Conv1D, GatedMLP, LogitSoftcap
 
@@ -97,6 +98,41 @@ class Inference:
             "stage_terms": dict(self.stage_terms),
             "total": self.total,
         }
+
+    key = "peak"
+    """The plan's name under ``"plans"`` in a report's JSON (``report.with_plans(peak)``)."""
+
+    def footer_lines(self) -> list[tuple[str, str]]:
+        """``(label, value)`` lines: what was planned, the peak and its terms."""
+        lines = [
+            (
+                "Inference plan",
+                f"{self.phase}, {self.context:,} tokens × {self.batch}, weights "
+                f"{self.weights_format}, activations {self.dtype}, cache {self.kv_dtype}, "
+                f"{self.attention}, logits {self.logits_mode}",
+            ),
+            ("  Peak", f"{iec_bytes(self.total)} at the {self.stage} stage"),
+        ]
+        return lines + [(f"    {name}", iec_bytes(size)) for name, size in self.stage_terms]
+
+    def __str__(self) -> str:
+        """The footer lines as text (what ``print(inference_memory(...))`` shows)."""
+        from paramcalc.plan.show import text
+
+        return text(self.footer_lines())
+
+    def __repr__(self) -> str:
+        """One line: ``Inference(prefill, 4,096 tokens × 1: peak 16.50 GiB at the mlp stage)``."""
+        return (
+            f"Inference({self.phase}, {self.context:,} tokens × {self.batch}: peak "
+            f"{iec_bytes(self.total)} at the {self.stage} stage)"
+        )
+
+    def _repr_html_(self) -> str:
+        """The footer lines as an escaped HTML table (Jupyter)."""
+        from paramcalc.plan.show import html
+
+        return html(self.footer_lines())
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ Peak:      1.00 GiB
   weights: <b>
 >>> "<td>&lt;b&gt;</td>" in html([("  weights", "<b>")])
 True
+>>> html_table(["peak"], [["<1 GiB>"]]).endswith("<td>&lt;1 GiB&gt;</td></tr></tbody></table>")
+True
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import html as _html
 
 from paramcalc.units import visible
 
-__all__ = ["html", "text"]
+__all__ = ["html", "html_table", "text"]
 
 
 def text(lines: list[tuple[str, str]]) -> str:
@@ -36,3 +38,15 @@ def html(lines: list[tuple[str, str]]) -> str:
         shown = "\xa0" * indent + _html.escape(visible(label.lstrip(" ")))
         rows.append(f"<tr><td>{shown}</td><td>{_html.escape(visible(value))}</td></tr>")
     return f'<table class="paramcalc-plan">{"".join(rows)}</table>'
+
+
+def html_table(headers: list[str], cells: list[list[str]]) -> str:
+    """A plan's table (a sweep's rows) as escaped HTML, a header row then a row a line."""
+    head = "".join(f"<th>{_html.escape(visible(header))}</th>" for header in headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{_html.escape(visible(cell))}</td>" for cell in row) + "</tr>"
+        for row in cells
+    )
+    return (
+        f'<table class="paramcalc-plan"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    )

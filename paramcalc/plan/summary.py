@@ -24,10 +24,6 @@ from paramcalc.units import count, iec_bytes
 __all__ = ["TrainingSummary", "plan_training"]
 
 
-def _bytes(value: int) -> str:
-    return f"{count(value)} B ({iec_bytes(value)})"
-
-
 @dataclass(frozen=True)
 class TrainingSummary:
     """A :class:`TrainingPlan` (memory per device), its compute, a device and a budget.
@@ -81,6 +77,15 @@ class TrainingSummary:
 
         return text(self.footer_lines())
 
+    def __repr__(self) -> str:
+        """One line: ``TrainingSummary(A100-80GB: fits, peak 34.79 MiB, 12.3K FLOPs a token)``."""
+        where = "no device" if self.device is None else self.device.name
+        verdict = "" if self.fits is None else (": fits" if self.fits else ": does NOT fit")
+        return (
+            f"TrainingSummary({where}{verdict}, peak {iec_bytes(self.memory.peak)}, "
+            f"{count(self.compute.per_token)} FLOPs a token)"
+        )
+
     def _repr_html_(self) -> str:
         """The footer lines as an escaped HTML table (Jupyter)."""
         from paramcalc.plan.show import html
@@ -90,46 +95,22 @@ class TrainingSummary:
     def footer_lines(self) -> list[tuple[str, str]]:
         """``(label, value)`` lines for a report's footer."""
         m = self.memory
-        where = f"{m.devices} × {self.device.name}" if self.device else f"{m.devices} device(s)"
-        shard = f"{m.sharding} over {m.shard_size}" if m.shard_size > 1 else m.sharding
-        lines = [
-            (
-                "Training plan (per device)",
-                f"{where}, {shard}, {m.optimizer}, {m.precision}, checkpointing {m.checkpointing}, "
-                f"seq {m.seq_len} × micro-batch {m.micro_batch}",
-            )
-        ]
+        where = f"{m.devices} × {self.device.name}" if self.device else None
+        lines = m.footer_lines(where)
         if self.lora:
             share = 100 * m.trainable / m.params if m.params else 0.0
-            lines.append(  # as PEFT's print_trainable_parameters() prints it
+            lines.insert(  # as PEFT's print_trainable_parameters() prints it
+                1,
                 (
                     "  Adapters",
                     f"{self.lora}: trainable params: {m.trainable:,} || all params: "
                     f"{m.params:,} || trainable%: {share:.4f}",
-                )
+                ),
             )
-        parts = [
-            ("weights", m.weights),
-            ("master weights", m.master_weights),
-            ("gradients", m.gradients),
-            ("optimizer state", m.optimizer_state),
-        ]
-        shown = " + ".join(f"{name} {count(value)}" for name, value in parts if value)
-        lines.append(("  Model states", f"{_bytes(m.states)} = {shown}"))
-        if m.gathered:
-            lines.append(("  Gathered layer (ZeRO-3/FSDP)", _bytes(m.gathered)))
-        reference = ""
-        if m.korthikanti is not None:
-            reference = f" (Korthikanti et al.'s formula: {iec_bytes(m.korthikanti)})"
-        lines.append(("  Activations", _bytes(m.activations) + reference))
-        lines.append(
-            ("  Logits and loss", f"{_bytes(m.logits)} + up to {_bytes(m.loss_backward)} (fp32)")
-        )
-        peak = f"{_bytes(m.peak)} in the {m.peak_phase} phase"
         if self.device is not None:
             verdict = "fits" if self.fits else "does NOT fit"
-            peak += f"; {verdict} in {iec_bytes(self.device.memory)}"
-        lines.append(("  Peak", peak))
+            label, peak = lines[-1]
+            lines[-1] = (label, f"{peak}; {verdict} in {iec_bytes(self.device.memory)}")
         c = self.compute
         sign = "+" if c.six_n_error >= 0 else "−"
         lines.append(

@@ -33,6 +33,7 @@ from paramcalc.plan.adapters import PartlyTrainable, PeftModel, features, stack_
 from paramcalc.plan.lora import output_embeddings
 from paramcalc.plan.weights import linear_tensors
 from paramcalc.shapes import Shape, numel
+from paramcalc.units import count, iec_bytes
 
 __all__ = [
     "CHECKPOINTING",
@@ -166,6 +167,65 @@ class TrainingPlan:
         data.update(states=self.states, phases=self.phases(), peak=self.peak)
         data["peak_phase"] = self.peak_phase
         return data
+
+    key = "training_memory"
+    """The plan's name under ``"plans"`` in a report's JSON (``report.with_plans(plan)``)."""
+
+    def footer_lines(self, where: str | None = None) -> list[tuple[str, str]]:
+        """``(label, value)`` lines: the set-up, the model states, activations, the peak.
+
+        ``where`` names the devices (default ``"N device(s)"``).
+        """
+        where = where or f"{self.devices} device(s)"
+        shard = f"{self.sharding} over {self.shard_size}" if self.shard_size > 1 else self.sharding
+        lines = [
+            (
+                "Training plan (per device)",
+                f"{where}, {shard}, {self.optimizer}, {self.precision}, checkpointing "
+                f"{self.checkpointing}, seq {self.seq_len} × micro-batch {self.micro_batch}",
+            )
+        ]
+        parts = [
+            ("weights", self.weights),
+            ("master weights", self.master_weights),
+            ("gradients", self.gradients),
+            ("optimizer state", self.optimizer_state),
+        ]
+        shown = " + ".join(f"{name} {count(value)}" for name, value in parts if value)
+        lines.append(("  Model states", f"{_bytes(self.states)} = {shown}"))
+        if self.gathered:
+            lines.append(("  Gathered layer (ZeRO-3/FSDP)", _bytes(self.gathered)))
+        reference = ""
+        if self.korthikanti is not None:
+            reference = f" (Korthikanti et al.'s formula: {iec_bytes(self.korthikanti)})"
+        lines.append(("  Activations", _bytes(self.activations) + reference))
+        loss = f"{_bytes(self.logits)} + up to {_bytes(self.loss_backward)} (fp32)"
+        lines.append(("  Logits and loss", loss))
+        lines.append(("  Peak", f"{_bytes(self.peak)} in the {self.peak_phase} phase"))
+        return lines
+
+    def __str__(self) -> str:
+        """The footer lines as text (what ``print(training_plan(...))`` shows)."""
+        from paramcalc.plan.show import text
+
+        return text(self.footer_lines())
+
+    def __repr__(self) -> str:
+        """One line: ``TrainingPlan(1 device(s), adamw, bf16: peak 32.54 GiB in the backward)``."""
+        return (
+            f"TrainingPlan({self.devices} device(s), {self.optimizer}, {self.precision}: peak "
+            f"{iec_bytes(self.peak)} in the {self.peak_phase} phase)"
+        )
+
+    def _repr_html_(self) -> str:
+        """The footer lines as an escaped HTML table (Jupyter)."""
+        from paramcalc.plan.show import html
+
+        return html(self.footer_lines())
+
+
+def _bytes(value: int) -> str:
+    return f"{count(value)} B ({iec_bytes(value)})"
 
 
 def _tensors(net: Layer) -> Iterator[tuple[str, Layer, Shape, bool, int]]:

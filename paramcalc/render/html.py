@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from html import escape
 
-from paramcalc.render.table import build_table, footer
+from paramcalc.render.table import build_table, footer, plan_tables
 from paramcalc.report import Report
 from paramcalc.units import visible
 
@@ -127,5 +127,25 @@ def render_html(
         if equals:
             out.append(f"<dt></dt><dd>= {escape(parts)}</dd>")
     out.append("</dl>")
+    for plan_headers, plan_cells in plan_tables(report):  # a plan's table (a sweep) in the page
+        out += _plan_table(plan_headers, plan_cells)
     out.append("</div>")
     return "\n".join(out)
+
+
+def _plan_table(headers: list[str], cells: list[list[str]]) -> list[str]:
+    """A plan's table, styled as the layers' table: numbers (cells starting with a digit) right."""
+    right = [
+        bool(cells) and all(row[i][:1].isdigit() for row in cells) for i in range(len(headers))
+    ]
+
+    def cell(tag: str, text: str, numeric: bool) -> str:
+        kind = ' class="num"' if numeric else ""
+        return f"<{tag}{kind}>{escape(visible(text))}</{tag}>"
+
+    head = "".join(cell("th", h, r) for h, r in zip(headers, right, strict=True))
+    body = [
+        "<tr>" + "".join(cell("td", c, r) for c, r in zip(row, right, strict=True)) + "</tr>"
+        for row in cells
+    ]
+    return ["<table>", f"<thead><tr>{head}</tr></thead>", "<tbody>", *body, "</tbody>", "</table>"]

@@ -33,7 +33,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable
 
-from paramcalc.render.table import build_table, footer
+from paramcalc.render.table import build_table, footer, plan_tables
 from paramcalc.render.text import bar, tree_prefix
 from paramcalc.report import Report
 
@@ -120,4 +120,32 @@ def render_markdown(
         totals.append(f"- {escape(label)}: {_value(total)}")
         if equals:
             totals.append(f"  - = {escape(parts)}")
+    for plan_headers, plan_cells in plan_tables(report):  # a plan's table (a sweep)
+        totals += ["", _plain_table(plan_headers, plan_cells)]
     return "\n".join((lines if body else []) + totals)
+
+
+def _plain_table(headers: list[str], cells: list[list[str]]) -> str:
+    """A plan's table: escaped cells, numbers (cells starting with a digit) to the right."""
+    rows = [[escape(cell) for cell in row] for row in cells]
+    shown = [escape(header) for header in headers]
+    widths = [max(3, len(header)) for header in shown]
+    for row in rows:
+        widths = [max(width, len(cell)) for width, cell in zip(widths, row, strict=True)]
+    numeric = [bool(rows) and all(row[i][:1].isdigit() for row in rows) for i in range(len(shown))]
+    out = ["| " + " | ".join(h.ljust(w) for h, w in zip(shown, widths, strict=True)) + " |"]
+    out.append(
+        "|"
+        + "|".join(
+            "-" * (w + 1) + ":" if right else ":" + "-" * (w + 1)
+            for w, right in zip(widths, numeric, strict=True)
+        )
+        + "|"
+    )
+    for row in rows:
+        padded = (
+            cell.rjust(w) if right else cell.ljust(w)
+            for cell, w, right in zip(row, widths, numeric, strict=True)
+        )
+        out.append("| " + " | ".join(padded) + " |")
+    return "\n".join(out)

@@ -278,8 +278,12 @@ def build_table(
     )
 
 
-def footer(report: Report) -> list[tuple[str, str]]:
+def footer(report: Report, *, text: bool = False) -> list[tuple[str, str]]:
     """``(label, value)`` lines of the totals; they never depend on the rows shown.
+
+    Each plan of the report adds its ``footer_lines()``; for the ``text``
+    renderer, a plan with a ``text_block()`` of its own is left out here (see
+    :func:`plan_blocks`).
 
     >>> from paramcalc import Linear
     >>> footer(Linear(400, 120).report((400,)))[0]
@@ -318,8 +322,24 @@ def footer(report: Report) -> list[tuple[str, str]]:
         lines.append(("Element-wise FLOPs", amount(report.elementwise)))
     lines += _memory_lines(report)
     for plan in report.plans:  # planners' lines (paramcalc.plan)
-        lines += plan.footer_lines()
+        if not (text and hasattr(plan, "text_block")):
+            lines += plan.footer_lines()
     return lines
+
+
+def plan_blocks(report: Report) -> list[str]:
+    """The text renderer's blocks after the totals: each plan's ``text_block()``, if it has one."""
+    return [plan.text_block() for plan in report.plans if hasattr(plan, "text_block")]
+
+
+def plan_tables(report: Report) -> list[tuple[list[str], list[list[str]]]]:
+    """Tables after the totals (Markdown, HTML): each plan's ``table()`` (a sweep's rows)."""
+    tables = []
+    for plan in report.plans:
+        table = plan.table() if hasattr(plan, "table") else None
+        if table is not None:
+            tables.append(table)
+    return tables
 
 
 def _bytes(value: int) -> str:
@@ -349,7 +369,9 @@ def _memory_lines(report: Report) -> list[tuple[str, str]]:
     if memory.inference is not None:
         where = f" (no-grad forward, peak at {memory.inference_at})"
         lines.append(("Inference peak", _bytes(memory.inference) + where))
-    if report.question == "inference" or any(plan.key == "training" for plan in report.plans):
+    if report.question == "inference" or any(
+        plan.key in ("training", "training_memory") for plan in report.plans
+    ):
         return lines  # an inference question, or the training plan below sizes training
     label = f"Training peak ({memory.optimizer}, {precision})"
     if memory.training is None:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from paramcalc.render.table import Line, Table, build_table, footer
+from paramcalc.render.table import Line, Table, build_table, footer, plan_blocks
 from paramcalc.report import Report
 
 __all__ = ["render_text"]
@@ -96,7 +96,7 @@ def _table(table: Table, ascii: bool) -> list[str]:
 
 def render_footer(report: Report) -> list[str]:
     """The totals, numbers aligned on their last digit, short forms after."""
-    lines = footer(report)
+    lines = footer(report, text=True)
     aligned = 4 if report.active is None else 5  # the parameter counts
     counts = [value.partition(" (")[0] for _, value in lines[:aligned]]
     width = max(len(text) for text in counts) + 2
@@ -132,4 +132,5 @@ def render_text(
         report, columns=columns, depth=depth, include=include, exclude=exclude, explain=explain
     )
     lines = _table(table, ascii) if table.lines else []
-    return "\n".join([*lines, *render_footer(report)])
+    blocks = [part for block in plan_blocks(report) for part in ("", block)]
+    return "\n".join([*lines, *render_footer(report), *blocks])
