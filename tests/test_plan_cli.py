@@ -58,7 +58,9 @@ def test_footer_answers_the_question(capsys: pytest.CaptureFixture[str], fmt: li
     config = str(Path(__file__).parent / "fixtures" / "hf" / "llama-2-7b.json")
     assert main([config, "--depth", "0", "--ascii", *fmt, "--context", "4k"]) == 0
     asked = capsys.readouterr().out
-    assert "Inference (prefill, 4,096 tokens" in asked
+    assert (
+        "Inference (prefill, 4,096 tokens" in asked or "Inference: **prefill, 4,096 tokens" in asked
+    )
     assert "Training" not in asked
     assert "Parameter memory" in asked
     assert main([config, "--depth", "0", "--ascii", *fmt]) == 0
