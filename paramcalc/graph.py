@@ -497,8 +497,8 @@ def check_ties(network: Layer) -> None:
         if isinstance(node, Repeat):  # the copies are alike: check the first
             first = f"{node.prefix}0"
             collect(node.block, f"{path}.{first}" if path else first)
-        elif isinstance(node, Composite):
-            for name, child in node.children():
+        elif isinstance(node, Composite):  # a stack of copies alike: each block once
+            for name, child in node.first_copies():
                 collect(child, f"{path}.{name}" if path else name)
         elif isinstance(node, Tied):
             found.append((path, node))
@@ -536,7 +536,7 @@ def _first_copy_parameters(
             seen.add(id(node))
             yield from _first_copy_child(node.block, f"{prefix}{node.prefix}0.", set())
         return
-    children = list(node.children())
+    children = list(node.first_copies())
     own = [(name, child) for name, child in children if child.bare_tensor]
     for name, child in own + [entry for entry in children if not entry[1].bare_tensor]:
         yield from _first_copy_child(child, f"{prefix}{name}.", seen)
@@ -570,6 +570,7 @@ def _first_copy_path(network: Layer, target: str) -> str:
             child = node._find_child(part)
             if child is None:
                 break
+            parts[index] = node.first_copy_name(part)
             node = child
         else:
             break

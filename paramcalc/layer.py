@@ -530,6 +530,19 @@ class Composite(Layer):
     def params_per_use(self) -> int:
         return sum(child.params_per_use() for _, child in self.children())
 
+    def first_copies(self) -> Iterator[tuple[str, Layer]]:
+        """Each child that stands for copies alike once, named as its first copy.
+
+        What a check needs that is the same for every copy (ties): a stack of
+        repeated layers lists each distinct block once, so its cost does not
+        grow with the repeat counts. Every child, by default.
+        """
+        return self.children()
+
+    def first_copy_name(self, name: str) -> str:
+        """The name of the first copy of the child called ``name`` (itself, by default)."""
+        return name
+
     def _find_child(self, name: str) -> Layer | None:
         """The child called ``name``, or None (the lookup behind ``net.layer1`` and ``net[…]``)."""
         for key, child in self.children():

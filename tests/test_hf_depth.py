@@ -145,3 +145,15 @@ def test_depth_property(depth: int, row: tuple[str, str, int, int, int, int, int
     start = time.perf_counter()
     assert from_hf_config(_config(file, key, depth)).params() == _closed_form(row, depth)
     assert time.perf_counter() - start < 0.5
+
+
+@pytest.mark.parametrize("row", DEPTH, ids=[row[0] for row in DEPTH])
+def test_report_at_a_billion_layers(row: tuple[str, str, int, int, int, int, int]) -> None:
+    """The whole report (tie checks included) of a stack of 10⁹ layers alike or periodic
+    (Gemma 2's sliding/full, gpt-oss's, DeepSeek's dense-then-MoE) is quick and adds up."""
+    file, key = row[0], row[1]
+    net = from_hf_config(_config(file, key, 10**9))
+    start = time.perf_counter()
+    report = net.report()
+    assert report.params == _closed_form(row, 10**9)
+    assert time.perf_counter() - start < 2

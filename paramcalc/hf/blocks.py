@@ -456,6 +456,29 @@ class LayerStack(Composite):
                 start += count
             start += width * (times - 1)
 
+    def first_copies(self) -> Iterator[tuple[str, Layer]]:
+        """Each distinct block once, named by the index of its first copy.
+
+        >>> from paramcalc import Linear
+        >>> a, b = Linear(4, 4), Linear(4, 4, bias=False)
+        >>> [name for name, _ in LayerStack(segments=[(((a, 2), (b, 1)), 10**12)]).first_copies()]
+        ['0', '2']
+        """
+        seen: set[int] = set()
+        start = 0
+        for period, times in self.segments:
+            width = sum(count for _, count in period)
+            for block, count in period:
+                if id(block) not in seen:
+                    seen.add(id(block))
+                    yield str(start), block
+                start += count
+            start += width * (times - 1)
+
+    def first_copy_name(self, name: str) -> str:
+        child = self._find_child(name)
+        return next((first for first, block in self.first_copies() if block is child), name)
+
     def __len__(self) -> int:
         return sum(times * sum(count for _, count in period) for period, times in self.segments)
 
